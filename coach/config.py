@@ -1,0 +1,196 @@
+"""Settings: the one place that reads the environment and `.env`.
+
+Why one place: every module takes a `Settings` object instead of reading `os.environ`,
+so tests build settings explicitly and a bad value fails once, with a message naming
+the variable and the fix.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from coach.errors import ConfigError
+from coach.log import register_secret
+
+Backend = Literal["local", "openai", "replay", "record", "none"]
+BACKENDS: tuple[str, ...] = ("local", "openai", "replay", "record", "none")
+
+LOCAL_MODEL_NAME = "smollm2-135m-instruct"
+OPENAI_DEFAULT_MODEL = "gpt-4o-mini"
+
+# Variables that switch off telemetry and hub downloads in the libraries we use.
+OFFLINE_ENVIRONMENT = {
+    "ANONYMIZED_TELEMETRY": "False",  # chromadb
+    "CHROMA_TELEMETRY": "False",
+    "ORT_DISABLE_TELEMETRY": "1",  # onnxruntime (Windows only, harmless elsewhere)
+    "LANGSMITH_TRACING": "false",
+    "LANGCHAIN_TRACING_V2": "false",
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+    "DO_NOT_TRACK": "1",
+}
+
+# The variables documented in the README, with their meaning (used by `coach doctor`).
+DOCUMENTED = {
+    "COACH_LLM": "model backend: local | openai | replay | record | none",
+    "COACH_MODEL": "model name sent to the server",
+    "OPENAI_BASE_URL": "OpenAI-compatible server URL (vLLM, Ollama, llama.cpp ...)",
+    "OPENAI_API_KEY": "API key for that server (never logged)",
+    "COACH_DATA_DIR": "where the database, vector store and caches live",
+    "DATABASE_URL": "SQLAlchemy URL; default SQLite in the data dir",
+    "CHROMA_HOST": "Chroma server host; default embedded store in the data dir",
+    "COACH_RECORDINGS": "recorded model responses (JSONL file or folder)",
+}
+
+
+def default_data_dir() -> Path:
+    """`data/` beside the source checkout, else the user's data folder."""
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "pyproject.toml").is_file():
+        return checkout / "data"
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "exec-call-coach"
+
+
+class Settings(BaseSettings):
+    """Everything configurable, from environment variables or an optional `.env`."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    llm: Backend = Field("local", validation_alias=AliasChoices("COACH_LLM", "llm"))
+    model: str | None = Field(None, validation_alias=AliasChoices("COACH_MODEL", "model"))
+    openai_base_url: str | None = Field(
+        None, validation_alias=AliasChoices("OPENAI_BASE_URL", "openai_base_url")
+    )
+    openai_api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("OPENAI_API_KEY", "openai_api_key")
+    )
+    data_dir: Path = Field(
+        default_factory=default_data_dir,
+        validation_alias=AliasChoices("COACH_DATA_DIR", "data_dir"),
+    )
+    database_url: str | None = Field(
+        None, validation_alias=AliasChoices("DATABASE_URL", "database_url")
+    )
+    chroma_host: str | None = Field(
+        None, validation_alias=AliasChoices("CHROMA_HOST", "chroma_host")
+    )
+    recordings: Path | None = Field(
+        None, validation_alias=AliasChoices("COACH_RECORDINGS", "recordings")
+    )
+    timeout_s: float = Field(
+        60.0, gt=0, le=3600, validation_alias=AliasChoices("COACH_TIMEOUT_S", "timeout_s")
+    )
+    max_retries: int = Field(
+        2, ge=0, le=10, validation_alias=AliasChoices("COACH_MAX_RETRIES", "max_retries")
+    )
+    local_threads: int = Field(
+        default_factory=lambda: max(1, min(4, os.cpu_count() or 2)),
+        ge=1,
+        le=64,
+        validation_alias=AliasChoices("COACH_LOCAL_THREADS", "local_threads"),
+    )
+    local_ctx: int = Field(
+        2048, ge=512, le=32768, validation_alias=AliasChoices("COACH_LOCAL_CTX", "local_ctx")
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "WARNING", validation_alias=AliasChoices("COACH_LOG_LEVEL", "log_level")
+    )
+
+    @field_validator("llm", "log_level", mode="before")
+    @classmethod
+    def _normalise_case(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip()
+            return value.upper() if value.lower() in {"debug", "info", "warning", "error"} else value.lower()
+        return value
+
+    @field_validator("openai_base_url")
+    @classmethod
+    def _url_shape(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://, e.g. http://127.0.0.1:8000/v1")
+        return value.rstrip("/")
+
+    @field_validator("model", "chroma_host", "database_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @cached_property
+    def model_name(self) -> str:
+        """The model name requests carry: COACH_MODEL, else the backend's default."""
+        if self.model:
+            return self.model
+        return OPENAI_DEFAULT_MODEL if self.llm == "openai" else LOCAL_MODEL_NAME
+
+    @property
+    def sqlite_default(self) -> bool:
+        return self.database_url is None
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'coach.db'}"
+
+    @property
+    def recordings_path(self) -> Path:
+        return self.recordings or (self.data_dir / "recordings")
+
+    @property
+    def tiktoken_cache_dir(self) -> Path:
+        return self.data_dir / "cache" / "tiktoken"
+
+    def api_key(self) -> str | None:
+        """The key in plain text, for the HTTP client only. Never log the result."""
+        return self.openai_api_key.get_secret_value() if self.openai_api_key else None
+
+
+def _describe(error: dict) -> str:
+    loc = error.get("loc") or ("?",)
+    field = str(loc[0])
+    env = {
+        name: alias
+        for name, alias in (
+            (n, f.validation_alias.choices[0])  # type: ignore[union-attr]
+            for n, f in Settings.model_fields.items()
+            if f.validation_alias is not None
+        )
+    }.get(field, field.upper())
+    msg = str(error.get("msg", "is not valid")).removeprefix("Value error, ")
+    shown = "" if "KEY" in env else f"={error.get('input')!r}"
+    return f"{env}{shown}: {msg}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings once; a bad value becomes a `ConfigError` naming the variable."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(_describe(e) for e in exc.errors())
+        raise ConfigError(
+            f"Bad setting: {problems}",
+            "correct it in your environment or in .env (see the configuration table in README.md)",
+        ) from None
+    register_secret(settings.api_key())
+    return settings
+
+
+def apply_offline_environment() -> None:
+    """Switch off library telemetry and hub downloads for this process.
+
+    Why: the product makes no network call the user did not configure. Values the
+    user set explicitly are kept.
+    """
+    for name, value in OFFLINE_ENVIRONMENT.items():
+        os.environ.setdefault(name, value)

@@ -1,0 +1,68 @@
+"""The `coach` logger and secret redaction.
+
+Why: API keys must never reach logs, error messages or stored data. Every log record
+goes through `RedactingFilter`, and `CoachError` messages through `redact`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+
+LOGGER_NAME = "coach"
+
+_KEY_PATTERNS = [
+    re.compile(r"\bsk-[A-Za-z0-9_\-]{6,}"),  # OpenAI-style keys
+    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._\-]{8,}"),
+    re.compile(r"(?i)(api[_-]?key[\"'=:\s]+)[A-Za-z0-9._\-]{8,}"),
+]
+_registered: set[str] = set()
+_lock = threading.Lock()
+
+
+def register_secret(value: str | None) -> None:
+    """Remember a secret value so it is masked wherever it would be printed."""
+    if value and len(value) >= 4:
+        with _lock:
+            _registered.add(value)
+
+
+def redact(text: str) -> str:
+    """Mask registered secrets and anything shaped like an API key."""
+    if not text:
+        return text
+    with _lock:
+        secrets = sorted(_registered, key=len, reverse=True)
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    for pattern in _KEY_PATTERNS:
+        if pattern.groups:
+            text = pattern.sub(lambda m: m.group(1) + "***", text)
+        else:
+            text = pattern.sub("sk-***", text)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites each record's message with secrets masked."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message or record.args:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def get_logger(name: str = "") -> logging.Logger:
+    """The product's named logger (or a child of it), always redacting."""
+    root = logging.getLogger(LOGGER_NAME)
+    if not any(isinstance(f, RedactingFilter) for f in root.filters):
+        root.addFilter(RedactingFilter())
+    if not name:
+        return root
+    child = root.getChild(name)
+    if not any(isinstance(f, RedactingFilter) for f in child.filters):
+        child.addFilter(RedactingFilter())
+    return child

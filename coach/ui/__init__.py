@@ -1,0 +1,1 @@
+"""Streamlit pages. Pages read state, call the library, render; nothing else."""

@@ -1,0 +1,43 @@
+"""Shared fixtures. The whole suite runs with sockets limited to loopback (pytest-socket)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from coach.config import Settings, apply_offline_environment
+
+# Variables a developer's shell might carry that would change what the tests see.
+_USER_VARIABLES = [
+    "COACH_LLM", "COACH_MODEL", "OPENAI_BASE_URL", "OPENAI_API_KEY", "COACH_DATA_DIR", "DATABASE_URL",
+    "CHROMA_HOST", "COACH_RECORDINGS", "COACH_TIMEOUT_S", "COACH_MAX_RETRIES", "COACH_LOG_LEVEL",
+]
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    for name in _USER_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    apply_offline_environment()
+    cache = tmp_path_factory.getbasetemp() / "tiktoken-cache"
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(cache))
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings with a fresh data folder and no `.env`."""
+    return Settings(_env_file=None, data_dir=tmp_path / "data")  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    return Path(__file__).resolve().parent.parent
+
+
+def run_env(**extra: str) -> dict[str, str]:
+    """An environment for running the `coach` command in a subprocess."""
+    env = {k: v for k, v in os.environ.items() if k not in _USER_VARIABLES}
+    env.update(extra)
+    return env
