@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,39 @@ _USER_VARIABLES = [
     "COACH_LLM", "COACH_MODEL", "OPENAI_BASE_URL", "OPENAI_API_KEY", "COACH_DATA_DIR", "DATABASE_URL",
     "CHROMA_HOST", "COACH_RECORDINGS", "COACH_TIMEOUT_S", "COACH_MAX_RETRIES", "COACH_LOG_LEVEL",
 ]
+
+
+# Every attempt to reach a non-loopback host, seen by a process-wide audit hook. pytest-socket
+# (see addopts) blocks such connections; this also catches lookups made by library threads that
+# swallow their errors (telemetry), so a test fails even when nothing raised in it.
+OUTSIDE_ATTEMPTS: list[str] = []
+
+
+def _is_loopback(host: object) -> bool:
+    if not isinstance(host, str) or host in ("", "localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def _audit(event: str, args: tuple) -> None:
+    if event == "socket.getaddrinfo" and not _is_loopback(args[0]):
+        OUTSIDE_ATTEMPTS.append(f"lookup {args[0]}")
+    elif event == "socket.connect" and isinstance(args[1], tuple) and not _is_loopback(args[1][0]):
+        OUTSIDE_ATTEMPTS.append(f"connect {args[1][0]}")
+
+
+sys.addaudithook(_audit)
+
+
+@pytest.fixture(autouse=True)
+def _no_outside_network():
+    before = len(OUTSIDE_ATTEMPTS)
+    yield
+    attempts = OUTSIDE_ATTEMPTS[before:]
+    assert not attempts, f"network outside loopback was attempted: {attempts}"
 
 
 @pytest.fixture(autouse=True)

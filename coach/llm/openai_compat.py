@@ -16,6 +16,7 @@ from langchain_openai import ChatOpenAI
 
 from coach.errors import ModelError, ModelOutputInvalid, ModelTimeout, ModelUnavailable
 from coach.llm.base import LLM, ChatRequest
+from coach.log import register_secret
 
 
 class OpenAICompatBackend(LLM):
@@ -29,6 +30,7 @@ class OpenAICompatBackend(LLM):
         super().__init__(model, max_retries=max_retries, backoff_s=backoff_s, timeout_s=timeout_s)
         self.base_url = base_url
         self._api_key = api_key
+        register_secret(api_key)  # masked in every log line and error from now on
         self._cached: tuple[tuple[str | None, str], ChatOpenAI] | None = None
 
     def _endpoint(self) -> str | None:
