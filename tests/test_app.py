@@ -79,8 +79,14 @@ def test_html_in_a_message_is_shown_as_text(app, monkeypatch, tmp_path):
 
 
 @pytest.mark.integration
-def test_the_app_answers_with_the_embedded_model(app):
+def test_the_app_answers_with_the_embedded_model_and_reuses_its_server(app):
+    from coach.llm.local import _servers
+
     at = app().run()
     at.chat_input[0].set_value("Say hello.").run(timeout=120)
     assert not at.exception and not at.error
     assert len(at.chat_message) == 2
+    at.chat_input[0].set_value("Now say goodbye.").run(timeout=120)
+    assert not at.exception and not at.error and len(at.chat_message) == 4
+    started = [server for server in _servers.values() if server.starts]
+    assert len(started) == 1 and started[0].starts == 1  # one server across reruns
