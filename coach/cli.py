@@ -12,7 +12,7 @@ import sys
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
+from coach.cli_common import err, out
 
 from coach.errors import CoachError, UserInputError
 
@@ -24,8 +24,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
 
 LlmOption = Annotated[Optional[str], typer.Option("--llm", help="local | openai | replay | record | none (overrides COACH_LLM)")]
 ModelOption = Annotated[Optional[str], typer.Option("--model", help="model name (overrides COACH_MODEL)")]
@@ -142,6 +140,13 @@ class _nullcontext:
 
     def __exit__(self, *exc: object) -> None:
         return None
+
+
+from coach import cli_kb  # noqa: E402 - registers after `app` exists
+
+app.command()(cli_kb.validate)
+app.command()(cli_kb.ingest)
+app.add_typer(cli_kb.kb, name="kb")
 
 
 def main() -> None:

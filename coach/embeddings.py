@@ -13,9 +13,9 @@ import numpy as np
 
 from coach.assets import embedder_model_file, embedder_tokenizer_file
 
-MAX_TOKENS = 256
+MAX_TOKENS = 128  # the packaged tokenizer's own limit; longer text costs time for little gain
 DIMENSIONS = 384
-BATCH = 64
+BATCH = 16
 
 
 class MiniLMEmbedder:
@@ -49,9 +49,11 @@ class MiniLMEmbedder:
                 self._load()
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths pad less
+        ordered = [texts[i] or " " for i in order]
         out = []
-        for start in range(0, len(texts), BATCH):
-            batch = self._tokenizer.encode_batch([t or " " for t in texts[start:start + BATCH]])
+        for start in range(0, len(ordered), BATCH):
+            batch = self._tokenizer.encode_batch(ordered[start:start + BATCH])
             ids = np.array([e.ids for e in batch], dtype=np.int64)
             mask = np.array([e.attention_mask for e in batch], dtype=np.int64)
             feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
@@ -60,7 +62,9 @@ class MiniLMEmbedder:
             pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
             norms = np.linalg.norm(pooled, axis=1, keepdims=True)
             out.append(pooled / np.clip(norms, 1e-12, None))
-        return np.vstack(out).astype(np.float32)
+        vectors = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
+        vectors[order] = np.vstack(out)
+        return vectors
 
     def similarity(self, a: str, b: str) -> float:
         """Cosine similarity of two texts."""

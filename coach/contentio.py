@@ -1,0 +1,182 @@
+"""Reading content files safely, and reporting every problem with file, line, field and fix.
+
+Why: personas and knowledge are written by sales-enablement people, not programmers. A
+mistake must come back as one readable line per problem, all of them at once, and no file
+(huge, binary, a YAML bomb) may hang or crash the loader.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from coach.errors import UserInputError
+
+MAX_FILE_BYTES = 512 * 1024
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one content file."""
+
+    file: Path
+    line: int | None
+    field: str
+    message: str
+    fix: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else str(self.file)
+        field = f" {self.field}:" if self.field else ""
+        return f"{where}:{field} {self.message}. Fix: {self.fix}"
+
+
+class ContentError(UserInputError):
+    """Content files have problems; `problems` lists every one."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        count = len(self.problems)
+        first = str(self.problems[0]) if self.problems else ""
+        more = f" (and {count - 1} more problem(s); run `coach validate` to list them)" if count > 1 else ""
+        super().__init__(first + more)
+
+
+class ProblemList(list[Problem]):
+    """Problems collected while loading a directory.
+
+    `broken` holds the ids (file stems) of files that failed, so links to them are not
+    reported a second time as "names nothing".
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.broken: set[str] = set()
+
+    def add(self, file: Path, message: str, fix: str, *, line: int | None = None, field: str = "") -> None:
+        self.append(Problem(file, line, field, message, fix))
+
+    def raise_if_any(self) -> None:
+        if self:
+            raise ContentError(sorted(self, key=lambda p: (str(p.file), p.line or 0)))
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """Safe YAML without anchors/aliases: a content file never needs them, and they enable bombs."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: ANN401
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.constructor.ConstructorError(
+                None, None, "anchors and aliases (&name / *name) are not allowed", event.start_mark)
+        return super().compose_node(parent, index)
+
+
+def read_text(path: Path, problems: ProblemList) -> str | None:
+    """The file's text, or None after recording why it cannot be read."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            problems.add(path, f"file is {size // 1024} KB, over the {MAX_FILE_BYTES // 1024} KB limit",
+                         "split it into smaller files")
+            return None
+        raw = path.read_bytes()
+    except OSError as exc:
+        problems.add(path, f"cannot be read ({exc.strerror})", "check the file exists and is readable")
+        return None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        problems.add(path, "is not UTF-8 text", "save the file as UTF-8", line=line)
+        return None
+    if "\x00" in text:
+        problems.add(path, "contains NUL bytes (binary file?)", "save it as plain UTF-8 text")
+        return None
+    if not text.strip():
+        problems.add(path, "is empty", "write the content, or delete the file")
+        return None
+    return text
+
+
+def load_yaml(text: str, path: Path, problems: ProblemList, *, line_offset: int = 0) -> tuple[Any, yaml.Node | None]:
+    """Parse YAML (no aliases); returns the data and its node tree for line lookups."""
+    loader = _NoAliasLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 + line_offset if mark else None
+        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        problems.add(path, f"is not valid YAML: {reason}",
+                     "fix the indentation or quoting on that line (quote text that contains ': ' or '#')", line=line)
+        return None, None
+    finally:
+        loader.dispose()
+    return data, node
+
+
+def line_of(node: yaml.Node | None, path: Iterable[Any], line_offset: int = 0) -> int | None:
+    """The 1-based line of the value at `path` in a composed YAML tree (nearest known parent)."""
+    if node is None:
+        return None
+    line = node.start_mark.line + 1
+    for step in path:
+        if isinstance(node, yaml.MappingNode):
+            match = next((v for k, v in node.value if getattr(k, "value", None) == step), None)
+            if match is None:
+                key = next((k for k, _ in node.value if getattr(k, "value", None) == step), None)
+                return (key.start_mark.line + 1 if key else line) + line_offset
+            node = match
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+            node = node.value[step]
+        else:
+            break
+        line = node.start_mark.line + 1
+    return line + line_offset
+
+
+def field_name(loc: Sequence[Any]) -> str:
+    """`voice.lines.warn[2]` from a pydantic error location."""
+    out = ""
+    for step in loc:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
+    return out
+
+
+FIXES = {
+    "missing": "add it",
+    "extra_forbidden": "remove it or check its spelling against the format in README.md",
+    "string_type": "write it as text",
+    "int_type": "write a whole number",
+    "int_parsing": "write a whole number",
+    "list_type": "write it as a list (one `- item` per line, or [a, b])",
+    "literal_error": "use one of the values shown",
+    "dict_type": "write it as a mapping of key: value lines",
+    "model_type": "write it as a mapping of key: value lines",
+    "too_short": "add at least the number of items shown",
+    "string_pattern_mismatch": "use lowercase letters, digits, '_' or '-' only",
+    "greater_than_equal": "use a larger number",
+    "less_than_equal": "use a smaller number",
+}
+
+
+def add_validation_errors(exc: ValidationError, path: Path, node: yaml.Node | None, problems: ProblemList,
+                          *, line_offset: int = 0) -> None:
+    """One problem per pydantic error, with the YAML line of the field."""
+    for error in exc.errors():
+        loc = tuple(error["loc"])
+        kind = error["type"]
+        message = error["msg"].removeprefix("Value error, ")
+        if kind == "extra_forbidden":
+            message = "unknown key"
+        elif kind == "missing":
+            message = "required field is missing"
+        problems.add(path, message, FIXES.get(kind, "correct the value"), line=line_of(node, loc, line_offset),
+                     field=field_name(loc))

@@ -1,0 +1,299 @@
+"""The knowledge store: Chroma (via langchain-chroma) with offline MiniLM embeddings.
+
+Why: the buyer and the grader need, in milliseconds, "what does this offering mean to a
+CFO", "which capabilities did the rep just pitch" and "which case note backs this claim".
+Chunks are the `##` sections of each knowledge file, with stable ids `<doc id>#<section>`.
+Ingest is incremental by content hash, so re-running it is cheap.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import chromadb
+from chromadb.api.types import Documents, EmbeddingFunction
+from chromadb.api.types import Embeddings as ChromaEmbeddings
+from chromadb.config import Settings as ChromaSettings
+from chromadb.utils.embedding_functions import register_embedding_function
+from langchain_chroma import Chroma
+from langchain_core.embeddings import Embeddings
+
+from coach.config import Settings
+from coach.embeddings import MiniLMEmbedder
+from coach.errors import UserInputError
+from coach.contentio import ProblemList
+from coach.knowledge import VALUE_SECTIONS, KnowledgeDoc, load_knowledge_dirs
+from coach.content import shipped_knowledge_dir
+
+COLLECTION = "knowledge"
+ADD_BATCH = 64
+
+
+@lru_cache(maxsize=1)
+def shared_embedder() -> MiniLMEmbedder:
+    """One embedder per process (the ONNX session is thread-safe)."""
+    return MiniLMEmbedder()
+
+
+class MiniLMEmbeddings(Embeddings):
+    """The offline embedder as a LangChain `Embeddings`."""
+
+    def __init__(self, embedder: MiniLMEmbedder | None = None) -> None:
+        self.embedder = embedder or shared_embedder()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embedder.embed(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embedder.embed([text])[0].tolist()
+
+
+@register_embedding_function
+class ChromaMiniLM(EmbeddingFunction[Documents]):
+    """The offline embedder registered with Chroma, so a stored collection reopens without a download."""
+
+    def __init__(self) -> None:
+        self.embedder = shared_embedder()
+
+    def __call__(self, input: Documents) -> ChromaEmbeddings:  # noqa: A002 - Chroma's signature
+        return list(self.embedder.embed(list(input)))
+
+    @staticmethod
+    def name() -> str:
+        return "coach-minilm-int8"
+
+    def get_config(self) -> dict[str, Any]:
+        return {}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> ChromaMiniLM:
+        return ChromaMiniLM()
+
+    def default_space(self) -> str:  # type: ignore[override]
+        return "cosine"
+
+    def supported_spaces(self) -> list[str]:  # type: ignore[override]
+        return ["cosine"]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: str
+    text: str
+    metadata: dict[str, str | bool]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with its cosine similarity (1 = same meaning)."""
+
+    id: str
+    doc_id: str
+    kind: str
+    section: str
+    offering: str
+    titles: tuple[str, ...]
+    industry: str
+    text: str
+    score: float
+
+
+@dataclass
+class IngestReport:
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    chunks_written: int = 0
+    seconds: float = 0.0
+    removed_ids: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+
+def chunks_of(doc: KnowledgeDoc) -> list[Chunk]:
+    """One chunk per `##` section; the text carries the document title for context."""
+    chunks = []
+    for section in doc.sections:
+        metadata: dict[str, str | bool] = {
+            "doc_id": doc.id, "kind": doc.meta.kind, "section": section.key, "heading": section.heading,
+            "offering": doc.meta.offering, "industry": doc.meta.industry or "",
+            "titles": ",".join(doc.meta.titles), "file_hash": doc.content_hash, "source": str(doc.path),
+        }
+        metadata.update({f"title_{t}": True for t in doc.meta.titles})
+        chunks.append(Chunk(f"{doc.id}#{section.key}", f"{doc.title} — {section.heading}\n{section.text}", metadata))
+    return chunks
+
+
+def _client(settings: Settings) -> Any:  # noqa: ANN401 - chromadb's client types are private
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_host:
+        host, _, port = settings.chroma_host.removeprefix("http://").partition(":")
+        try:
+            return chromadb.HttpClient(host=host, port=int(port or 8000), settings=chroma_settings)
+        except Exception as exc:  # noqa: BLE001 - any connection failure gets one message
+            raise UserInputError(f"Cannot reach the Chroma server at {settings.chroma_host} ({exc})",
+                                 "start it (`chroma run`) or unset CHROMA_HOST to use the embedded store") from None
+    path = settings.data_dir / "chroma"
+    path.mkdir(parents=True, exist_ok=True)
+    return _persistent_client(str(path), chroma_settings)
+
+
+_clients: dict[str, Any] = {}
+_clients_lock = threading.Lock()
+
+
+def _persistent_client(path: str, chroma_settings: ChromaSettings) -> Any:  # noqa: ANN401
+    """One PersistentClient per directory per process, as Chroma requires."""
+    with _clients_lock:
+        if path not in _clients:
+            _clients[path] = chromadb.PersistentClient(path=path, settings=chroma_settings)
+        return _clients[path]
+
+
+def _where(kind: str | None, title: str | None, sections: Sequence[str] | None, offering: str | None,
+           industry: str | None) -> dict[str, Any] | None:
+    clauses: list[dict[str, Any]] = []
+    if kind:
+        clauses.append({"kind": kind})
+    if title:
+        clauses.append({f"title_{title}": True})
+    if sections:
+        clauses.append({"section": {"$in": list(sections)}})
+    if offering:
+        clauses.append({"offering": offering})
+    if industry:
+        clauses.append({"industry": industry})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+class KnowledgeStore:
+    """Search and incremental ingest over one Chroma collection."""
+
+    def __init__(self, settings: Settings, embedder: MiniLMEmbedder | None = None) -> None:
+        self.client = _client(settings)
+        self.client.get_or_create_collection(COLLECTION, embedding_function=ChromaMiniLM(),
+                                             metadata={"hnsw:space": "cosine"})
+        self.embeddings = MiniLMEmbeddings(embedder)
+        self.vectors = Chroma(client=self.client, collection_name=COLLECTION, embedding_function=self.embeddings,
+                              collection_metadata={"hnsw:space": "cosine"})
+
+    def count(self) -> int:
+        """Chunks stored."""
+        return self.vectors._collection.count()
+
+    def stored_docs(self) -> dict[str, tuple[str, list[str]]]:
+        """doc id → (content hash, chunk ids) for everything stored."""
+        stored: dict[str, tuple[str, list[str]]] = {}
+        got = self.vectors._collection.get(include=["metadatas"])
+        for chunk_id, meta in zip(got["ids"], got["metadatas"] or [], strict=False):
+            doc_id = str(meta.get("doc_id", chunk_id.split("#", 1)[0]))
+            digest, ids = stored.get(doc_id, (str(meta.get("file_hash", "")), []))
+            stored[doc_id] = (digest, [*ids, chunk_id])
+        return stored
+
+    def ingest(self, docs: Iterable[KnowledgeDoc],
+               progress: Callable[[int, int], None] | None = None) -> IngestReport:
+        """Bring the store in line with `docs`: add new, re-embed changed, delete removed."""
+        started = time.perf_counter()
+        report = IngestReport()
+        wanted = {d.id: d for d in docs}
+        stored = self.stored_docs()
+        stale: list[str] = []
+        to_write: list[Chunk] = []
+        for doc_id, doc in wanted.items():
+            if doc_id not in stored:
+                report.added += 1
+            elif stored[doc_id][0] != doc.content_hash:
+                report.updated += 1
+                stale += stored[doc_id][1]
+            else:
+                report.unchanged += 1
+                continue
+            to_write += chunks_of(doc)
+        for doc_id, (_, ids) in stored.items():
+            if doc_id not in wanted:
+                report.removed += 1
+                report.removed_ids.append(doc_id)
+                stale += ids
+        if stale:
+            self.vectors.delete(ids=stale)
+        for start in range(0, len(to_write), ADD_BATCH):
+            batch = to_write[start:start + ADD_BATCH]
+            self.vectors.add_texts([c.text for c in batch], metadatas=[c.metadata for c in batch],
+                                   ids=[c.id for c in batch])
+            if progress:
+                progress(min(start + ADD_BATCH, len(to_write)), len(to_write))
+        report.chunks_written = len(to_write)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def search(self, text: str, *, kind: str | None = None, title: str | None = None,
+               sections: Sequence[str] | None = None, offering: str | None = None,
+               industry: str | None = None, k: int = 5) -> list[Hit]:
+        """The `k` chunks closest in meaning to `text`, filtered by metadata."""
+        where = _where(kind, title, sections, offering, industry)
+        found = self.vectors.similarity_search_with_score(text, k=k, filter=where)
+        hits = []
+        for document, distance in found:
+            meta = document.metadata
+            hits.append(Hit(
+                id=str(document.id or f"{meta['doc_id']}#{meta['section']}"), doc_id=str(meta["doc_id"]),
+                kind=str(meta["kind"]), section=str(meta["section"]), offering=str(meta["offering"]),
+                titles=tuple(str(meta.get("titles", "")).split(",")), industry=str(meta.get("industry", "")),
+                text=document.page_content, score=round(1.0 - float(distance), 4)))
+        return hits
+
+    def value_for_title(self, text: str, title: str, offering: str | None = None, k: int = 4) -> list[Hit]:
+        """Goals, problems, needs and outcomes written for this buyer title."""
+        return self.search(text, kind="value_proposition", title=title, sections=VALUE_SECTIONS,
+                           offering=offering, k=k)
+
+    def features(self, text: str, k: int = 4) -> list[Hit]:
+        """Capabilities sections: what a rep should not lead with."""
+        return self.search(text, kind="value_proposition", sections=("capabilities",), k=k)
+
+    def case_notes(self, text: str, title: str | None = None, industry: str | None = None,
+                   k: int = 3) -> list[Hit]:
+        """Case-note sections that back a claim or fit a buyer's title and industry."""
+        return self.search(text, kind="case_note", title=title, industry=industry, k=k)
+
+
+def rank_documents(hits: Sequence[Hit]) -> list[str]:
+    """Document ids in order of their best chunk."""
+    ranked: list[str] = []
+    for hit in sorted(hits, key=lambda h: -h.score):
+        if hit.doc_id not in ranked:
+            ranked.append(hit.doc_id)
+    return ranked
+
+
+def load_knowledge(extra_dirs: Sequence[Path] = ()) -> dict[str, KnowledgeDoc]:
+    """The shipped knowledge plus extra folders, validated; ContentError lists every problem."""
+    problems = ProblemList()
+    docs = load_knowledge_dirs([shipped_knowledge_dir(), *extra_dirs], problems)
+    problems.raise_if_any()
+    return docs
+
+
+def open_store(settings: Settings) -> KnowledgeStore:
+    """The store named by the settings (embedded folder, or CHROMA_HOST)."""
+    return KnowledgeStore(settings)
+
+
+def current_store(settings: Settings, extra_dirs: Sequence[Path] = ()) -> KnowledgeStore:
+    """The store, filled from the shipped knowledge first if it is empty."""
+    store = open_store(settings)
+    if store.count() == 0:
+        store.ingest(load_knowledge(extra_dirs).values())
+    return store
