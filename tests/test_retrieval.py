@@ -1,0 +1,143 @@
+"""The knowledge store on a real Chroma directory with the real offline embedder."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from coach.config import Settings
+from coach.content import shipped_knowledge_dir
+from coach.retrieval import KnowledgeStore, load_knowledge, rank_documents
+from tests.conftest import run_env
+from tests.content.factory import CASE_NOTE
+
+
+@pytest.fixture(scope="module")
+def shipped_store(tmp_path_factory):
+    settings = Settings(_env_file=None, data_dir=tmp_path_factory.mktemp("kb"))
+    store = KnowledgeStore(settings)
+    report = store.ingest(load_knowledge().values())
+    return store, report
+
+
+def test_ingest_chunks_every_section_with_stable_ids(shipped_store):
+    store, report = shipped_store
+    docs = load_knowledge()
+    sections = sum(len(d.sections) for d in docs.values())
+    assert report.added == len(docs) and report.chunks_written == sections == store.count()
+    got = store.vectors._collection.get(ids=["vp-cash-command-cfo#goals", "cn-mfg-cash-forecast#result"],
+                                        include=["metadatas"])
+    meta = dict(zip(got["ids"], got["metadatas"]))
+    assert meta["vp-cash-command-cfo#goals"]["section"] == "goals"
+    assert meta["vp-cash-command-cfo#goals"]["title_cfo"] is True
+    assert meta["cn-mfg-cash-forecast#result"]["kind"] == "case_note"
+    assert meta["cn-mfg-cash-forecast#result"]["industry"] == "manufacturing"
+
+
+def test_value_for_title_returns_only_that_titles_value_sections(shipped_store):
+    store, _ = shipped_store
+    hits = store.value_for_title("we borrow on the revolver because the cash forecast is unreliable", "cfo")
+    assert hits and all("cfo" in h.titles and h.section in {"goals", "problems", "needs", "outcomes"} for h in hits)
+    assert hits[0].doc_id == "vp-cash-command-cfo"
+    assert 0 < hits[-1].score <= hits[0].score <= 1
+
+
+def test_features_are_capabilities_sections(shipped_store):
+    store, _ = shipped_store
+    hits = store.features("our optimizer uses constraint-based scheduling and route optimization on a mobile app")
+    assert hits and all(h.section == "capabilities" for h in hits)
+    assert hits[0].offering == "Field Orchestrator"
+
+
+def test_case_notes_filter_by_title_and_industry(shipped_store):
+    store, _ = shipped_store
+    hits = store.case_notes("technicians finish more jobs per day", title="coo", industry="manufacturing")
+    assert hits and all(h.kind == "case_note" and "coo" in h.titles and h.industry == "manufacturing" for h in hits)
+    assert rank_documents(hits)[0] == "cn-mfg-service-margin"
+
+
+def test_reingest_is_a_no_op_and_fast(shipped_store):
+    store, _ = shipped_store
+    report = store.ingest(load_knowledge().values())
+    assert (report.added, report.updated, report.removed, report.chunks_written) == (0, 0, 0, 0)
+    assert report.unchanged == len(load_knowledge())
+
+
+def test_changed_added_and_removed_files_are_handled(tmp_path):
+    extra = tmp_path / "team"
+    extra.mkdir()
+    note = extra / "cn-test-forecast.md"
+    note.write_text(CASE_NOTE)
+    store = KnowledgeStore(Settings(_env_file=None, data_dir=tmp_path / "d"))
+    first = store.ingest(load_knowledge([extra]).values())
+    assert first.added == len(load_knowledge()) + 1
+    note.write_text(note.read_text().replace("Accuracy 71% → 94%", "Accuracy 70% → 95%"))
+    second = store.ingest(load_knowledge([extra]).values())
+    assert (second.added, second.updated, second.removed) == (0, 1, 0)
+    assert second.chunks_written == 3
+    stored = store.vectors._collection.get(ids=["cn-test-forecast#result"], include=["documents"])
+    assert "Accuracy 70% → 95%" in stored["documents"][0]
+    note.unlink()
+    third = store.ingest(load_knowledge([extra]).values())
+    assert (third.added, third.updated, third.removed) == (0, 0, 1) and third.removed_ids == ["cn-test-forecast"]
+    assert not store.vectors._collection.get(where={"doc_id": "cn-test-forecast"})["ids"]
+
+
+REOPEN = """
+import sys
+import chromadb
+import coach.retrieval  # registers the embedding function
+client = chromadb.PersistentClient(path=sys.argv[1])
+collection = client.get_collection("knowledge")
+hit = collection.query(query_texts=["cash forecast accuracy for lenders"], n_results=1, where={"kind": "case_note"})
+print(hit["ids"][0][0])
+"""
+
+
+def test_stored_collection_reopens_with_the_registered_embedder(shipped_store):
+    store, _ = shipped_store
+    path = store.client.get_settings().persist_directory
+    result = subprocess.run([sys.executable, "-c", REOPEN, path], capture_output=True, text=True, timeout=120,
+                            env=run_env())
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().startswith("cn-")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.integration
+def test_a_chroma_server_is_used_when_chroma_host_is_set(tmp_path):
+    chroma = shutil.which("chroma", path=str(Path(sys.executable).parent))
+    assert chroma, "the chroma command ships with the chromadb package"
+    port = _free_port()
+    server = subprocess.Popen([chroma, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1",
+                               "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        settings = Settings(_env_file=None, data_dir=tmp_path / "d", chroma_host=f"127.0.0.1:{port}")
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                store = KnowledgeStore(settings)
+                break
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.3)
+        docs = load_knowledge()
+        some = {k: docs[k] for k in ("vp-cash-command-cfo", "cn-mfg-cash-forecast")}
+        assert store.ingest(some.values()).added == 2
+        assert store.case_notes("revolver draw", k=1)[0].doc_id == "cn-mfg-cash-forecast"
+        assert not (tmp_path / "d" / "chroma").exists()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
