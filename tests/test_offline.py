@@ -17,6 +17,7 @@ from coach.runtime import prepare
 from tests.conftest import OUTSIDE_ATTEMPTS
 
 
+@pytest.mark.filterwarnings("ignore:A test tried to use socket:UserWarning")
 def test_the_guard_blocks_and_sees_outside_connections():
     before = len(OUTSIDE_ATTEMPTS)
     with pytest.raises(SocketConnectBlockedError):

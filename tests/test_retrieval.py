@@ -141,3 +141,14 @@ def test_a_chroma_server_is_used_when_chroma_host_is_set(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_labelled_queries_reach_the_recall_target(shipped_store):
+    from coach.kb_eval import DEFAULT_QUERIES, evaluate, load_queries
+
+    store, _ = shipped_store
+    query_set = load_queries(DEFAULT_QUERIES)
+    assert len(query_set.queries) >= 40
+    scores = evaluate(store, query_set)
+    assert scores.recall_at_3 >= 0.9, [r for r in scores.results if not r.rank or r.rank > 3]
+    assert scores.recall_at_1 <= scores.recall_at_3 and 0 < scores.mrr <= 1
