@@ -238,12 +238,17 @@ class KnowledgeStore:
         report.seconds = time.perf_counter() - started
         return report
 
-    def search(self, text: str, *, kind: str | None = None, title: str | None = None,
-               sections: Sequence[str] | None = None, offering: str | None = None,
+    def embed_query(self, text: str) -> list[float]:
+        """The query vector for `text`; pass it as `vector=` to run several searches for one embedding."""
+        return self.embeddings.embed_query(text)
+
+    def search(self, text: str = "", *, vector: Sequence[float] | None = None, kind: str | None = None,
+               title: str | None = None, sections: Sequence[str] | None = None, offering: str | None = None,
                industry: str | None = None, k: int = 5) -> list[Hit]:
-        """The `k` chunks closest in meaning to `text`, filtered by metadata."""
+        """The `k` chunks closest in meaning to `text` (or to `vector`), filtered by metadata."""
         where = _where(kind, title, sections, offering, industry)
-        found = self.vectors.similarity_search_with_score(text, k=k, filter=where)
+        query = list(vector) if vector is not None else self.embed_query(text)
+        found = self.vectors.similarity_search_by_vector_with_relevance_scores(query, k=k, filter=where)
         hits = []
         for document, distance in found:
             meta = document.metadata
@@ -254,19 +259,20 @@ class KnowledgeStore:
                 text=document.page_content, score=round(1.0 - float(distance), 4)))
         return hits
 
-    def value_for_title(self, text: str, title: str, offering: str | None = None, k: int = 4) -> list[Hit]:
+    def value_for_title(self, text: str = "", title: str = "", offering: str | None = None, k: int = 4, *,
+                        vector: Sequence[float] | None = None) -> list[Hit]:
         """Goals, problems, needs and outcomes written for this buyer title."""
-        return self.search(text, kind="value_proposition", title=title, sections=VALUE_SECTIONS,
-                           offering=offering, k=k)
+        return self.search(text, vector=vector, kind="value_proposition", title=title or None,
+                           sections=VALUE_SECTIONS, offering=offering, k=k)
 
-    def features(self, text: str, k: int = 4) -> list[Hit]:
+    def features(self, text: str = "", k: int = 4, *, vector: Sequence[float] | None = None) -> list[Hit]:
         """Capabilities sections: what a rep should not lead with."""
-        return self.search(text, kind="value_proposition", sections=("capabilities",), k=k)
+        return self.search(text, vector=vector, kind="value_proposition", sections=("capabilities",), k=k)
 
-    def case_notes(self, text: str, title: str | None = None, industry: str | None = None,
-                   k: int = 3) -> list[Hit]:
+    def case_notes(self, text: str = "", title: str | None = None, industry: str | None = None, k: int = 3, *,
+                   vector: Sequence[float] | None = None) -> list[Hit]:
         """Case-note sections that back a claim or fit a buyer's title and industry."""
-        return self.search(text, kind="case_note", title=title, industry=industry, k=k)
+        return self.search(text, vector=vector, kind="case_note", title=title, industry=industry, k=k)
 
 
 def rank_documents(hits: Sequence[Hit]) -> list[str]:

@@ -1,0 +1,243 @@
+"""Turn analysis: what a rep's turn did, with the evidence for each finding.
+
+Two halves. `SemanticSignals` are similarities between the turn and what we know (the
+offerings' capabilities, this title's value propositions, case notes, the persona's
+goals, priorities and hidden-fact topics); `Semantics` computes them with one embedding
+per turn. `analyse_turn` is pure: text + signals + rules → `TurnAnalysis`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from coach import lexicon
+from coach.embeddings import MiniLMEmbedder
+from coach.personas import Persona
+from coach.retrieval import Hit, KnowledgeStore
+from coach.rules import AnalysisRules
+
+
+class Evidence(BaseModel):
+    """Why a finding was made: the phrase matched, or the knowledge chunk and its similarity."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    phrase: str | None = None
+    chunk_id: str | None = None
+    score: float | None = None
+
+
+class Question(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    text: str
+    form: Literal["open", "closed", "leading"]
+    discovery: list[str]
+
+
+class CaseReference(BaseModel):
+    """A case note the turn drew on, and whether the figures the rep quoted are the note's."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    case_id: str
+    score: float
+    figures_quoted: list[str]
+    figures_match: bool
+
+
+class TurnAnalysis(BaseModel):
+    """Everything the buyer policy and the grader need to know about one rep turn."""
+
+    model_config = ConfigDict(extra="forbid")
+    words: int
+    speaking_s: float
+    questions: list[Question]
+    feature_pitch: bool
+    feature_evidence: list[Evidence]
+    value_for_title: bool
+    value_evidence: list[Evidence]
+    priority: str | None
+    case_notes: list[CaseReference]
+    unsupported_claims: list[str]
+    jargon: list[str]
+    jargon_per_100: float
+    monologue: bool
+    long_turn: bool
+    time_check: list[str]
+    next_step_ask: list[str]
+    next_step_with_executive: bool
+    lecturing: list[str]
+    rude: list[str]
+    off_topic: bool
+    injection: list[str]
+    facts_asked: list[int]
+    tags: list[str]
+
+    @property
+    def open_questions(self) -> int:
+        return sum(q.form == "open" for q in self.questions)
+
+    @property
+    def discovery_questions(self) -> int:
+        return sum(bool(q.discovery) and q.form != "leading" for q in self.questions)
+
+
+@dataclass(frozen=True)
+class SemanticSignals:
+    """Similarities of one turn to what we know; all lists best first."""
+
+    capability_hits: list[Hit] = field(default_factory=list)
+    value_hits: list[Hit] = field(default_factory=list)
+    case_hits: list[Hit] = field(default_factory=list)
+    statement_scores: dict[str, float] = field(default_factory=dict)  # goals/problems/needs → similarity
+    priority_scores: dict[str, float] = field(default_factory=dict)
+    fact_scores: list[float] = field(default_factory=list)  # per hidden fact: best question vs reveal_when
+    case_figures: dict[str, set[str]] = field(default_factory=dict)  # case id → figures in that note
+
+    @property
+    def best_score(self) -> float:
+        scores = [h.score for h in self.capability_hits + self.value_hits + self.case_hits]
+        scores += list(self.statement_scores.values()) + list(self.priority_scores.values())
+        return max(scores, default=0.0)
+
+
+class Semantics:
+    """Computes `SemanticSignals` for one persona, embedding the persona's statements once."""
+
+    def __init__(self, store: KnowledgeStore, persona: Persona, embedder: MiniLMEmbedder,
+                 case_figures: dict[str, set[str]]) -> None:
+        self.store = store
+        self.persona = persona
+        self.embedder = embedder
+        self.case_figures = case_figures
+        self.statements = [*persona.goals, *persona.problems, *persona.needs]
+        self.priorities = list(persona.priorities)
+        self.topics = [f.reveal_when for f in persona.hidden_facts]
+        everything = self.statements + self.priorities + self.topics
+        vectors = embedder.embed(everything) if everything else np.zeros((0, 384), dtype=np.float32)
+        n_s, n_p = len(self.statements), len(self.priorities)
+        self._statement_vectors = vectors[:n_s]
+        self._priority_vectors = vectors[n_s:n_s + n_p]
+        self._topic_vectors = vectors[n_s + n_p:]
+
+    def signals(self, text: str) -> SemanticSignals:
+        """One embedding of the turn (plus one per question) against everything we know."""
+        asked = lexicon.questions(text)
+        vectors = self.embedder.embed([text, *asked])
+        turn = vectors[0]
+        query = turn.tolist()
+        fact_scores = []
+        if len(self._topic_vectors):
+            question_vectors = vectors[1:] if asked else np.zeros((0, vectors.shape[1]), dtype=np.float32)
+            for topic in self._topic_vectors:
+                fact_scores.append(float(max((question_vectors @ topic).tolist(), default=0.0)))
+        return SemanticSignals(
+            capability_hits=self.store.features(vector=query, k=3),
+            value_hits=self.store.value_for_title(vector=query, title=self.persona.title_key, k=3),
+            case_hits=self.store.case_notes(vector=query, k=3),
+            statement_scores=dict(zip(self.statements, (self._statement_vectors @ turn).tolist(), strict=True)),
+            priority_scores=dict(zip(self.priorities, (self._priority_vectors @ turn).tolist(), strict=True)),
+            fact_scores=fact_scores,
+            case_figures=self.case_figures,
+        )
+
+
+def _best(scores: dict[str, float], threshold: float) -> tuple[str, float] | None:
+    if not scores:
+        return None
+    key = max(scores, key=lambda k: scores[k])
+    return (key, scores[key]) if scores[key] >= threshold else None
+
+
+def _case_references(text: str, figures: Sequence[str], signals: SemanticSignals,
+                     rules: AnalysisRules) -> list[CaseReference]:
+    """Case notes the turn tells (another customer's story), with a figure check."""
+    cued = bool(lexicon.find_phrases(text, rules.case_reference_cues))
+    refs: list[CaseReference] = []
+    for hit in signals.case_hits:
+        if hit.score < rules.similarity.value:
+            continue
+        note_figures = signals.case_figures.get(hit.doc_id, set())
+        quoted = [f for f in figures if f in note_figures]
+        if any(r.case_id == hit.doc_id for r in refs):
+            continue
+        if quoted or (cued and hit.score >= rules.similarity.value + 0.1):
+            stray = [f for f in figures if f not in note_figures]
+            refs.append(CaseReference(case_id=hit.doc_id, score=hit.score, figures_quoted=quoted,
+                                      figures_match=bool(quoted) or not stray))
+    return refs
+
+
+def analyse_turn(text: str, signals: SemanticSignals, rules: AnalysisRules,
+                 supported_figures: set[str]) -> TurnAnalysis:
+    """Analyse one rep turn. Pure: the same inputs always give the same analysis."""
+    sim = rules.similarity
+    word_list = lexicon.words(text)
+    n_words = len(word_list)
+    asked = []
+    for sentence in lexicon.questions(text):
+        form, discovery = lexicon.classify_question(sentence, rules.questions)
+        asked.append(Question(text=sentence, form=form, discovery=discovery))
+
+    feature_phrases = lexicon.find_phrases(text, rules.feature_terms)
+    feature_chunks = [h for h in signals.capability_hits if h.score >= sim.feature]
+    feature_evidence = [Evidence(phrase=p) for p in feature_phrases]
+    feature_evidence += [Evidence(chunk_id=h.id, score=h.score) for h in feature_chunks]
+    feature_pitch = len(feature_phrases) >= 2 or bool(feature_chunks) and bool(feature_phrases)
+
+    statement = _best(signals.statement_scores, sim.persona_statement)
+    value_chunks = [h for h in signals.value_hits if h.score >= sim.value]
+    value_evidence = [Evidence(phrase=statement[0], score=round(statement[1], 4))] if statement else []
+    value_evidence += [Evidence(chunk_id=h.id, score=h.score) for h in value_chunks]
+    priority = _best(signals.priority_scores, sim.priority)
+
+    stated = lexicon.figures(text, rules.figure_exempt_units)
+    cases = _case_references(text, stated, signals, rules)
+    backed = set().union(*(signals.case_figures.get(c.case_id, set()) for c in cases)) if cases else set()
+    unsupported = [f for f in stated if f not in supported_figures and f not in backed]
+    unsupported += [p for p in lexicon.find_phrases(text, rules.promise_terms)]
+
+    jargon = lexicon.find_phrases(text, rules.jargon_terms) + lexicon.acronyms(text, rules.plain_acronyms)
+    jargon_per_100 = round(100 * len(jargon) / n_words, 2) if n_words else 0.0
+    next_step = lexicon.find_phrases(text, rules.next_step.ask)
+    with_exec = bool(next_step) and bool(lexicon.find_phrases(text, rules.next_step.involves_executive))
+    lecturing = lexicon.find_phrases(text, rules.lecturing)
+    if lecturing and asked:
+        lecturing = lecturing if all(q.form == "leading" for q in asked) else []
+    facts = [i for i, score in enumerate(signals.fact_scores) if score >= sim.hidden_fact]
+    injection = lexicon.find_phrases(text, rules.injection)
+    off_topic = n_words >= 4 and signals.best_score < sim.on_topic and not next_step
+
+    analysis = TurnAnalysis(
+        words=n_words, speaking_s=round(n_words * 60 / rules.speaking_words_per_minute, 1), questions=asked,
+        feature_pitch=feature_pitch, feature_evidence=feature_evidence,
+        value_for_title=bool(statement or value_chunks), value_evidence=value_evidence,
+        priority=priority[0] if priority else None, case_notes=cases, unsupported_claims=unsupported,
+        jargon=jargon, jargon_per_100=jargon_per_100, monologue=n_words > rules.monologue_words,
+        long_turn=n_words > rules.long_turn_words, time_check=lexicon.find_phrases(text, rules.time_check),
+        next_step_ask=next_step, next_step_with_executive=with_exec, lecturing=lecturing,
+        rude=lexicon.find_phrases(text, rules.rude), off_topic=off_topic, injection=injection, facts_asked=facts,
+        tags=[],
+    )
+    analysis.tags = tags_for(analysis, rules)
+    return analysis
+
+
+def tags_for(a: TurnAnalysis, rules: AnalysisRules) -> list[str]:
+    """Short labels for transcripts and filters, in a fixed order."""
+    checks = [
+        ("feature_pitch", a.feature_pitch), ("value_for_title", a.value_for_title),
+        ("priority", a.priority is not None), ("open_question", a.open_questions > 0),
+        ("discovery", a.discovery_questions > 0),
+        ("leading_question", any(q.form == "leading" for q in a.questions)),
+        ("case_note", bool(a.case_notes)), ("wrong_figures", any(not c.figures_match for c in a.case_notes)),
+        ("unsupported_claim", bool(a.unsupported_claims)),
+        ("jargon", a.jargon_per_100 >= rules.jargon_per_100_words_high), ("monologue", a.monologue),
+        ("time_check", bool(a.time_check)), ("next_step_ask", bool(a.next_step_ask)),
+        ("lecturing", bool(a.lecturing)), ("rude", bool(a.rude)), ("off_topic", a.off_topic),
+        ("injection", bool(a.injection)),
+    ]
+    return [name for name, present in checks if present]

@@ -1,0 +1,109 @@
+"""Pure text detectors over a rep's turn: words, sentences, questions, phrases, figures.
+
+Why separate: these are the cheap, explainable half of turn analysis; each returns the
+exact phrase it matched so a manager can see why a turn was tagged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+from coach.rules import QuestionRules
+
+WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'&\-.]*")
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&]{1,6}s?\b")
+FIGURE = re.compile(r"(?<![\w.])(\$|€|£)?(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s?(%|percent|k|m|bn|b|million|billion|"
+                    r"thousand|x)?(?![\w])", re.IGNORECASE)
+
+
+def words(text: str) -> list[str]:
+    """The words of a text (numbers count as words)."""
+    return WORD.findall(text)
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences, split on end punctuation and line breaks."""
+    return [s.strip() for s in SENTENCE_END.split(text) if s and s.strip()]
+
+
+@lru_cache(maxsize=512)
+def _phrase_pattern(phrase: str) -> re.Pattern[str]:
+    """A phrase from the rules: plain words (an 's' plural also matches), `stem*`, or a regex."""
+    stem = phrase.endswith("*")
+    body = phrase[:-1] if stem else phrase
+    if any(ch in body for ch in "()[]\\|*+") or (body.endswith("?") and len(body) > 1 and "\\" in body):
+        return re.compile(body, re.IGNORECASE)  # the rules file gave a regular expression
+    escaped = re.escape(body.lower())
+    start = r"\b" if body[:1].isalnum() else ""
+    tail = "[a-z]*" if stem else ("s?" if body[-1:].isalpha() else "")
+    end = r"\b" if body[-1:].isalnum() else ""
+    return re.compile(f"{start}{escaped}{tail}{end}", re.IGNORECASE)
+
+
+def find_phrases(text: str, phrases: Iterable[str]) -> list[str]:
+    """The phrases (as written in the rules) found in the text, in rule order, each once."""
+    return [p for p in phrases if _phrase_pattern(p).search(text)]
+
+
+def classify_question(sentence: str, rules: QuestionRules) -> tuple[str, list[str]]:
+    """(open | closed | leading, discovery kinds) for one question sentence."""
+    lowered = sentence.lower().strip(" \"'")
+    discovery = [kind for kind, cues in rules.discovery.items() if find_phrases(lowered, cues)]
+    if find_phrases(lowered, rules.leading):
+        return "leading", discovery
+    first = lowered.split(",")[-1].strip() if lowered.startswith(("so", "and", "but", "ok", "okay")) else lowered
+    if any(first.startswith(start + " ") or first == start for start in rules.open_starts):
+        return "open", discovery
+    if any(first.startswith(start + " ") for start in rules.closed_starts):
+        return "closed", discovery
+    return "open" if discovery else "closed", discovery
+
+
+def questions(text: str) -> list[str]:
+    """Sentences that ask something."""
+    return [s for s in sentences(text) if s.endswith("?")]
+
+
+def acronyms(text: str, plain: Sequence[str]) -> list[str]:
+    """Acronyms in the text that an executive would not use every day."""
+    allowed = {a.upper() for a in plain}
+    found = []
+    for match in ACRONYM.findall(text):
+        bare = match[:-1] if match.endswith("s") and match[:-1].isupper() else match
+        if bare.upper() not in allowed and bare not in found:
+            found.append(bare)
+    return found
+
+
+def normalise_figure(number: str, unit: str | None) -> str:
+    """A comparable form: '1,200' → '1200', '94 percent' → '94%', '$18M' → '18m'."""
+    value = number.replace(",", "")
+    if "." in value:
+        value = value.rstrip("0").rstrip(".")
+    unit = (unit or "").lower()
+    unit = {"percent": "%", "million": "m", "billion": "b", "bn": "b", "thousand": "k"}.get(unit, unit)
+    return value + unit
+
+
+def figures(text: str, exempt_units: Sequence[str] = ()) -> list[str]:
+    """Figures stated in a text (amounts, percentages, counts), normalised; years and clock times skipped."""
+    found: list[str] = []
+    for match in FIGURE.finditer(text):
+        currency, number, unit = match.groups()
+        if text[match.end():match.end() + 1] == "-":
+            continue  # "13-week", "30-minute": part of a term, not a claim
+        after = text[match.end():match.end() + 20].lower().split()
+        if after and after[0].strip(".,;:") in exempt_units and not unit and not currency:
+            continue
+        plain = number.replace(",", "")
+        if not unit and not currency and re.fullmatch(r"(19|20)\d\d", plain):
+            continue  # a year
+        if not unit and not currency and "." not in plain and int(plain) <= 10:
+            continue  # "two teams", "3 things": speech, not a claim
+        figure = normalise_figure(number, unit)
+        if figure not in found:
+            found.append(figure)
+    return found
