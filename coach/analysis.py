@@ -186,7 +186,8 @@ def analyse_turn(text: str, signals: SemanticSignals, rules: AnalysisRules,
     feature_chunks = [h for h in signals.capability_hits if h.score >= sim.feature]
     feature_evidence = [Evidence(phrase=p) for p in feature_phrases]
     feature_evidence += [Evidence(chunk_id=h.id, score=h.score) for h in feature_chunks]
-    feature_pitch = len(feature_phrases) >= 2 or bool(feature_chunks) and bool(feature_phrases)
+    feature_pitch = (len(feature_phrases) >= 2 or (bool(feature_chunks) and bool(feature_phrases))
+                     or any(h.score >= sim.feature_alone for h in feature_chunks))
 
     statement = _best(signals.statement_scores, sim.persona_statement)
     value_chunks = [h for h in signals.value_hits if h.score >= sim.value]

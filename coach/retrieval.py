@@ -120,7 +120,9 @@ class IngestReport:
 
 
 def chunks_of(doc: KnowledgeDoc) -> list[Chunk]:
-    """One chunk per `##` section; the text carries the document title for context."""
+    """One chunk per `##` section (the text carries the document title for context), plus
+    one per `## Capabilities` bullet (section `capability`), so a pitched feature matches
+    its own line rather than a diluted list."""
     chunks = []
     for section in doc.sections:
         metadata: dict[str, str | bool] = {
@@ -130,6 +132,10 @@ def chunks_of(doc: KnowledgeDoc) -> list[Chunk]:
         }
         metadata.update({f"title_{t}": True for t in doc.meta.titles})
         chunks.append(Chunk(f"{doc.id}#{section.key}", f"{doc.title} — {section.heading}\n{section.text}", metadata))
+        if section.key == "capabilities":
+            bullets = [line[2:].strip() for line in section.text.splitlines() if line.startswith(("- ", "* "))]
+            for number, bullet in enumerate(bullets, 1):
+                chunks.append(Chunk(f"{doc.id}#capability-{number}", bullet, metadata | {"section": "capability"}))
     return chunks
 
 
@@ -266,8 +272,8 @@ class KnowledgeStore:
                            sections=VALUE_SECTIONS, offering=offering, k=k)
 
     def features(self, text: str = "", k: int = 4, *, vector: Sequence[float] | None = None) -> list[Hit]:
-        """Capabilities sections: what a rep should not lead with."""
-        return self.search(text, vector=vector, kind="value_proposition", sections=("capabilities",), k=k)
+        """Single capability lines: the features a rep should not lead with."""
+        return self.search(text, vector=vector, kind="value_proposition", sections=("capability",), k=k)
 
     def case_notes(self, text: str = "", title: str | None = None, industry: str | None = None, k: int = 3, *,
                    vector: Sequence[float] | None = None) -> list[Hit]:

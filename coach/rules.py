@@ -21,6 +21,7 @@ class _Rules(BaseModel):
 
 class Similarity(_Rules):
     feature: float = Field(ge=0, le=1)
+    feature_alone: float = Field(ge=0, le=1)
     value: float = Field(ge=0, le=1)
     persona_statement: float = Field(ge=0, le=1)
     priority: float = Field(ge=0, le=1)

@@ -76,3 +76,14 @@ def run_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in _USER_VARIABLES}
     env.update(extra)
     return env
+
+
+@pytest.fixture(scope="session")
+def shipped_store(tmp_path_factory):
+    """A real Chroma store holding the shipped knowledge (ingested once per test run)."""
+    from coach.retrieval import KnowledgeStore, load_knowledge
+
+    settings = Settings(_env_file=None, data_dir=tmp_path_factory.mktemp("kb"))  # type: ignore[call-arg]
+    store = KnowledgeStore(settings)
+    report = store.ingest(load_knowledge().values())
+    return store, report

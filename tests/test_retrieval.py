@@ -18,19 +18,13 @@ from tests.conftest import run_env
 from tests.content.factory import CASE_NOTE
 
 
-@pytest.fixture(scope="module")
-def shipped_store(tmp_path_factory):
-    settings = Settings(_env_file=None, data_dir=tmp_path_factory.mktemp("kb"))
-    store = KnowledgeStore(settings)
-    report = store.ingest(load_knowledge().values())
-    return store, report
-
-
 def test_ingest_chunks_every_section_with_stable_ids(shipped_store):
     store, report = shipped_store
     docs = load_knowledge()
     sections = sum(len(d.sections) for d in docs.values())
-    assert report.added == len(docs) and report.chunks_written == sections == store.count()
+    bullets = sum(line.startswith("- ") for d in docs.values() if d.meta.kind == "value_proposition"
+                  for line in d.section("capabilities").text.splitlines())
+    assert report.added == len(docs) and report.chunks_written == sections + bullets == store.count()
     got = store.vectors._collection.get(ids=["vp-cash-command-cfo#goals", "cn-mfg-cash-forecast#result"],
                                         include=["metadatas"])
     meta = dict(zip(got["ids"], got["metadatas"]))
@@ -48,10 +42,10 @@ def test_value_for_title_returns_only_that_titles_value_sections(shipped_store):
     assert 0 < hits[-1].score <= hits[0].score <= 1
 
 
-def test_features_are_capabilities_sections(shipped_store):
+def test_features_are_single_capability_lines(shipped_store):
     store, _ = shipped_store
     hits = store.features("our optimizer uses constraint-based scheduling and route optimization on a mobile app")
-    assert hits and all(h.section == "capabilities" for h in hits)
+    assert hits and all(h.section == "capability" and "#capability-" in h.id for h in hits)
     assert hits[0].offering == "Field Orchestrator"
 
 

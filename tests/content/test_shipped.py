@@ -1,0 +1,96 @@
+"""The content that ships is valid, complete and internally consistent."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+
+from coach.content import load_content
+from coach.personas import MOVES
+from tests.helpers import run_coach
+
+TITLES = {"cfo", "coo", "cio", "ceo"}
+NUMBER = re.compile(r"\$?\d[\d,.]*\s?(?:%|M|K|B)?")
+
+
+@pytest.fixture(scope="module")
+def content():
+    return load_content()
+
+
+def test_every_shipped_file_is_valid():
+    result = run_coach("validate")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("OK:")
+
+
+def test_there_is_an_executive_for_every_title_and_a_vp(content):
+    execs = content.executives()
+    assert len(execs) >= 6
+    keys = Counter(p.title_key for p in execs)
+    assert TITLES <= set(keys)
+    assert any(k.startswith("vp") or k == "chro" for k in keys)
+    low = [p for p in execs if p.title_key in ("cfo", "coo") and p.patience == "low"]
+    assert low, "a second CFO or COO with low patience"
+    assert len({p.patience for p in execs}) == 3 and len({p.time_budget_min for p in execs}) >= 3
+
+
+def test_every_executive_hands_down_to_a_delegate_of_the_same_company(content):
+    for persona in content.executives():
+        delegate = content.personas[persona.delegates_to]
+        assert delegate.level == "delegate", persona.id
+        assert delegate.company.name == persona.company.name, persona.id
+
+
+def test_executives_are_fully_drawn(content):
+    for persona in content.executives():
+        assert len(persona.hidden_facts) >= 2, persona.id
+        assert persona.objections and persona.priorities and persona.background, persona.id
+        for move in MOVES:
+            lines = getattr(persona.voice.lines, move)
+            assert len(lines) >= 3, (persona.id, move)
+            assert len(set(lines)) == len(lines), (persona.id, move)
+        assert all("{delegate_name}" in line for line in persona.voice.lines.delegate), persona.id
+
+
+def test_delegates_have_lines_for_every_move(content):
+    for persona in content.personas.values():
+        if persona.level == "delegate":
+            assert all(getattr(persona.voice.lines, move) for move in MOVES), persona.id
+
+
+def test_every_title_has_value_propositions_for_every_offering(content):
+    offerings = {d.meta.offering for d in content.knowledge.values()}
+    assert len(offerings) >= 3
+    for persona in content.executives():
+        covered = {d.meta.offering for d in content.value_props_for(persona.title_key)}
+        assert covered == offerings, (persona.title_key, offerings - covered)
+
+
+def test_case_notes_span_industries_and_every_value_prop_has_proof(content):
+    notes = content.case_notes()
+    assert len(notes) >= 15
+    assert len({n.meta.industry for n in notes}) >= 3
+    for doc in content.knowledge.values():
+        if doc.meta.kind == "value_proposition":
+            assert len(doc.proof_ids()) >= 2, doc.id
+            assert doc.section("capabilities").text.strip(), doc.id
+
+
+def test_figures_cited_with_a_case_note_appear_in_that_note(content):
+    for doc in content.knowledge.values():
+        if doc.meta.kind != "value_proposition":
+            continue
+        for section in ("outcomes", "proof"):
+            for line in doc.section(section).text.splitlines():
+                cited = re.findall(r"\b(cn-[a-z0-9-]+)\b", line)
+                if len(cited) != 1:
+                    continue
+                note = content.knowledge[cited[0]]
+                note_text = " ".join(s.text for s in note.sections)
+                for figure in NUMBER.findall(line.split(cited[0])[0] + line.split(cited[0])[-1]):
+                    figure = figure.strip().rstrip(".,")
+                    if any(ch.isdigit() for ch in figure):
+                        assert figure in note_text, (doc.id, cited[0], figure)
