@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from coach import lexicon
 from coach.embeddings import MiniLMEmbedder
+from coach.knowledge import KnowledgeDoc
 from coach.personas import Persona
 from coach.retrieval import Hit, KnowledgeStore
 from coach.rules import AnalysisRules
@@ -186,8 +187,9 @@ def analyse_turn(text: str, signals: SemanticSignals, rules: AnalysisRules,
     feature_chunks = [h for h in signals.capability_hits if h.score >= sim.feature]
     feature_evidence = [Evidence(phrase=p) for p in feature_phrases]
     feature_evidence += [Evidence(chunk_id=h.id, score=h.score) for h in feature_chunks]
+    discovering = any(q.form == "open" and q.discovery for q in asked)
     feature_pitch = (len(feature_phrases) >= 2 or (bool(feature_chunks) and bool(feature_phrases))
-                     or any(h.score >= sim.feature_alone for h in feature_chunks))
+                     or (not discovering and any(h.score >= sim.feature_alone for h in feature_chunks)))
 
     statement = _best(signals.statement_scores, sim.persona_statement)
     value_chunks = [h for h in signals.value_hits if h.score >= sim.value]
@@ -210,7 +212,10 @@ def analyse_turn(text: str, signals: SemanticSignals, rules: AnalysisRules,
         lecturing = lecturing if all(q.form == "leading" for q in asked) else []
     facts = [i for i, score in enumerate(signals.fact_scores) if score >= sim.hidden_fact]
     injection = lexicon.find_phrases(text, rules.injection)
-    off_topic = n_words >= 4 and signals.best_score < sim.on_topic and not next_step
+    time_check = lexicon.find_phrases(text, rules.time_check)
+    open_question = any(q.form == "open" for q in asked)
+    off_topic = (n_words >= 4 and signals.best_score < sim.on_topic and not next_step and not time_check
+                 and not open_question)
 
     analysis = TurnAnalysis(
         words=n_words, speaking_s=round(n_words * 60 / rules.speaking_words_per_minute, 1), questions=asked,
@@ -218,7 +223,7 @@ def analyse_turn(text: str, signals: SemanticSignals, rules: AnalysisRules,
         value_for_title=bool(statement or value_chunks), value_evidence=value_evidence,
         priority=priority[0] if priority else None, case_notes=cases, unsupported_claims=unsupported,
         jargon=jargon, jargon_per_100=jargon_per_100, monologue=n_words > rules.monologue_words,
-        long_turn=n_words > rules.long_turn_words, time_check=lexicon.find_phrases(text, rules.time_check),
+        long_turn=n_words > rules.long_turn_words, time_check=time_check,
         next_step_ask=next_step, next_step_with_executive=with_exec, lecturing=lecturing,
         rude=lexicon.find_phrases(text, rules.rude), off_topic=off_topic, injection=injection, facts_asked=facts,
         tags=[],
@@ -242,3 +247,13 @@ def tags_for(a: TurnAnalysis, rules: AnalysisRules) -> list[str]:
         ("injection", bool(a.injection)),
     ]
     return [name for name, present in checks if present]
+
+
+def figure_index(docs: Sequence[KnowledgeDoc], rules: AnalysisRules) -> tuple[dict[str, set[str]], set[str]]:
+    """(figures per case note, every figure in the knowledge): what a rep's numbers are checked against."""
+    def of(doc: KnowledgeDoc) -> set[str]:
+        return set(lexicon.figures(" ".join(s.text for s in doc.sections), rules.figure_exempt_units))
+
+    per_case = {d.id: of(d) for d in docs if d.meta.kind == "case_note"}
+    everything = set().union(*(of(d) for d in docs)) if docs else set()
+    return per_case, everything

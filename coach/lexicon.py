@@ -54,10 +54,11 @@ def classify_question(sentence: str, rules: QuestionRules) -> tuple[str, list[st
     discovery = [kind for kind, cues in rules.discovery.items() if find_phrases(lowered, cues)]
     if find_phrases(lowered, rules.leading):
         return "leading", discovery
-    first = lowered.split(",")[-1].strip() if lowered.startswith(("so", "and", "but", "ok", "okay")) else lowered
-    if any(first.startswith(start + " ") or first == start for start in rules.open_starts):
-        return "open", discovery
-    if any(first.startswith(start + " ") for start in rules.closed_starts):
+    clauses = [c.strip() for c in re.split(r"[,:;—–]|\s-\s", lowered) if c.strip()]
+    for clause in [lowered, *clauses[1:]]:  # "Before we start: what matters most?" asks openly
+        if any(clause.startswith(start + " ") or clause == start for start in rules.open_starts):
+            return "open", discovery
+    if any(lowered.startswith(start + " ") for start in rules.closed_starts):
         return "closed", discovery
     return "open" if discovery else "closed", discovery
 

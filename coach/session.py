@@ -1,0 +1,165 @@
+"""One practice call: rep turn in → analysis → buyer decision → voice → buyer turn out.
+
+Why one place: the CLI, the app and the eval suite all run calls the same way, including
+the handoff to the delegate, the clock and the end of the call.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from coach import buyer as policy
+from coach.analysis import Semantics, TurnAnalysis, analyse_turn, figure_index
+from coach.buyer import BuyerRules, BuyerState, Move, Outcome, load_buyer_rules
+from coach.content import Content
+from coach.errors import UserInputError
+from coach.llm import LLM
+from coach.personas import Persona
+from coach.retrieval import KnowledgeStore, shared_embedder
+from coach.rules import AnalysisRules, load_analysis_rules
+from coach.voice import compose, context_for
+
+MAX_TURN_CHARS = 4000
+
+
+class Briefing(BaseModel):
+    """What a rep may know before the call (never the hidden facts)."""
+
+    model_config = ConfigDict(extra="forbid")
+    persona_id: str
+    name: str
+    title: str
+    company: str
+    industry: str
+    size: str
+    time_budget_min: int
+    patience: str
+    background: str
+    value_propositions: list[str]
+    case_notes: list[str]
+
+
+class CallTurn(BaseModel):
+    """One exchange: what the rep said and how the buyer answered (the `coach simulate` turn)."""
+
+    model_config = ConfigDict(extra="forbid")
+    index: int
+    rep: str
+    buyer: str
+    buyer_persona: str
+    move: Move
+    reason: str
+    attention: int
+    elapsed_s: float
+    tags: list[str]
+    voice: Literal["composed", "model"] = "composed"
+    notice: str | None = None
+    analysis: TurnAnalysis | None = None
+
+
+def clean_rep_text(text: str) -> tuple[str, str | None]:
+    """Strip control and zero-width characters, cut very long pastes; (text, notice)."""
+    kept = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf"))
+    kept = " ".join(kept.split())
+    if not kept:
+        raise UserInputError("The rep turn is empty", "say something to the buyer")
+    if len(kept) > MAX_TURN_CHARS:
+        return kept[:MAX_TURN_CHARS].rsplit(" ", 1)[0], (
+            f"Your turn was {len(kept):,} characters; the buyer heard the first {MAX_TURN_CHARS:,}.")
+    return kept, None
+
+
+def briefing_for(persona: Persona, content: Content) -> Briefing:
+    """The rep's pre-call briefing: who, where, how long, and what to study for this title."""
+    props = content.value_props_for(persona.title_key)
+    notes = [n for n in content.case_notes() if persona.title_key in n.meta.titles]
+    return Briefing(persona_id=persona.id, name=persona.name, title=persona.title, company=persona.company.name,
+                    industry=persona.company.industry, size=persona.company.size,
+                    time_budget_min=persona.time_budget_min, patience=persona.patience,
+                    background=persona.background, value_propositions=[d.id for d in props],
+                    case_notes=[d.id for d in notes])
+
+
+@dataclass
+class _Speaker:
+    persona: Persona
+    state: BuyerState
+    semantics: Semantics
+
+
+@dataclass
+class Call:
+    """A call in progress. `opening()` first, then `take_turn()` per rep line until `ended`."""
+
+    persona: Persona
+    content: Content
+    store: KnowledgeStore
+    llm: LLM | None = None
+    seed: int = 0
+    analysis_rules: AnalysisRules = field(default_factory=load_analysis_rules)
+    buyer_rules: BuyerRules = field(default_factory=load_buyer_rules)
+    turns: list[CallTurn] = field(default_factory=list)
+    outcome: Outcome = "open"
+    delegated_to: str | None = None
+
+    def __post_init__(self) -> None:
+        self._case_figures, self._figures = figure_index(list(self.content.knowledge.values()), self.analysis_rules)
+        self._used: set[str] = set()
+        self._speaker = self._speaker_for(self.persona, 0.0)
+
+    def _speaker_for(self, persona: Persona, elapsed_s: float) -> _Speaker:
+        semantics = Semantics(self.store, persona, shared_embedder(), self._case_figures)
+        return _Speaker(persona, policy.start(persona, self.buyer_rules, elapsed_s), semantics)
+
+    @property
+    def ended(self) -> bool:
+        return self.outcome in ("advanced", "disengaged", "timed_out") or (
+            self.outcome == "delegated" and self._speaker.state.ended)
+
+    @property
+    def current_persona(self) -> Persona:
+        return self._speaker.persona
+
+    def opening(self) -> str:
+        """The buyer's first words."""
+        s = self._speaker
+        decision = policy.Decision(move="open", reason="The call starts.")
+        return compose(s.persona, "open", context_for(s.persona, s.state, decision, self._delegate(), 0),
+                       seed=self.seed, turn_index=0, used=self._used)
+
+    def _delegate(self) -> Persona | None:
+        target = self._speaker.persona.delegates_to
+        return self.content.personas.get(target) if target else None
+
+    def take_turn(self, rep_text: str) -> CallTurn:
+        """One rep line → the buyer's reply, with the move, its reason and the new attention."""
+        if self.ended:
+            raise UserInputError("This call has ended", "start a new call to practise again")
+        text, notice = clean_rep_text(rep_text)
+        speaker = self._speaker
+        analysis = analyse_turn(text, speaker.semantics.signals(text), self.analysis_rules, self._figures)
+        decision, state = policy.decide(speaker.state, analysis, speaker.persona, self.buyer_rules)
+        speaker.state = state
+        index = len(self.turns) + 1
+        context = context_for(speaker.persona, state, decision, self._delegate(), index)
+        line = compose(speaker.persona, decision.move, context, seed=self.seed, turn_index=index, used=self._used)
+        turn = CallTurn(index=index, rep=text, buyer=line, buyer_persona=speaker.persona.id, move=decision.move,
+                        reason=decision.reason, attention=state.attention, elapsed_s=round(state.elapsed_s, 1),
+                        tags=analysis.tags, notice=notice, analysis=analysis)
+        self.turns.append(turn)
+        self._after(decision, state)
+        return turn
+
+    def _after(self, decision: policy.Decision, state: BuyerState) -> None:
+        if decision.move == "delegate":
+            delegate = self._delegate()
+            self.outcome, self.delegated_to = "delegated", delegate.id if delegate else None
+            if delegate is not None:
+                self._speaker = self._speaker_for(delegate, state.elapsed_s)
+        elif decision.outcome is not None and self.outcome != "delegated":
+            self.outcome = decision.outcome
+        # after a handoff the delegate's own ending closes the call; the outcome stays `delegated`
