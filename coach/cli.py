@@ -142,11 +142,12 @@ class _nullcontext:
         return None
 
 
-from coach import cli_kb  # noqa: E402 - registers after `app` exists
+from coach import cli_call, cli_kb  # noqa: E402 - registers after `app` exists
 
 app.command()(cli_kb.validate)
 app.command()(cli_kb.ingest)
 app.add_typer(cli_kb.kb, name="kb")
+app.command()(cli_call.simulate)
 
 
 def main() -> None:

@@ -41,10 +41,9 @@ class ContentError(UserInputError):
 
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = list(problems)
-        count = len(self.problems)
-        first = str(self.problems[0]) if self.problems else ""
-        more = f" (and {count - 1} more problem(s); run `coach validate` to list them)" if count > 1 else ""
-        super().__init__(first + more)
+        shown = " | ".join(str(p) for p in self.problems[:3])
+        more = f" (and {len(self.problems) - 3} more problem(s))" if len(self.problems) > 3 else ""
+        super().__init__(shown + more)
 
 
 class ProblemList(list[Problem]):

@@ -1,0 +1,124 @@
+"""Scripted calls: `coach simulate` runs rep lines from a file against a buyer.
+
+Why a library module: the CLI, the eval suite and the tests run scripts the same way, and
+the JSON it produces is a public contract (DESIGN.md) that other people's scripts read.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from coach.buyer import Move, Outcome
+from coach.content import Content, cross_check, load_content
+from coach.contentio import ContentError, ProblemList, add_validation_errors, load_yaml, read_text
+from coach.errors import UserInputError
+from coach.personas import Persona, load_persona_file
+from coach.session import Call
+
+MAX_SCRIPT_TURNS = 200
+
+
+class ScriptFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    turns: list[str] = Field(min_length=1, max_length=MAX_SCRIPT_TURNS)
+
+    @field_validator("turns")
+    @classmethod
+    def _no_blank_turns(cls, turns: list[str]) -> list[str]:
+        blank = [str(i) for i, t in enumerate(turns) if not t.strip()]
+        if blank:
+            raise ValueError(f"turn(s) {', '.join(blank)} are blank (counting from 0); write what the rep says")
+        return turns
+
+
+class SimulatedTurn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    index: int
+    rep: str
+    buyer: str
+    buyer_persona: str
+    move: Move
+    reason: str
+    attention: int
+    elapsed_s: float
+    tags: list[str]
+    voice: str
+    notice: str | None = None
+
+
+class SimulationResult(BaseModel):
+    """The `coach simulate --json` object."""
+
+    model_config = ConfigDict(extra="forbid")
+    persona: str
+    outcome: Outcome
+    delegated_to: str | None
+    opening: str
+    turns: list[SimulatedTurn]
+    unspoken: list[str]       # script lines left when the call ended
+    grade: dict | None = None  # the scorecard, once the grader is configured
+
+
+def load_script(path: Path) -> list[str]:
+    """The rep lines of a script file (`turns: [str, ...]`); ContentError names the file and field."""
+    problems = ProblemList()
+    text = read_text(path, problems)
+    data, node = load_yaml(text, path, problems) if text is not None else (None, None)
+    script = None
+    if data is not None or node is not None:
+        try:
+            script = ScriptFile.model_validate(data)
+        except ValidationError as exc:
+            add_validation_errors(exc, path, node, problems)
+    problems.raise_if_any()
+    assert script is not None
+    return script.turns
+
+
+def resolve_persona(ref: str, content_dirs: tuple[list[Path], list[Path]] = ([], [])) -> tuple[Persona, Content]:
+    """A persona by id (shipped or in extra folders) or by file path, with the content it needs.
+
+    For a path, `delegates_to` is looked up first beside the file, then among the shipped personas.
+    """
+    persona_dirs, knowledge_dirs = content_dirs
+    content = load_content(persona_dirs, knowledge_dirs)
+    path = Path(ref)
+    if path.suffix in (".yaml", ".yml") or "/" in ref or path.is_file():
+        if not path.is_file():
+            raise UserInputError(f"Persona file {ref} not found", "check the path, or pass a persona id such as cfo_meridian")
+        persona = load_persona_file(path)
+        personas = dict(content.personas) | {persona.id: persona}
+        if persona.delegates_to:
+            for suffix in (".yaml", ".yml"):
+                beside = path.parent / f"{persona.delegates_to}{suffix}"
+                if beside.is_file():
+                    personas[persona.delegates_to] = load_persona_file(beside)
+                    break
+        problems = ProblemList()
+        cross_check(personas, content.knowledge, problems)
+        problems.raise_if_any()
+        return persona, Content(personas, content.knowledge)
+    if ref not in content.personas:
+        known = ", ".join(sorted(p.id for p in content.executives()))
+        raise UserInputError(f"No persona with id {ref!r}", f"use one of: {known}; or pass a persona .yaml path")
+    return content.personas[ref], content
+
+
+def run_script(call: Call, lines: list[str]) -> SimulationResult:
+    """Speak each line until the call ends; lines left over are reported, not dropped silently."""
+    opening = call.opening()
+    turns: list[SimulatedTurn] = []
+    spoken = 0
+    for line in lines:
+        if call.ended:
+            break
+        turn = call.take_turn(line)
+        spoken += 1
+        turns.append(SimulatedTurn(**turn.model_dump(exclude={"analysis"})))
+    return SimulationResult(persona=call.persona.id, outcome=call.outcome, delegated_to=call.delegated_to,
+                            opening=opening, turns=turns, unspoken=lines[spoken:])
+
+
+__all__ = ["ContentError", "SimulationResult", "load_script", "resolve_persona", "run_script"]
