@@ -7,6 +7,7 @@ the handoff to the delegate, the clock and the end of the call.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -15,9 +16,11 @@ from pydantic import BaseModel, ConfigDict
 from coach import buyer as policy
 from coach.analysis import Semantics, TurnAnalysis, analyse_turn, figure_index
 from coach.buyer import BuyerRules, BuyerState, Move, Outcome, load_buyer_rules
+from coach.config import LOCAL_MODEL_NAME
 from coach.content import Content
 from coach.errors import UserInputError
-from coach.llm import LLM
+from coach.guard import ModelVoice, load_guard_rules
+from coach.llm import LLM, ChatMessage
 from coach.personas import Persona
 from coach.retrieval import KnowledgeStore, shared_embedder
 from coach.rules import AnalysisRules, load_analysis_rules
@@ -57,6 +60,7 @@ class CallTurn(BaseModel):
     elapsed_s: float
     tags: list[str]
     voice: Literal["composed", "model"] = "composed"
+    voice_check: str | None = None  # why a model line was not used
     notice: str | None = None
     analysis: TurnAnalysis | None = None
 
@@ -110,6 +114,10 @@ class Call:
         self._case_figures, self._figures = figure_index(list(self.content.knowledge.values()), self.analysis_rules)
         self._used: set[str] = set()
         self._speaker = self._speaker_for(self.persona, 0.0)
+        self.voice = None
+        if self.llm is not None:  # the embedded small model only paraphrases; capable models act the part
+            simple = self.llm.model == LOCAL_MODEL_NAME
+            self.voice = ModelVoice(self.llm, shared_embedder(), load_guard_rules(), simple=simple)
 
     def _speaker_for(self, persona: Persona, elapsed_s: float) -> _Speaker:
         semantics = Semantics(self.store, persona, shared_embedder(), self._case_figures)
@@ -146,13 +154,35 @@ class Call:
         speaker.state = state
         index = len(self.turns) + 1
         context = context_for(speaker.persona, state, decision, self._delegate(), index)
-        line = compose(speaker.persona, decision.move, context, seed=self.seed, turn_index=index, used=self._used)
+        relevance = self._relevance_to(text) if decision.move == "answer" and decision.reveal is None else None
+        line = compose(speaker.persona, decision.move, context, seed=self.seed, turn_index=index, used=self._used,
+                       relevance=relevance)
+        source, check = "composed", None
+        if self.voice is not None:
+            unrevealed = [f.fact for i, f in enumerate(speaker.persona.hidden_facts) if i not in state.revealed]
+            line, source, why = self.voice.speak(speaker.persona, decision.move, decision.reason, line,
+                                                 self._history(text), unrevealed, seed=self.seed * 1000 + index)
+            check = None if source == "model" else why
         turn = CallTurn(index=index, rep=text, buyer=line, buyer_persona=speaker.persona.id, move=decision.move,
                         reason=decision.reason, attention=state.attention, elapsed_s=round(state.elapsed_s, 1),
-                        tags=analysis.tags, notice=notice, analysis=analysis)
+                        tags=analysis.tags, voice=source, voice_check=check, notice=notice, analysis=analysis)
         self.turns.append(turn)
         self._after(decision, state)
         return turn
+
+    def _relevance_to(self, rep_text: str) -> Callable[[list[str]], list[float]]:
+        """Scores candidate lines by closeness in meaning to what the rep just said."""
+        def score(lines: list[str]) -> list[float]:
+            vectors = shared_embedder().embed([rep_text, *lines])
+            return (vectors[1:] @ vectors[0]).tolist()
+        return score
+
+    def _history(self, rep_text: str) -> list[ChatMessage]:
+        """The recent exchanges as chat messages (the buyer is the assistant)."""
+        messages: list[ChatMessage] = []
+        for turn in self.turns[-3:]:
+            messages += [ChatMessage(role="user", content=turn.rep), ChatMessage(role="assistant", content=turn.buyer)]
+        return [*messages, ChatMessage(role="user", content=rep_text)]
 
     def _after(self, decision: policy.Decision, state: BuyerState) -> None:
         if decision.move == "delegate":

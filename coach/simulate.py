@@ -45,6 +45,7 @@ class SimulatedTurn(BaseModel):
     elapsed_s: float
     tags: list[str]
     voice: str
+    voice_check: str | None = None
     notice: str | None = None
 
 
@@ -58,6 +59,7 @@ class SimulationResult(BaseModel):
     opening: str
     turns: list[SimulatedTurn]
     unspoken: list[str]       # script lines left when the call ended
+    model_voice: dict | None = None  # backend, model, lines asked and accepted (None with --llm none)
     grade: dict | None = None  # the scorecard, once the grader is configured
 
 
@@ -117,8 +119,12 @@ def run_script(call: Call, lines: list[str]) -> SimulationResult:
         turn = call.take_turn(line)
         spoken += 1
         turns.append(SimulatedTurn(**turn.model_dump(exclude={"analysis"})))
+    voice = None
+    if call.voice is not None:
+        voice = {"backend": call.voice.llm.backend_name, "model": call.voice.llm.model, "asked": call.voice.asked,
+                 "accepted": call.voice.accepted}
     return SimulationResult(persona=call.persona.id, outcome=call.outcome, delegated_to=call.delegated_to,
-                            opening=opening, turns=turns, unspoken=lines[spoken:])
+                            opening=opening, turns=turns, unspoken=lines[spoken:], model_voice=voice)
 
 
 __all__ = ["ContentError", "SimulationResult", "load_script", "resolve_persona", "run_script"]

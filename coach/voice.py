@@ -8,6 +8,7 @@ a call while others remain, and are picked deterministically from the seed.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -65,11 +66,17 @@ def candidate_lines(persona: Persona, move: Move, revealing: bool) -> list[str]:
 
 
 def compose(persona: Persona, move: Move, context: LineContext, *, seed: int, turn_index: int,
-            used: set[str]) -> str:
-    """One line for the move: unused first, chosen by the seed, placeholders filled."""
+            used: set[str], relevance: Callable[[list[str]], list[float]] | None = None) -> str:
+    """One line for the move: unused first; the most relevant to what the rep said when
+    `relevance` scores lines (answers), else chosen by the seed; placeholders filled."""
     lines = candidate_lines(persona, move, revealing=bool(context.fact))
     defaults = [] if context.fact else default_lines()[move]
     fresh = [line for line in lines if line not in used] or [line for line in defaults if line not in used] or lines
-    line = random.Random(f"{seed}:{persona.id}:{turn_index}:{move}").choice(fresh)
+    rng = random.Random(f"{seed}:{persona.id}:{turn_index}:{move}")
+    if relevance is not None and len(fresh) > 1:
+        scores = relevance(fresh)
+        best = max(scores)
+        fresh = [line for line, score in zip(fresh, scores, strict=True) if score >= best - 0.02]
+    line = rng.choice(fresh)
     used.add(line)
     return " ".join(line.format_map(vars(context)).split())
