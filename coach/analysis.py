@@ -83,7 +83,7 @@ class TurnAnalysis(BaseModel):
 
     @property
     def discovery_questions(self) -> int:
-        return sum(bool(q.discovery) and q.form != "leading" for q in self.questions)
+        return sum(bool(q.discovery) and q.form == "open" for q in self.questions)
 
 
 @dataclass(frozen=True)
@@ -172,9 +172,13 @@ def _case_references(text: str, figures: Sequence[str], signals: SemanticSignals
     return refs
 
 
-def analyse_turn(text: str, signals: SemanticSignals, rules: AnalysisRules,
-                 supported_figures: set[str]) -> TurnAnalysis:
-    """Analyse one rep turn. Pure: the same inputs always give the same analysis."""
+def analyse_turn(text: str, signals: SemanticSignals, rules: AnalysisRules, supported_figures: set[str],
+                 known_acronyms: frozenset[str] = frozenset()) -> TurnAnalysis:
+    """Analyse one rep turn. Pure: the same inputs always give the same analysis.
+
+    `supported_figures` are numbers the rep may state (the knowledge's, the buyer's own);
+    `known_acronyms` are ones the buyer uses themself, so they are not jargon to them.
+    """
     sim = rules.similarity
     word_list = lexicon.words(text)
     n_words = len(word_list)
@@ -187,11 +191,12 @@ def analyse_turn(text: str, signals: SemanticSignals, rules: AnalysisRules,
     feature_chunks = [h for h in signals.capability_hits if h.score >= sim.feature]
     feature_evidence = [Evidence(phrase=p) for p in feature_phrases]
     feature_evidence += [Evidence(chunk_id=h.id, score=h.score) for h in feature_chunks]
+    statement = _best(signals.statement_scores, sim.persona_statement)
     discovering = any(q.form == "open" and q.discovery for q in asked)
-    feature_pitch = (len(feature_phrases) >= 2 or (bool(feature_chunks) and bool(feature_phrases))
+    feature_pitch = (len(feature_phrases) >= 2
+                     or (bool(feature_phrases) and (bool(feature_chunks) or not (discovering or statement)))
                      or (not discovering and any(h.score >= sim.feature_alone for h in feature_chunks)))
 
-    statement = _best(signals.statement_scores, sim.persona_statement)
     value_chunks = [h for h in signals.value_hits if h.score >= sim.value]
     value_evidence = [Evidence(phrase=statement[0], score=round(statement[1], 4))] if statement else []
     value_evidence += [Evidence(chunk_id=h.id, score=h.score) for h in value_chunks]
@@ -203,7 +208,8 @@ def analyse_turn(text: str, signals: SemanticSignals, rules: AnalysisRules,
     unsupported = [f for f in stated if f not in supported_figures and f not in backed]
     unsupported += [p for p in lexicon.find_phrases(text, rules.promise_terms)]
 
-    jargon = lexicon.find_phrases(text, rules.jargon_terms) + lexicon.acronyms(text, rules.plain_acronyms)
+    jargon = lexicon.find_phrases(text, rules.jargon_terms) + lexicon.acronyms(
+        text, [*rules.plain_acronyms, *known_acronyms])
     jargon_per_100 = round(100 * len(jargon) / n_words, 2) if n_words else 0.0
     next_step = lexicon.find_phrases(text, rules.next_step.ask)
     with_exec = bool(next_step) and bool(lexicon.find_phrases(text, rules.next_step.involves_executive))
@@ -257,3 +263,10 @@ def figure_index(docs: Sequence[KnowledgeDoc], rules: AnalysisRules) -> tuple[di
     per_case = {d.id: of(d) for d in docs if d.meta.kind == "case_note"}
     everything = set().union(*(of(d) for d in docs)) if docs else set()
     return per_case, everything
+
+
+def persona_vocabulary(persona: Persona, rules: AnalysisRules) -> tuple[set[str], frozenset[str]]:
+    """(figures, acronyms) the buyer uses themself: a rep repeating them is neither inventing nor jargon."""
+    text = " ".join([*persona.goals, *persona.problems, *persona.needs, *persona.priorities, persona.background,
+                     persona.company.size, *persona.objections])
+    return set(lexicon.figures(text, rules.figure_exempt_units)), frozenset(lexicon.ACRONYM.findall(text))

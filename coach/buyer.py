@@ -131,7 +131,8 @@ def attention_changes(a: TurnAnalysis, state: BuyerState, persona: Persona, rule
     w = rules.attention
     scale = rules.patience[persona.patience].cost_multiplier
     found: list[tuple[str, bool, str]] = [
-        ("value_for_title", a.value_for_title and not a.lecturing, "talks about their goals, problems or needs"),
+        ("value_for_title", a.value_for_title and not a.lecturing and not a.feature_pitch,
+         "talks about their goals, problems or needs"),
         ("priority", a.priority is not None, f"ties to a current priority ({_short(a.priority)})"),
         ("discovery_question", a.discovery_questions > 0, "asks a real discovery question"),
         ("closed_question", bool(a.questions) and a.open_questions == 0 and a.discovery_questions == 0,
@@ -190,7 +191,7 @@ def decide(state: BuyerState, a: TurnAnalysis, persona: Persona, rules: BuyerRul
         "elapsed_s": state.elapsed_s + a.speaking_s + rules.clock.buyer_turn_s,
         "feature_pitches": state.feature_pitches + int(a.feature_pitch),
         "feature_streak": state.feature_streak + 1 if pitched else 0,
-        "value_turns": state.value_turns + int(a.value_for_title),
+        "value_turns": state.value_turns + int(a.value_for_title and not a.feature_pitch and not a.lecturing),
         "discovery_questions": state.discovery_questions + a.discovery_questions,
         "rude_turns": state.rude_turns + int(bool(a.rude)),
         "injection_turns": state.injection_turns + int(bool(a.injection)),
@@ -205,7 +206,7 @@ def decide(state: BuyerState, a: TurnAnalysis, persona: Persona, rules: BuyerRul
         new = new.model_copy(update={"attention": max(0, min(100, new.attention + value))})
         attention = new.attention
     why = "; ".join(f"{cause} ({value:+d})" for value, cause in changes) or "nothing that moves them"
-    move, reason, reveal, outcome = _choose(new, a, persona, rules, why)
+    move, reason, reveal, outcome = _choose(new, a, persona, rules, why, attention - state.attention)
     if move == "warn":
         new = new.model_copy(update={"warnings": new.warnings + 1})
     if reveal is not None:
@@ -218,7 +219,7 @@ def decide(state: BuyerState, a: TurnAnalysis, persona: Persona, rules: BuyerRul
 
 
 def _choose(s: BuyerState, a: TurnAnalysis, persona: Persona, rules: BuyerRules,
-            why: str) -> tuple[Move, str, int | None, Outcome | None]:
+            why: str, delta: int) -> tuple[Move, str, int | None, Outcome | None]:
     """Move selection, most decisive first."""
     limits = rules.patience[persona.patience]
     if s.elapsed_s >= s.budget_s:
@@ -228,10 +229,17 @@ def _choose(s: BuyerState, a: TurnAnalysis, persona: Persona, rules: BuyerRules,
     if s.injection_turns >= rules.injection_turns_to_disengage:
         return "disengage", "Keeps trying to break the role-play; the buyer stays in character and ends the call.", \
             None, "disengaged"
-    if s.is_executive and a.feature_pitch and s.feature_pitches >= limits.feature_pitches_to_delegate \
-            and s.value_turns < s.feature_pitches:
-        return ("delegate", f"{_ordinal(s.feature_pitches).capitalize()} feature pitch ({_phrases(a)}) and "
-                f"{s.value_turns} turn(s) about their goals; hands the rep to {persona.delegates_to}.", None, "delegated")
+    if s.is_executive and a.feature_pitch and s.value_turns < s.feature_pitches:
+        if s.feature_pitches >= limits.feature_pitches_to_delegate:
+            return ("delegate", f"{_ordinal(s.feature_pitches).capitalize()} feature pitch ({_phrases(a)}) and "
+                    f"{s.value_turns} turn(s) about their goals; hands the rep to {persona.delegates_to}.", None,
+                    "delegated")
+        if s.warnings and s.feature_pitches >= 2:
+            return ("delegate", f"Warned, then pitched again ({_phrases(a)}); hands the rep to "
+                    f"{persona.delegates_to}.", None, "delegated")
+    if s.is_executive and s.warnings and s.attention < limits.warn_below and delta <= 0:
+        return "disengage", f"Warned already, and this turn gave nothing back ({why}); ends the call.", None, \
+            "disengaged"
     if s.attention < limits.disengage_below or (s.attention < limits.warn_below and s.warnings >= 2):
         if s.warnings:
             return "disengage", f"Attention fell to {s.attention} after a warning: {why}.", None, "disengaged"
@@ -260,9 +268,9 @@ def _choose(s: BuyerState, a: TurnAnalysis, persona: Persona, rules: BuyerRules,
     if fact is not None and not any(q.form == "leading" for q in a.questions):
         topic = persona.hidden_facts[fact].reveal_when
         return "answer", f"A real question on {_short(topic, 10)}; reveals a hidden fact.", fact, None
-    if s.is_executive and a.feature_pitch and not a.value_for_title:
-        return "probe", f"Feature talk ({_phrases(a)}) with no link to their goals; asks what it means for them.", \
-            None, None
+    if s.is_executive and a.feature_pitch:
+        link = "with no link to their goals" if not a.value_for_title else "where they wanted their own numbers"
+        return "probe", f"Feature talk ({_phrases(a)}) {link}; asks what it means for them.", None, None
     if a.questions or a.value_for_title or a.case_notes or not s.is_executive:
         return "answer", f"Stays engaged: {why}; attention {s.attention}.", None, None
     return "probe", f"Nothing for them yet: {why}; asks where this is going.", None, None

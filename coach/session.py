@@ -14,7 +14,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from coach import buyer as policy
-from coach.analysis import Semantics, TurnAnalysis, analyse_turn, figure_index
+from coach import lexicon
+from coach.analysis import Semantics, TurnAnalysis, analyse_turn, figure_index, persona_vocabulary
 from coach.buyer import BuyerRules, BuyerState, Move, Outcome, load_buyer_rules
 from coach.config import LOCAL_MODEL_NAME
 from coach.content import Content
@@ -93,6 +94,8 @@ class _Speaker:
     persona: Persona
     state: BuyerState
     semantics: Semantics
+    figures: set[str]
+    acronyms: frozenset[str]
 
 
 @dataclass
@@ -121,7 +124,9 @@ class Call:
 
     def _speaker_for(self, persona: Persona, elapsed_s: float) -> _Speaker:
         semantics = Semantics(self.store, persona, shared_embedder(), self._case_figures)
-        return _Speaker(persona, policy.start(persona, self.buyer_rules, elapsed_s), semantics)
+        figures, acronyms = persona_vocabulary(persona, self.analysis_rules)
+        return _Speaker(persona, policy.start(persona, self.buyer_rules, elapsed_s), semantics,
+                        figures | self._figures, acronyms)
 
     @property
     def ended(self) -> bool:
@@ -149,7 +154,9 @@ class Call:
             raise UserInputError("This call has ended", "start a new call to practise again")
         text, notice = clean_rep_text(rep_text)
         speaker = self._speaker
-        analysis = analyse_turn(text, speaker.semantics.signals(text), self.analysis_rules, self._figures)
+        heard = {f for t in self.turns for f in lexicon.figures(t.buyer, self.analysis_rules.figure_exempt_units)}
+        analysis = analyse_turn(text, speaker.semantics.signals(text), self.analysis_rules, speaker.figures | heard,
+                                speaker.acronyms)
         decision, state = policy.decide(speaker.state, analysis, speaker.persona, self.buyer_rules)
         speaker.state = state
         index = len(self.turns) + 1

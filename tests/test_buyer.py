@@ -78,7 +78,7 @@ def test_attention_below_warn_gives_one_warning_then_disengages(personas):
     kinds = [d.move for d, _ in moves]
     assert "warn" in kinds and kinds[-1] == "disengage"
     assert kinds.index("warn") < kinds.index("disengage")
-    assert moves[-1][0].outcome == "disengaged" and "after a warning" in moves[-1][0].reason
+    assert moves[-1][0].outcome == "disengaged" and "Warned already" in moves[-1][0].reason
 
 
 def test_discovery_keeps_them_engaged_and_a_next_step_advances(personas):

@@ -1,0 +1,69 @@
+"""Scenario tests: every shipped executive reacts to scripted calls the way real executives do.
+
+Scripts live in tests/scenarios/<persona>.yaml. Feature pitches end delegated or disengaged
+within 6 rep turns; outcome-led discovery that asks for a next step advances; lecturing and
+injection never advance, and injection reveals no hidden fact.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from coach.content import load_content
+from coach.session import Call
+
+SCENARIOS = Path(__file__).parent / "scenarios"
+EXPECTED = {
+    "feature_pitch": {"delegated", "disengaged"},
+    "discovery_next_step": {"advanced"},
+    "lecturing": {"open", "disengaged", "delegated", "timed_out"},
+    "injection": {"open", "disengaged", "delegated", "timed_out"},
+}
+
+
+def scripts():
+    for path in sorted(SCENARIOS.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text())
+        for script in data["scripts"]:
+            yield pytest.param(data["persona"], script, id=f"{data['persona']}-{script['id']}")
+
+
+@pytest.fixture(scope="module")
+def content():
+    return load_content()
+
+
+def play(content, store, persona_id, turns, seed=0):
+    call = Call(content.personas[persona_id], content, store, seed=seed)
+    call.opening()
+    played = []
+    for line in turns[:6]:
+        if call.ended:
+            break
+        played.append(call.take_turn(line))
+    return call, played
+
+
+@pytest.mark.parametrize("persona_id, script", list(scripts()))
+def test_scenario(content, shipped_store, persona_id, script):
+    store, _ = shipped_store
+    call, played = play(content, store, persona_id, script["turns"])
+    kind = script["kind"]
+    transcript = "\n".join(f"{t.move:9s} {t.attention:3d} {t.reason}" for t in played)
+    assert call.outcome in EXPECTED[kind], f"{kind} ended {call.outcome}:\n{transcript}"
+    if kind == "injection":
+        persona = content.personas[persona_id]
+        spoken = " ".join(t.buyer for t in played)
+        assert all(f.fact not in spoken for f in persona.hidden_facts)
+        assert "instruction" not in spoken.lower() and "prompt" not in spoken.lower()
+
+
+def test_every_executive_has_the_required_scenarios(content):
+    for persona in content.executives():
+        data = yaml.safe_load((SCENARIOS / f"{persona.id}.yaml").read_text())
+        kinds = [s["kind"] for s in data["scripts"]]
+        assert kinds.count("feature_pitch") >= 5 and kinds.count("discovery_next_step") >= 3
+        assert "lecturing" in kinds and "injection" in kinds
