@@ -148,6 +148,7 @@ app.command()(cli_kb.validate)
 app.command()(cli_kb.ingest)
 app.add_typer(cli_kb.kb, name="kb")
 app.command()(cli_call.simulate)
+app.command()(cli_call.practice)
 
 
 def main() -> None:

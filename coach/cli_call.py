@@ -6,11 +6,31 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape as esc
 
-from coach.cli_common import out
+from coach.cli_common import err, out
 
 KnowledgeOption = Annotated[Optional[list[Path]], typer.Option(
     "--knowledge", help="extra folder of knowledge .md files for this run (repeatable)")]
+
+
+def _call_setup(persona: str, knowledge: list[Path] | None, llm: str, seed: int, caller: str):
+    """Settings, persona, content, store and model for a call (shared by simulate and practice)."""
+    from coach.errors import UserInputError
+    from coach.llm import create_backend
+    from coach.retrieval import load_knowledge, open_store
+    from coach.runtime import prepare
+    from coach.session import Call
+    from coach.simulate import resolve_persona
+
+    if llm not in ("none", "local", "openai", "replay", "record"):
+        raise UserInputError(f"--llm {llm!r} is not a backend", "use none, local, openai or replay")
+    settings = prepare(llm=llm)
+    buyer, content = resolve_persona(persona, ([], knowledge or []))
+    store = open_store(settings)
+    store.ingest(load_knowledge(knowledge or []).values())
+    backend = create_backend(settings, caller=caller, rerecord=f"{caller} --llm record")
+    return Call(buyer, content, store, llm=backend, seed=seed)
 
 
 def simulate(
@@ -22,35 +42,66 @@ def simulate(
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
     """Run rep lines from a script file against a simulated buyer."""
-    from coach.errors import UserInputError
-    from coach.llm import create_backend
-    from coach.retrieval import load_knowledge, open_store
-    from coach.runtime import prepare
-    from coach.session import Call
-    from coach.simulate import load_script, resolve_persona, run_script
+    from coach.simulate import load_script, run_script
 
-    if llm not in ("none", "local", "openai", "replay", "record"):
-        raise UserInputError(f"--llm {llm!r} is not a backend", "use none, local, openai or replay")
-    settings = prepare(llm=llm)
     lines = load_script(script)
-    buyer, content = resolve_persona(persona, ([], knowledge or []))
-    store = open_store(settings)
-    store.ingest(load_knowledge(knowledge or []).values())
-    backend = create_backend(settings, caller=f"coach simulate --persona {persona} --script {script}",
-                             rerecord=f"coach simulate --persona {persona} --script {script} --seed {seed} --llm record")
-    result = run_script(Call(buyer, content, store, llm=backend, seed=seed), lines)
+    call = _call_setup(persona, knowledge, llm, seed, f"coach simulate --persona {persona} --script {script} --seed {seed}")
+    content = call.content
+    buyer = call.persona
+    result = run_script(call, lines)
     if as_json:
         out.print_json(result.model_dump_json())
         return
-    out.print(f"[bold]{content.personas[buyer.id].name}[/], {buyer.title}: {result.opening}")
+    out.print(f"[bold]{esc(content.personas[buyer.id].name)}[/], {esc(buyer.title)}: {esc(result.opening)}")
     for turn in result.turns:
-        out.print(f"\n[cyan]Rep:[/] {turn.rep}", markup=True)
+        out.print(f"\n[cyan]Rep:[/] {esc(turn.rep)}")
         who = content.personas[turn.buyer_persona].name
-        out.print(f"[bold]{who}:[/] {turn.buyer}")
-        out.print(f"  [dim]{turn.move} · attention {turn.attention} · {turn.elapsed_s / 60:.1f} min · {turn.reason}[/]")
+        out.print(f"[bold]{esc(who)}:[/] {esc(turn.buyer)}")
+        out.print(f"  [dim]{turn.move} · attention {turn.attention} · {turn.elapsed_s / 60:.1f} min · "
+                  f"{esc(turn.reason)}[/]")
     out.print(f"\nOutcome: {result.outcome}" + (f" (handed to {result.delegated_to})" if result.delegated_to else ""))
     if result.model_voice:
         v = result.model_voice
         out.print(f"Model voice ({v['backend']} {v['model']}): {v['accepted']} of {v['asked']} lines accepted.")
     if result.unspoken:
         out.print(f"{len(result.unspoken)} script line(s) not spoken: the call had ended.")
+
+
+def practice(
+    persona: Annotated[str, typer.Option("--persona", help="persona id or .yaml path")] = "cfo_meridian",
+    knowledge: KnowledgeOption = None,
+    seed: Annotated[int, typer.Option(help="chooses among equivalent buyer lines")] = 0,
+    llm: Annotated[str, typer.Option("--llm", help="none | local | openai | replay")] = "none",
+    exam: Annotated[bool, typer.Option("--exam", help="hide the buyer's move and reason")] = False,
+) -> None:
+    """Practise a call in the terminal. Type your lines; /end finishes the call."""
+    from coach.errors import UserInputError
+    from coach.session import briefing_for
+
+    call = _call_setup(persona, knowledge, llm, seed, f"coach practice --persona {persona} --seed {seed}")
+    brief = briefing_for(call.persona, call.content)
+    err.print(f"[bold]{esc(brief.name)}[/], {esc(brief.title)}, {esc(brief.company)} ({esc(brief.industry)}, "
+              f"{esc(brief.size)}). "
+              f"Time: {brief.time_budget_min} min. Study: {', '.join(brief.value_propositions[:3])}.")
+    err.print("Type your line and press Enter; /end to finish.\n")
+    out.print(f"[bold]{esc(brief.name)}:[/] {esc(call.opening())}")
+    while not call.ended:
+        try:
+            line = input("You: ")
+        except EOFError:
+            break
+        if line.strip() in ("/end", "/quit", "/exit"):
+            break
+        try:
+            turn = call.take_turn(line)
+        except UserInputError as exc:
+            err.print(f"[yellow]{esc(exc.message)}[/]")
+            continue
+        if turn.notice:
+            err.print(f"[yellow]{esc(turn.notice)}[/]")
+        who = call.content.personas[turn.buyer_persona].name
+        out.print(f"[bold]{esc(who)}:[/] {esc(turn.buyer)}")
+        status = f"attention {turn.attention} · {turn.elapsed_s / 60:.1f} of {brief.time_budget_min} min"
+        err.print(f"[dim]{status}" + ("" if exam else f" · {turn.move}: {esc(turn.reason)}") + "[/]")
+    out.print(f"\nCall ended: {call.outcome}" + (f" (handed to {call.delegated_to})" if call.delegated_to else "")
+              + f" after {len(call.turns)} turn(s).")

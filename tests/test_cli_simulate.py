@@ -102,3 +102,18 @@ def test_simulate_with_the_embedded_model_reports_its_accepted_share(tmp_path, d
     assert voice["backend"] == "local" and voice["asked"] == len(out["turns"])
     assert 0 <= voice["accepted"] <= voice["asked"]
     assert all(t["voice"] == "model" or t["voice_check"] for t in out["turns"])
+
+
+def test_practice_in_the_terminal_keeps_going_after_a_blank_line(tmp_path, data):
+    lines = "Is 20 minutes still right for you?\n\n   \nWhat would make this quarter a good one for you?\n/end\n"
+    result = run_coach("practice", "--persona", "ceo_castellan", stdin=lines, COACH_DATA_DIR=data)
+    assert result.returncode == 0, result.stderr
+    assert "The rep turn is empty" in result.stderr and "Call ended: open after 2 turn(s)." in result.stdout
+    assert "attention" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_practice_shows_markup_like_text_literally(tmp_path, data):
+    result = run_coach("practice", "--persona", "coo_halvorsen", "--exam",
+                       stdin="What does [bold]first-time fix[/] cost you today?\n", COACH_DATA_DIR=data)
+    assert result.returncode == 0, result.stderr
+    assert "Call ended" in result.stdout and ": Stays" not in result.stderr  # --exam hides the reason
