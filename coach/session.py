@@ -62,6 +62,7 @@ class CallTurn(BaseModel):
     tags: list[str]
     voice: Literal["composed", "model"] = "composed"
     voice_check: str | None = None  # why a model line was not used
+    revealed: int | None = None  # index of the hidden fact this turn revealed
     notice: str | None = None
     analysis: TurnAnalysis | None = None
 
@@ -172,7 +173,8 @@ class Call:
             check = None if source == "model" else why
         turn = CallTurn(index=index, rep=text, buyer=line, buyer_persona=speaker.persona.id, move=decision.move,
                         reason=decision.reason, attention=state.attention, elapsed_s=round(state.elapsed_s, 1),
-                        tags=analysis.tags, voice=source, voice_check=check, notice=notice, analysis=analysis)
+                        tags=analysis.tags, voice=source, voice_check=check, revealed=decision.reveal, notice=notice,
+                        analysis=analysis)
         self.turns.append(turn)
         self._after(decision, state)
         return turn
@@ -190,6 +192,12 @@ class Call:
         for turn in self.turns[-3:]:
             messages += [ChatMessage(role="user", content=turn.rep), ChatMessage(role="assistant", content=turn.buyer)]
         return [*messages, ChatMessage(role="user", content=rep_text)]
+
+    def revealed_facts(self, persona_id: str) -> list[str]:
+        """Hidden facts this buyer has told the rep so far in this call."""
+        persona = self.content.personas.get(persona_id, self.persona)
+        indices = {t.revealed for t in self.turns if t.buyer_persona == persona_id and t.revealed is not None}
+        return [persona.hidden_facts[i].fact for i in sorted(indices)]
 
     def _after(self, decision: policy.Decision, state: BuyerState) -> None:
         if decision.move == "delegate":

@@ -46,6 +46,7 @@ class SimulatedTurn(BaseModel):
     tags: list[str]
     voice: str
     voice_check: str | None = None
+    revealed: int | None = None
     notice: str | None = None
 
 

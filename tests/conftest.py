@@ -43,6 +43,11 @@ def _audit(event: str, args: tuple) -> None:
 sys.addaudithook(_audit)
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--record", action="store_true",
+                     help="re-record model responses with the embedded local model (tests/recordings/)")
+
+
 @pytest.fixture(autouse=True)
 def _no_outside_network():
     before = len(OUTSIDE_ATTEMPTS)
