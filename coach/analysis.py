@@ -97,6 +97,7 @@ class SemanticSignals:
     priority_scores: dict[str, float] = field(default_factory=dict)
     fact_scores: list[float] = field(default_factory=list)  # per hidden fact: best question vs reveal_when
     case_figures: dict[str, set[str]] = field(default_factory=dict)  # case id → figures in that note
+    turn_vector: np.ndarray | None = None  # the turn's embedding, for reuse (choosing relevant lines)
 
     @property
     def best_score(self) -> float:
@@ -143,6 +144,7 @@ class Semantics:
             priority_scores=dict(zip(self.priorities, (self._priority_vectors @ turn).tolist(), strict=True)),
             fact_scores=fact_scores,
             case_figures=self.case_figures,
+            turn_vector=turn,
         )
 
 

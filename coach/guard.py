@@ -21,11 +21,13 @@ from coach.buyer import Move
 from coach.embeddings import MiniLMEmbedder
 from coach.errors import ModelError
 from coach.llm import LLM, ChatMessage, GenerationParams
+from coach.llm.tokens import truncate_to_tokens
 from coach.log import get_logger
 from coach.personas import Persona
 from coach.prompts import load_prompt
 
 log = get_logger("voice")
+REASON_TOKENS = 24  # the reason is context, not content: bounded so prompts stay flat
 
 
 class GuardRules(BaseModel):
@@ -125,7 +127,7 @@ def prompt_for(persona: Persona, move: Move, reason: str, composed: str, history
         name=persona.name, title=persona.title, company=persona.company.name, industry=persona.company.industry,
         size=persona.company.size, style=persona.voice.style, goals="; ".join(persona.goals[:3]),
         priorities="; ".join(persona.priorities[:2]), move_meaning=rules.move_meanings.get(move, move),
-        reason=reason, composed=composed, max_words=rules.max_words)
+        reason=truncate_to_tokens(reason, REASON_TOKENS, "gpt-4o"), composed=composed, max_words=rules.max_words)
     return [ChatMessage(role="system", content=system), *history[-4:],
             ChatMessage(role="user", content=f"(Say the line now, as {persona.name}.)")]
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from coach import buyer as policy
@@ -22,12 +23,14 @@ from coach.content import Content
 from coach.errors import UserInputError
 from coach.guard import ModelVoice, load_guard_rules
 from coach.llm import LLM, ChatMessage
+from coach.llm.tokens import truncate_to_tokens
 from coach.personas import Persona
 from coach.retrieval import KnowledgeStore, shared_embedder
 from coach.rules import AnalysisRules, load_analysis_rules
 from coach.voice import compose, context_for
 
 MAX_TURN_CHARS = 4000
+HISTORY_TOKENS_PER_MESSAGE = 48
 
 
 class Briefing(BaseModel):
@@ -117,6 +120,7 @@ class Call:
     def __post_init__(self) -> None:
         self._case_figures, self._figures = figure_index(list(self.content.knowledge.values()), self.analysis_rules)
         self._used: set[str] = set()
+        self._line_vectors: dict[str, np.ndarray] = {}
         self._speaker = self._speaker_for(self.persona, 0.0)
         self.voice = None
         if self.llm is not None:  # the embedded small model only paraphrases; capable models act the part
@@ -156,13 +160,14 @@ class Call:
         text, notice = clean_rep_text(rep_text)
         speaker = self._speaker
         heard = {f for t in self.turns for f in lexicon.figures(t.buyer, self.analysis_rules.figure_exempt_units)}
-        analysis = analyse_turn(text, speaker.semantics.signals(text), self.analysis_rules, speaker.figures | heard,
-                                speaker.acronyms)
+        signals = speaker.semantics.signals(text)
+        analysis = analyse_turn(text, signals, self.analysis_rules, speaker.figures | heard, speaker.acronyms)
         decision, state = policy.decide(speaker.state, analysis, speaker.persona, self.buyer_rules)
         speaker.state = state
         index = len(self.turns) + 1
         context = context_for(speaker.persona, state, decision, self._delegate(), index)
-        relevance = self._relevance_to(text) if decision.move == "answer" and decision.reveal is None else None
+        relevance = self._relevance_to(signals.turn_vector) if decision.move == "answer" and decision.reveal is None \
+            else None
         line = compose(speaker.persona, decision.move, context, seed=self.seed, turn_index=index, used=self._used,
                        relevance=relevance)
         source, check = "composed", None
@@ -179,19 +184,28 @@ class Call:
         self._after(decision, state)
         return turn
 
-    def _relevance_to(self, rep_text: str) -> Callable[[list[str]], list[float]]:
-        """Scores candidate lines by closeness in meaning to what the rep just said."""
+    def _relevance_to(self, turn_vector: np.ndarray | None) -> Callable[[list[str]], list[float]] | None:
+        """Scores candidate lines by closeness in meaning to what the rep just said (line vectors cached)."""
+        if turn_vector is None:
+            return None
+
         def score(lines: list[str]) -> list[float]:
-            vectors = shared_embedder().embed([rep_text, *lines])
-            return (vectors[1:] @ vectors[0]).tolist()
+            missing = [line for line in lines if line not in self._line_vectors]
+            if missing:
+                self._line_vectors.update(zip(missing, shared_embedder().embed(missing), strict=True))
+            return [float(self._line_vectors[line] @ turn_vector) for line in lines]
         return score
 
     def _history(self, rep_text: str) -> list[ChatMessage]:
         """The recent exchanges as chat messages (the buyer is the assistant)."""
+        def brief(text: str) -> str:  # bounded, so prompt size stays flat however long the call or the turns
+            return truncate_to_tokens(text, HISTORY_TOKENS_PER_MESSAGE, self.llm.model if self.llm else "gpt-4o")
+
         messages: list[ChatMessage] = []
-        for turn in self.turns[-3:]:
-            messages += [ChatMessage(role="user", content=turn.rep), ChatMessage(role="assistant", content=turn.buyer)]
-        return [*messages, ChatMessage(role="user", content=rep_text)]
+        for turn in self.turns[-2:]:
+            messages += [ChatMessage(role="user", content=brief(turn.rep)),
+                         ChatMessage(role="assistant", content=brief(turn.buyer))]
+        return [*messages, ChatMessage(role="user", content=brief(rep_text))]
 
     def revealed_facts(self, persona_id: str) -> list[str]:
         """Hidden facts this buyer has told the rep so far in this call."""
