@@ -7,13 +7,13 @@ mistake must come back as one readable line per problem, all of them at once, an
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from coach.errors import UserInputError
 
@@ -179,3 +179,53 @@ def add_validation_errors(exc: ValidationError, path: Path, node: yaml.Node | No
             message = "required field is missing"
         problems.add(path, message, FIXES.get(kind, "correct the value"), line=line_of(node, loc, line_offset),
                      field=field_name(loc))
+
+
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+
+
+def parse_yaml_model(text: str | None, where: Path, model: type[M], problems: ProblemList) -> M | None:
+    """YAML text validated into `model`; problems (with lines) are collected, None on failure."""
+    if text is None:
+        return None
+    data, node = load_yaml(text, where, problems)
+    if data is None and node is None:
+        return None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        add_validation_errors(exc, where, node, problems)
+        return None
+
+
+def load_yaml_model(path: Path, model: type[M]) -> M:
+    """A YAML file validated into `model`, or ContentError naming file, line, field and fix."""
+    problems = ProblemList()
+    result = parse_yaml_model(read_text(path, problems), path, model, problems)
+    problems.raise_if_any()
+    assert result is not None
+    return result
+
+
+def load_folders(directories: Sequence[Path], files: Callable[[Path], list[Path]],
+                 check: Callable[[Path, ProblemList], T | None], key: Callable[[T], str], what: str,
+                 problems: ProblemList) -> dict[str, tuple[T, Path]]:
+    """Every valid item in the folders by id, with its file; broken files and duplicate ids are problems."""
+    found: dict[str, tuple[T, Path]] = {}
+    for directory in directories:
+        if not directory.is_dir():
+            problems.add(directory, "is not a folder", f"pass a folder that holds {what} files")
+            continue
+        for path in files(directory):
+            item = check(path, problems)
+            if item is None:
+                problems.broken.add(path.stem)
+                continue
+            item_id = key(item)
+            if item_id in found:
+                problems.add(path, f"duplicate id {item_id!r} (also in {found[item_id][1]})",
+                             "give each file a unique id", field="id", line=1)
+                continue
+            found[item_id] = (item, path)
+    return found

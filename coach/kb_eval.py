@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from coach.contentio import ProblemList, add_validation_errors, load_yaml, read_text
+from coach.contentio import load_yaml_model
 from coach.retrieval import KnowledgeStore, rank_documents
 
 DEFAULT_QUERIES = Path(__file__).resolve().parent.parent / "evals" / "retrieval" / "queries.yaml"
@@ -52,18 +52,7 @@ class RetrievalScores(BaseModel):
 
 def load_queries(path: Path) -> QuerySet:
     """The labelled queries, or ContentError naming the file, line and field."""
-    problems = ProblemList()
-    text = read_text(path, problems)
-    data, node = load_yaml(text, path, problems) if text is not None else (None, None)
-    query_set = None
-    if data is not None:
-        try:
-            query_set = QuerySet.model_validate(data)
-        except ValidationError as exc:
-            add_validation_errors(exc, path, node, problems)
-    problems.raise_if_any()
-    assert query_set is not None
-    return query_set
+    return load_yaml_model(path, QuerySet)
 
 
 def evaluate(store: KnowledgeStore, query_set: QuerySet, depth: int = 12) -> RetrievalScores:

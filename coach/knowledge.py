@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from coach.contentio import ProblemList, add_validation_errors, load_yaml, read_text
+from coach.contentio import ProblemList, add_validation_errors, load_folders, load_yaml, read_text
 
 DOC_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 SECTION_KEYS = {
@@ -168,21 +168,8 @@ def knowledge_files(directory: Path) -> list[Path]:
 
 def load_knowledge_dirs(directories: list[Path], problems: ProblemList) -> dict[str, KnowledgeDoc]:
     """Every valid document in the folders, by id; then checks that every proof link resolves."""
-    docs: dict[str, KnowledgeDoc] = {}
-    for directory in directories:
-        if not directory.is_dir():
-            problems.add(directory, "is not a folder", "pass a folder that holds knowledge .md files")
-            continue
-        for path in knowledge_files(directory):
-            doc = _check_file(path, problems)
-            if doc is None:
-                problems.broken.add(path.stem)
-                continue
-            if doc.id in docs:
-                problems.add(path, f"duplicate document id {doc.id!r} (also in {docs[doc.id].path})",
-                             "give each document a unique id", field="id", line=2)
-                continue
-            docs[doc.id] = doc
+    found = load_folders(directories, knowledge_files, _check_file, lambda d: d.id, "knowledge .md", problems)
+    docs = {doc_id: doc for doc_id, (doc, _) in found.items()}
     for doc in docs.values():
         for case_id in doc.proof_ids():
             target = docs.get(case_id)

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
-from coach.contentio import ProblemList, add_validation_errors, line_of, load_yaml, read_text
+from coach.contentio import ProblemList, add_validation_errors, line_of, load_folders, load_yaml, read_text
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_]*$"
 MOVES = ("open", "answer", "probe", "warn", "delegate", "disengage", "advance")
@@ -137,24 +137,8 @@ def persona_files(directory: Path) -> list[Path]:
 
 def load_persona_dirs(directories: list[Path], problems: ProblemList) -> dict[str, Persona]:
     """Every valid persona in the folders, by id; problems (including duplicates) are collected."""
-    personas: dict[str, Persona] = {}
-    seen: dict[str, Path] = {}
-    for directory in directories:
-        if not directory.is_dir():
-            problems.add(directory, "is not a folder", "pass a folder that holds persona .yaml files")
-            continue
-        for path in persona_files(directory):
-            persona = _check_file(path, problems)
-            if persona is None:
-                problems.broken.add(path.stem)
-                continue
-            if persona.id in seen:
-                problems.add(path, f"duplicate persona id {persona.id!r} (also in {seen[persona.id]})",
-                             "give each persona a unique id", field="id", line=1)
-                continue
-            seen[persona.id] = path
-            personas[persona.id] = persona
-    return personas
+    found = load_folders(directories, persona_files, _check_file, lambda p: p.id, "persona .yaml", problems)
+    return {persona_id: persona for persona_id, (persona, _) in found.items()}
 
 
 def load_persona_file(path: Path) -> Persona:

@@ -10,9 +10,9 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from coach.contentio import ProblemList, add_validation_errors, load_yaml
+from coach.contentio import ProblemList, parse_yaml_model
 
 
 class _Rules(BaseModel):
@@ -73,13 +73,7 @@ def load_analysis_rules(path: Path | None = None) -> AnalysisRules:
     """The analysis rules (the shipped file unless `path` is given)."""
     text, where = _read("analysis.yaml", path)
     problems = ProblemList()
-    data, node = load_yaml(text, where, problems)
-    rules = None
-    if data is not None:
-        try:
-            rules = AnalysisRules.model_validate(data)
-        except ValidationError as exc:
-            add_validation_errors(exc, where, node, problems)
+    rules = parse_yaml_model(text, where, AnalysisRules, problems)
     problems.raise_if_any()
     assert rules is not None
     return rules

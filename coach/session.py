@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from coach import buyer as policy
 from coach import lexicon
@@ -67,7 +67,7 @@ class CallTurn(BaseModel):
     voice_check: str | None = None  # why a model line was not used
     revealed: int | None = None  # index of the hidden fact this turn revealed
     notice: str | None = None
-    analysis: TurnAnalysis | None = None
+    analysis: TurnAnalysis | None = Field(None, exclude=True)  # kept for the grader and the store, not printed
 
 
 def clean_rep_text(text: str) -> tuple[str, str | None]:

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from coach.buyer import Move, Outcome
+from coach.buyer import Outcome
 from coach.content import Content, cross_check, load_content
-from coach.contentio import ContentError, ProblemList, add_validation_errors, load_yaml, read_text
+from coach.contentio import ContentError, ProblemList, load_yaml_model
 from coach.errors import UserInputError
 from coach.personas import Persona, load_persona_file
-from coach.session import Call
+from coach.session import Call, CallTurn
 
 MAX_SCRIPT_TURNS = 200
 
@@ -33,23 +33,6 @@ class ScriptFile(BaseModel):
         return turns
 
 
-class SimulatedTurn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    index: int
-    rep: str
-    buyer: str
-    buyer_persona: str
-    move: Move
-    reason: str
-    attention: int
-    elapsed_s: float
-    tags: list[str]
-    voice: str
-    voice_check: str | None = None
-    revealed: int | None = None
-    notice: str | None = None
-
-
 class SimulationResult(BaseModel):
     """The `coach simulate --json` object."""
 
@@ -58,7 +41,7 @@ class SimulationResult(BaseModel):
     outcome: Outcome
     delegated_to: str | None
     opening: str
-    turns: list[SimulatedTurn]
+    turns: list[CallTurn]
     unspoken: list[str]       # script lines left when the call ended
     model_voice: dict | None = None  # backend, model, lines asked and accepted (None with --llm none)
     grade: dict | None = None  # the scorecard, once the grader is configured
@@ -66,18 +49,7 @@ class SimulationResult(BaseModel):
 
 def load_script(path: Path) -> list[str]:
     """The rep lines of a script file (`turns: [str, ...]`); ContentError names the file and field."""
-    problems = ProblemList()
-    text = read_text(path, problems)
-    data, node = load_yaml(text, path, problems) if text is not None else (None, None)
-    script = None
-    if data is not None or node is not None:
-        try:
-            script = ScriptFile.model_validate(data)
-        except ValidationError as exc:
-            add_validation_errors(exc, path, node, problems)
-    problems.raise_if_any()
-    assert script is not None
-    return script.turns
+    return load_yaml_model(path, ScriptFile).turns
 
 
 def resolve_persona(ref: str, content_dirs: tuple[list[Path], list[Path]] = ([], [])) -> tuple[Persona, Content]:
@@ -112,14 +84,14 @@ def resolve_persona(ref: str, content_dirs: tuple[list[Path], list[Path]] = ([],
 def run_script(call: Call, lines: list[str]) -> SimulationResult:
     """Speak each line until the call ends; lines left over are reported, not dropped silently."""
     opening = call.opening()
-    turns: list[SimulatedTurn] = []
+    turns: list[CallTurn] = []
     spoken = 0
     for line in lines:
         if call.ended:
             break
         turn = call.take_turn(line)
         spoken += 1
-        turns.append(SimulatedTurn(**turn.model_dump(exclude={"analysis"})))
+        turns.append(turn)
     voice = None
     if call.voice is not None:
         voice = {"backend": call.voice.llm.backend_name, "model": call.voice.llm.model, "asked": call.voice.asked,

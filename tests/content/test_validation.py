@@ -78,7 +78,7 @@ def test_duplicate_id_across_folders(content, tmp_path):
     with pytest.raises(ContentError) as caught:
         load_content([content[0], extra], [content[1]], include_shipped=False)
     [problem] = [str(p) for p in caught.value.problems]
-    assert "duplicate persona id 'cfo_test'" in problem and str(content[0]) in problem
+    assert "duplicate id 'cfo_test'" in problem and str(content[0]) in problem
 
 
 def test_id_must_match_file_name(content):
