@@ -52,7 +52,10 @@ def without_model(call: Call, turns: int) -> tuple[list[float], list[int]]:
             speaker.state = policy.start(speaker.persona, call.buyer_rules, speaker.state.elapsed_s % 600)
             call.outcome = "open"
         turn = call.take_turn(text)
-        messages = prompt_for(call.current_persona, turn.move, turn.reason, turn.buyer, call._history(text), guard)
+        persona = call.current_persona
+        known = [hit.text for hit in call.store.value_for_title(text, persona.title_key, k=2)]
+        messages = prompt_for(persona, turn.move, turn.reason, turn.buyer, call._history(text), guard,
+                              knowledge=known)
         timings.append((time.perf_counter() - started) * 1000)
         tokens.append(count_messages(messages, "gpt-4o"))
     return timings, tokens

@@ -9,6 +9,7 @@ composed line is spoken. The accepted share is counted per call.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -28,6 +29,7 @@ from coach.prompts import load_prompt
 
 log = get_logger("voice")
 REASON_TOKENS = 24  # the reason is context, not content: bounded so prompts stay flat
+KNOWLEDGE_TOKENS = 120  # retrieved value-proposition text for this title, likewise bounded
 
 
 class GuardRules(BaseModel):
@@ -115,7 +117,8 @@ def check(reply: str, composed: str, move: Move, unrevealed: list[str], embedder
 
 
 def prompt_for(persona: Persona, move: Move, reason: str, composed: str, history: list[ChatMessage],
-               rules: GuardRules, *, simple: bool = False) -> list[ChatMessage]:
+               rules: GuardRules, *, simple: bool = False, knowledge: Sequence[str] = (),
+               fact: str = "") -> list[ChatMessage]:
     """The messages that ask the model to rephrase the composed line in character.
 
     `simple` is for small models: measured on SmolLM2-135M, a bare paraphrase request passed the
@@ -127,7 +130,10 @@ def prompt_for(persona: Persona, move: Move, reason: str, composed: str, history
         name=persona.name, title=persona.title, company=persona.company.name, industry=persona.company.industry,
         size=persona.company.size, style=persona.voice.style, goals="; ".join(persona.goals[:3]),
         priorities="; ".join(persona.priorities[:2]), move_meaning=rules.move_meanings.get(move, move),
-        reason=truncate_to_tokens(reason, REASON_TOKENS, "gpt-4o"), composed=composed, max_words=rules.max_words)
+        reason=truncate_to_tokens(reason, REASON_TOKENS, "gpt-4o"), composed=composed, max_words=rules.max_words,
+        background=truncate_to_tokens(" ".join(" ".join(k.split()) for k in knowledge) or "-", KNOWLEDGE_TOKENS,
+                                      "gpt-4o"),
+        fact_line=f"The one private fact you may share now: {fact}\n" if fact else "")
     return [ChatMessage(role="system", content=system), *history[-4:],
             ChatMessage(role="user", content=f"(Say the line now, as {persona.name}.)")]
 
@@ -144,11 +150,12 @@ class ModelVoice:
     accepted: int = 0
 
     def speak(self, persona: Persona, move: Move, reason: str, composed: str, history: list[ChatMessage],
-              unrevealed: list[str], seed: int) -> tuple[str, str, str]:
+              unrevealed: list[str], seed: int, knowledge: Sequence[str] = (), fact: str = "") -> tuple[str, str, str]:
         """(line, "model" | "composed", why) for one buyer turn."""
         self.asked += 1
         params = GenerationParams(temperature=0.3 if self.simple else 0.7, max_tokens=90, seed=seed)
-        messages = prompt_for(persona, move, reason, composed, history, self.rules, simple=self.simple)
+        messages = prompt_for(persona, move, reason, composed, history, self.rules, simple=self.simple,
+                              knowledge=knowledge, fact=fact)
         try:
             reply = clean_reply(self.llm.complete(messages, params).text)
         except ModelError as exc:

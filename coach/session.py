@@ -173,8 +173,11 @@ class Call:
         source, check = "composed", None
         if self.voice is not None:
             unrevealed = [f.fact for i, f in enumerate(speaker.persona.hidden_facts) if i not in state.revealed]
+            known = [hit.text for hit in signals.value_hits[:2]]  # this title's value talk, nearest the turn
+            fact = context.fact
             line, source, why = self.voice.speak(speaker.persona, decision.move, decision.reason, line,
-                                                 self._history(text), unrevealed, seed=self.seed * 1000 + index)
+                                                 self._history(text), unrevealed, seed=self.seed * 1000 + index,
+                                                 knowledge=known, fact=fact)
             check = None if source == "model" else why
         turn = CallTurn(index=index, rep=text, buyer=line, buyer_persona=speaker.persona.id, move=decision.move,
                         reason=decision.reason, attention=state.attention, elapsed_s=round(state.elapsed_s, 1),

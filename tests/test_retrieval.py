@@ -25,9 +25,8 @@ def test_ingest_chunks_every_section_with_stable_ids(shipped_store):
     bullets = sum(line.startswith("- ") for d in docs.values() if d.meta.kind == "value_proposition"
                   for line in d.section("capabilities").text.splitlines())
     assert report.added == len(docs) and report.chunks_written == sections + bullets == store.count()
-    got = store.vectors._collection.get(ids=["vp-cash-command-cfo#goals", "cn-mfg-cash-forecast#result"],
-                                        include=["metadatas"])
-    meta = dict(zip(got["ids"], got["metadatas"]))
+    got = store.get(ids=["vp-cash-command-cfo#goals", "cn-mfg-cash-forecast#result"])
+    meta = {chunk_id: m for chunk_id, (_, m) in got.items()}
     assert meta["vp-cash-command-cfo#goals"]["section"] == "goals"
     assert meta["vp-cash-command-cfo#goals"]["title_cfo"] is True
     assert meta["cn-mfg-cash-forecast#result"]["kind"] == "case_note"
@@ -75,12 +74,11 @@ def test_changed_added_and_removed_files_are_handled(tmp_path):
     second = store.ingest(load_knowledge([extra]).values())
     assert (second.added, second.updated, second.removed) == (0, 1, 0)
     assert second.chunks_written == 3
-    stored = store.vectors._collection.get(ids=["cn-test-forecast#result"], include=["documents"])
-    assert "Accuracy 70% → 95%" in stored["documents"][0]
+    assert "Accuracy 70% → 95%" in store.get(ids=["cn-test-forecast#result"])["cn-test-forecast#result"][0]
     note.unlink()
     third = store.ingest(load_knowledge([extra]).values())
     assert (third.added, third.updated, third.removed) == (0, 0, 1) and third.removed_ids == ["cn-test-forecast"]
-    assert not store.vectors._collection.get(where={"doc_id": "cn-test-forecast"})["ids"]
+    assert not store.get(where={"doc_id": "cn-test-forecast"})
 
 
 REOPEN = """
@@ -88,8 +86,8 @@ import sys
 import chromadb
 import coach.retrieval  # registers the embedding function
 client = chromadb.PersistentClient(path=sys.argv[1])
-collection = client.get_collection("knowledge")
-hit = collection.query(query_texts=["cash forecast accuracy for lenders"], n_results=1, where={"kind": "case_note"})
+collection = client.get_collection("knowledge_case")
+hit = collection.query(query_texts=["cash forecast accuracy for lenders"], n_results=1)
 print(hit["ids"][0][0])
 """
 
