@@ -89,7 +89,7 @@ def main() -> None:
                 started = time.perf_counter()
                 query(store, PHRASES[i % len(PHRASES)] + f" {i}")
                 latencies.append((time.perf_counter() - started) * 1000)
-            print(f"query {name:18s} p50 {statistics.median(latencies):6.1f} ms  p95 {statistics.quantiles(latencies, n=20)[18]:6.1f} ms "
+            print(f"query {name:18s} p50 {statistics.median(latencies):6.1f} ms  p95 {statistics.quantiles(latencies, n=20, method='inclusive')[18]:6.1f} ms "
                   f"over {store.count()} chunks")
 
 
