@@ -5,7 +5,8 @@ set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
 port="${PORT:-8765}"
-trap 'kill -- -$app_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+app_pid=""
+trap '[ -n "$app_pid" ] && kill -- -$app_pid 2>/dev/null; rm -rf "$work"' EXIT
 git clone --quiet "$repo" "$work/clone"
 cd "$work/clone"
 
