@@ -149,6 +149,7 @@ app.command()(cli_kb.ingest)
 app.add_typer(cli_kb.kb, name="kb")
 app.command()(cli_call.simulate)
 app.command()(cli_call.practice)
+app.command()(cli_call.grade)
 
 
 def main() -> None:

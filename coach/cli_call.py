@@ -67,6 +67,34 @@ def simulate(
         out.print(f"{len(result.unspoken)} script line(s) not spoken: the call had ended.")
 
 
+def grade(
+    file: Annotated[Path, typer.Argument(help='JSON file: {"persona": ID|PATH, "turns": [{"speaker": "rep"|"buyer", "text"}]}')],
+    knowledge: KnowledgeOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the scorecard as JSON")] = False,
+) -> None:
+    """Grade a call transcript: quote-backed criteria, metrics, score and coaching."""
+    from coach.simulate import grade_transcript, load_transcript
+
+    transcript = load_transcript(file)
+    call = _call_setup(transcript.persona, knowledge, "none", 0, f"coach grade {file}")
+    card = grade_transcript(transcript, call)
+    if as_json:
+        out.print_json(card.model_dump_json())
+        return
+    score = "unscored" if card.overall is None else f"{card.overall}/100 ({card.band})"
+    out.print(f"[bold]{score}[/] · outcome {card.outcome}")
+    for c in card.criteria:
+        mark = {"yes": "[green]yes[/]", "no": "[red]no [/]", "unscored": "[dim]n/a[/]"}[c.result]
+        out.print(f"{mark} {esc(c.question)}")
+        for q in c.evidence:
+            out.print(f"      turn {q.turn}: \"{esc(q.quote)}\"")
+        if c.result == "no":
+            out.print(f"      [dim]tip: {esc(c.tip)}[/]")
+    rewrite = card.coaching.get("rewrite")
+    if rewrite:
+        out.print(f"\nTry instead of turn {rewrite['turn']}: {esc(rewrite['suggested'])}")
+
+
 def practice(
     persona: Annotated[str, typer.Option("--persona", help="persona id or .yaml path")] = "cfo_meridian",
     knowledge: KnowledgeOption = None,

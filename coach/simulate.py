@@ -7,6 +7,7 @@ the JSON it produces is a public contract (DESIGN.md) that other people's script
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -15,6 +16,7 @@ from coach.content import Content, cross_check, load_content
 from coach.contentio import ContentError, ProblemList, load_yaml_model
 from coach.errors import UserInputError
 from coach.personas import Persona, load_persona_file
+from coach.grader import Scorecard, grade_call
 from coach.session import Call, CallTurn
 
 MAX_SCRIPT_TURNS = 200
@@ -44,7 +46,7 @@ class SimulationResult(BaseModel):
     turns: list[CallTurn]
     unspoken: list[str]       # script lines left when the call ended
     model_voice: dict | None = None  # backend, model, lines asked and accepted (None with --llm none)
-    grade: dict | None = None  # the scorecard, once the grader is configured
+    grade: Scorecard | None = None
 
 
 def load_script(path: Path) -> list[str]:
@@ -97,7 +99,49 @@ def run_script(call: Call, lines: list[str]) -> SimulationResult:
         voice = {"backend": call.voice.llm.backend_name, "model": call.voice.llm.model, "asked": call.voice.asked,
                  "accepted": call.voice.accepted}
     return SimulationResult(persona=call.persona.id, outcome=call.outcome, delegated_to=call.delegated_to,
-                            opening=opening, turns=turns, unspoken=lines[spoken:], model_voice=voice)
+                            opening=opening, turns=turns, unspoken=lines[spoken:], model_voice=voice,
+                            grade=grade_call(call))
 
 
-__all__ = ["ContentError", "SimulationResult", "load_script", "resolve_persona", "run_script"]
+class TranscriptTurn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    speaker: Literal["rep", "buyer"]
+    text: str = Field(min_length=1)
+
+
+class TranscriptFile(BaseModel):
+    """The `coach grade FILE` input."""
+
+    model_config = ConfigDict(extra="forbid")
+    persona: str = Field(min_length=1)
+    turns: list[TranscriptTurn] = Field(min_length=1, max_length=2 * MAX_SCRIPT_TURNS)
+
+
+def load_transcript(path: Path) -> TranscriptFile:
+    """A transcript file (JSON, or YAML); ContentError names the file, line and field."""
+    return load_yaml_model(path, TranscriptFile)  # JSON is YAML, so one loader reads both
+
+
+def grade_transcript(transcript: TranscriptFile, call: Call) -> Scorecard:
+    """Replay the rep's lines through the buyer (for analysis, attention and outcome), keep the
+    transcript's own buyer lines for follow-up checks, and grade."""
+    buyer_lines: dict[int, str] = {}
+    rep_index = 0
+    after_end = 0
+    call.opening()
+    for turn in transcript.turns:
+        if turn.speaker == "buyer":
+            if rep_index:
+                buyer_lines[rep_index] = (buyer_lines.get(rep_index, "") + " " + turn.text).strip()
+            continue
+        if call.ended:
+            after_end += 1
+            continue
+        rep_index = call.take_turn(turn.text).index
+    card = grade_call(call, buyer_lines)
+    card.metrics["rep_turns_after_end"] = after_end
+    return card
+
+
+__all__ = ["ContentError", "SimulationResult", "grade_transcript", "load_script", "load_transcript",
+           "resolve_persona", "run_script"]
