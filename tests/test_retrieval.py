@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from coach.config import Settings
-from coach.content import shipped_knowledge_dir
 from coach.retrieval import KnowledgeStore, load_knowledge, rank_documents
 from tests.conftest import run_env
 from tests.content.factory import CASE_NOTE
