@@ -173,7 +173,8 @@ class Call:
         source, check = "composed", None
         if self.voice is not None:
             unrevealed = [f.fact for i, f in enumerate(speaker.persona.hidden_facts) if i not in state.revealed]
-            known = [hit.text for hit in signals.value_hits[:2]]  # this title's value talk, nearest the turn
+            # this title's value talk and the case note nearest the turn, for a capable model to draw on
+            known = [hit.text for hit in signals.value_hits[:2]] + [hit.text for hit in signals.case_hits[:1]]
             fact = context.fact
             line, source, why = self.voice.speak(speaker.persona, decision.move, decision.reason, line,
                                                  self._history(text), unrevealed, seed=self.seed * 1000 + index,
