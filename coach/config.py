@@ -19,7 +19,6 @@ from coach.errors import ConfigError
 from coach.log import register_secret
 
 Backend = Literal["local", "openai", "replay", "record", "none"]
-BACKENDS: tuple[str, ...] = ("local", "openai", "replay", "record", "none")
 
 LOCAL_MODEL_NAME = "smollm2-135m-instruct"
 OPENAI_DEFAULT_MODEL = "gpt-4o-mini"
@@ -36,19 +35,6 @@ OFFLINE_ENVIRONMENT = {
     "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
     "DO_NOT_TRACK": "1",
 }
-
-# The variables documented in the README, with their meaning (used by `coach doctor`).
-DOCUMENTED = {
-    "COACH_LLM": "model backend: local | openai | replay | record | none",
-    "COACH_MODEL": "model name sent to the server",
-    "OPENAI_BASE_URL": "OpenAI-compatible server URL (vLLM, Ollama, llama.cpp ...)",
-    "OPENAI_API_KEY": "API key for that server (never logged)",
-    "COACH_DATA_DIR": "where the database, vector store and caches live",
-    "DATABASE_URL": "SQLAlchemy URL; default SQLite in the data dir",
-    "CHROMA_HOST": "Chroma server host; default embedded store in the data dir",
-    "COACH_RECORDINGS": "recorded model responses (JSONL file or folder)",
-}
-
 
 def default_data_dir() -> Path:
     """`data/` beside the source checkout, else the user's data folder."""
@@ -134,10 +120,6 @@ class Settings(BaseSettings):
         if self.model:
             return self.model
         return OPENAI_DEFAULT_MODEL if self.llm == "openai" else LOCAL_MODEL_NAME
-
-    @property
-    def sqlite_default(self) -> bool:
-        return self.database_url is None
 
     @property
     def effective_database_url(self) -> str:

@@ -65,8 +65,3 @@ class MiniLMEmbedder:
         vectors = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
         vectors[order] = np.vstack(out)
         return vectors
-
-    def similarity(self, a: str, b: str) -> float:
-        """Cosine similarity of two texts."""
-        va, vb = self.embed([a, b])
-        return float(np.dot(va, vb))

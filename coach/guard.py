@@ -167,7 +167,3 @@ class ModelVoice:
             return reply, "model", "ok"
         log.info("model line rejected (%s): %r", verdict.reason, reply[:120])
         return composed, "composed", verdict.reason
-
-    @property
-    def accepted_rate(self) -> float | None:
-        return self.accepted / self.asked if self.asked else None

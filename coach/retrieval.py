@@ -143,10 +143,6 @@ class IngestReport:
     seconds: float = 0.0
     removed_ids: list[str] = field(default_factory=list)
 
-    @property
-    def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed)
-
 
 def chunks_of(doc: KnowledgeDoc) -> list[Chunk]:
     """One chunk per `##` section (the text carries the document title for context), plus
@@ -194,11 +190,10 @@ def _persistent_client(path: str, chroma_settings: ChromaSettings) -> Any:  # no
         return _clients[path]
 
 
-def _where(kind: str | None, title: str | None, sections: Sequence[str] | None, offering: str | None,
+def _where(title: str | None, sections: Sequence[str] | None, offering: str | None,
            industry: str | None) -> dict[str, Any] | None:
+    """A Chroma filter within one partition (the partition already fixes the kind)."""
     clauses: list[dict[str, Any]] = []
-    if kind:
-        clauses.append({"kind": kind})
     if title:
         clauses.append({f"title_{title}": True})
     if sections:
@@ -309,7 +304,7 @@ class KnowledgeStore:
             # within a partition only `section` can still need filtering (value/other hold several)
             wanted = [s for s in sections or () if partition_of(kind or "value_proposition", s) == part]
             spread = part in ("value", "other") and wanted and set(wanted) != _sections_in(part)
-            where = _where(None, title, wanted if spread else None, offering, industry)
+            where = _where(title, wanted if spread else None, offering, industry)
             found += self.parts[part].similarity_search_by_vector_with_relevance_scores(query, k=k, filter=where)
         found.sort(key=lambda pair: pair[1])
         hits = []

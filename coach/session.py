@@ -121,6 +121,7 @@ class Call:
         self._case_figures, self._figures = figure_index(list(self.content.knowledge.values()), self.analysis_rules)
         self._used: set[str] = set()
         self._line_vectors: dict[str, np.ndarray] = {}
+        self._heard: set[str] = set()  # figures the buyer has said: the rep may repeat them
         self._speaker = self._speaker_for(self.persona, 0.0)
         self.voice = None
         if self.llm is not None:  # the embedded small model only paraphrases; capable models act the part
@@ -159,9 +160,8 @@ class Call:
             raise UserInputError("This call has ended", "start a new call to practise again")
         text, notice = clean_rep_text(rep_text)
         speaker = self._speaker
-        heard = {f for t in self.turns for f in lexicon.figures(t.buyer, self.analysis_rules.figure_exempt_units)}
         signals = speaker.semantics.signals(text)
-        analysis = analyse_turn(text, signals, self.analysis_rules, speaker.figures | heard, speaker.acronyms)
+        analysis = analyse_turn(text, signals, self.analysis_rules, speaker.figures | self._heard, speaker.acronyms)
         decision, state = policy.decide(speaker.state, analysis, speaker.persona, self.buyer_rules)
         speaker.state = state
         index = len(self.turns) + 1
@@ -185,6 +185,7 @@ class Call:
                         tags=analysis.tags, voice=source, voice_check=check, revealed=decision.reveal, notice=notice,
                         analysis=analysis)
         self.turns.append(turn)
+        self._heard.update(lexicon.figures(line, self.analysis_rules.figure_exempt_units))
         self._after(decision, state)
         return turn
 
