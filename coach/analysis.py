@@ -8,6 +8,8 @@ per turn. `analyse_turn` is pure: text + signals + rules → `TurnAnalysis`.
 
 from __future__ import annotations
 
+import bisect
+
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -175,7 +177,7 @@ def _case_references(text: str, figures: Sequence[str], signals: SemanticSignals
 
 
 def analyse_turn(text: str, signals: SemanticSignals, rules: AnalysisRules, supported_figures: set[str],
-                 known_acronyms: frozenset[str] = frozenset()) -> TurnAnalysis:
+                 known_acronyms: frozenset[str] = frozenset(), derivable: set[str] = frozenset()) -> TurnAnalysis:
     """Analyse one rep turn. Pure: the same inputs always give the same analysis.
 
     `supported_figures` are numbers the rep may state (the knowledge's, the buyer's own);
@@ -187,6 +189,9 @@ def analyse_turn(text: str, signals: SemanticSignals, rules: AnalysisRules, supp
     asked = []
     for sentence in lexicon.questions(text):
         form, discovery = lexicon.classify_question(sentence, rules.questions)
+        if form == "open" and not discovery and lexicon.find_phrases(sentence, rules.questions.about_them) \
+                and not lexicon.find_phrases(sentence, rules.feature_terms):
+            discovery = ["situation"]  # an open question about their world is discovery, whatever its words
         asked.append(Question(text=sentence, form=form, discovery=discovery))
 
     feature_phrases = lexicon.find_phrases(text, rules.feature_terms)
@@ -207,7 +212,7 @@ def analyse_turn(text: str, signals: SemanticSignals, rules: AnalysisRules, supp
     stated = lexicon.figures(text, rules.figure_exempt_units)
     cases = _case_references(text, stated, signals, rules)
     backed = set().union(*(signals.case_figures.get(c.case_id, set()) for c in cases)) if cases else set()
-    unsupported = [f for f in stated if f not in supported_figures and f not in backed]
+    unsupported = [f for f in stated if not is_supported(f, supported_figures | backed, derivable)]
     unsupported += [p for p in lexicon.find_phrases(text, rules.promise_terms)]
 
     jargon = lexicon.find_phrases(text, rules.jargon_terms) + lexicon.acronyms(
@@ -265,6 +270,32 @@ def figure_index(docs: Sequence[KnowledgeDoc], rules: AnalysisRules) -> tuple[di
     per_case = {d.id: of(d) for d in docs if d.meta.kind == "case_note"}
     everything = set().union(*(of(d) for d in docs)) if docs else set()
     return per_case, everything
+
+
+def is_supported(figure: str, known: set[str], derivable: set[str] = frozenset()) -> bool:
+    """A figure is supported when it is known, is a known figure said without its unit ("104"
+    for "104%"), or is the sum or difference of two `derivable` figures (the buyer's own) of the
+    same kind: "$3.1M offered, $0.5M taken" supports "a $2.6M gap"."""
+    if figure in known:
+        return True
+    value = lexicon.figure_value(figure)
+    if value is None:
+        return False
+    values = {v for v in (lexicon.figure_value(k) for k in known) if v is not None}
+    if figure.replace(".", "").isdigit() and any(number == value[0] for number, _ in values):
+        return True
+    own = (lexicon.figure_value(k) for k in derivable)
+    same = sorted({v[0] for v in own if v is not None and v[1] == value[1]})
+    tolerance = max(abs(value[0]) * 0.02, 1e-9)
+
+    def known_near(target: float, other_than: float) -> bool:
+        at = bisect.bisect_left(same, target - tolerance)
+        return any(abs(c - target) <= tolerance and c != other_than for c in same[at:at + 3])
+
+    for a in same:  # value = a - b, b - a or a + b, with b known too
+        if any(b > 0 and known_near(b, a) for b in (a - value[0], a + value[0], value[0] - a)):
+            return True
+    return False
 
 
 def persona_vocabulary(persona: Persona, rules: AnalysisRules) -> tuple[set[str], frozenset[str]]:

@@ -286,4 +286,8 @@ def _advance_shortfall(s: BuyerState, rules: BuyerRules) -> str:
         missing.append("nothing yet about their goals")
     if s.discovery_questions < need.min_discovery_questions:
         missing.append("no discovery question yet")
+    if s.injection_turns:
+        missing.append("tried to break the role-play")
+    if s.rude_turns:
+        missing.append("was rude")
     return ", ".join(missing)

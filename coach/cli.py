@@ -87,11 +87,13 @@ def doctor(
 
 @app.command()
 def setup() -> None:
-    """Prepare offline assets (tiktoken cache, data folder). `make setup` runs this."""
+    """Prepare offline assets (tiktoken cache, data folder, fast embedding model). `make setup` runs this."""
+    from coach.embedder_model import runtime_model_file
     from coach.runtime import prepare
 
     settings = prepare()
-    out.print(f"Offline assets ready in {settings.data_dir}")
+    model = runtime_model_file()
+    out.print(f"Offline assets ready in {settings.data_dir}; embedding model {model.path}", markup=False)
 
 
 @app.command()
@@ -142,7 +144,7 @@ class _nullcontext:
         return None
 
 
-from coach import cli_call, cli_kb  # noqa: E402 - registers after `app` exists
+from coach import cli_call, cli_eval, cli_kb  # noqa: E402 - registers after `app` exists
 
 app.command()(cli_kb.validate)
 app.command()(cli_kb.ingest)
@@ -150,6 +152,7 @@ app.add_typer(cli_kb.kb, name="kb")
 app.command()(cli_call.simulate)
 app.command()(cli_call.practice)
 app.command()(cli_call.grade)
+app.command("eval")(cli_eval.eval_command)
 
 
 def main() -> None:

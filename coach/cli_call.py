@@ -121,14 +121,17 @@ def practice(
         if line.strip() in ("/end", "/quit", "/exit"):
             break
         try:
-            turn = call.take_turn(line)
+            reply = call.stream_turn(line)
         except UserInputError as exc:
             err.print(f"[yellow]{esc(exc.message)}[/]")
             continue
+        out.print(f"[bold]{esc(call.current_persona.name)}:[/] ", end="")
+        for piece in reply:  # the buyer's words as they are spoken
+            out.print(piece, end="", markup=False, highlight=False)
+        out.print()
+        turn = reply.finish()
         if turn.notice:
             err.print(f"[yellow]{esc(turn.notice)}[/]")
-        who = call.content.personas[turn.buyer_persona].name
-        out.print(f"[bold]{esc(who)}:[/] {esc(turn.buyer)}")
         status = f"attention {turn.attention} · {turn.elapsed_s / 60:.1f} of {brief.time_budget_min} min"
         err.print(f"[dim]{status}" + ("" if exam else f" · {turn.move}: {esc(turn.reason)}") + "[/]")
     out.print(f"\nCall ended: {call.outcome}" + (f" (handed to {call.delegated_to})" if call.delegated_to else "")

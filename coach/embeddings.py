@@ -11,11 +11,15 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from coach.assets import embedder_model_file, embedder_tokenizer_file
+from coach.assets import Asset, embedder_tokenizer_file
+from coach.embedder_model import runtime_model_file
 
 MAX_TOKENS = 128  # the packaged tokenizer's own limit; longer text costs time for little gain
 DIMENSIONS = 384
-BATCH = 16
+# One text per model run. The integer-MatMul model quantizes activations per tensor, so a
+# text's vector would otherwise depend on the texts batched with it (cosine down to 0.983):
+# alone, every text always gets the same vector, which the buyer's determinism needs.
+BATCH = 1
 
 
 class MiniLMEmbedder:
@@ -25,7 +29,16 @@ class MiniLMEmbedder:
         self.threads = threads
         self._session = None
         self._tokenizer = None
+        self._model: Asset | None = None
         self._lock = threading.Lock()
+
+    @property
+    def model_id(self) -> str:
+        """Names the model file in use, so stored vectors from another model are re-embedded."""
+        with self._lock:
+            if self._model is None:
+                self._model = runtime_model_file()
+        return self._model.path.stem
 
     def _load(self) -> None:
         import onnxruntime
@@ -38,8 +51,10 @@ class MiniLMEmbedder:
         options.intra_op_num_threads = self.threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
+        if self._model is None:
+            self._model = runtime_model_file()
         self._session = onnxruntime.InferenceSession(
-            str(embedder_model_file().path), options, providers=["CPUExecutionProvider"])
+            str(self._model.path), options, providers=["CPUExecutionProvider"])
         self._tokenizer = tokenizer
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:

@@ -9,6 +9,7 @@ delegated can never be strong). Weights, bands and caps live in `coach/data/rubr
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
 from typing import Literal
@@ -37,8 +38,11 @@ class RubricCriterion(_Frozen):
 class Rubric(_Frozen):
     criteria: list[RubricCriterion]
     bands: dict[str, int]
+    ratings: dict[int, int]
     outcome_caps: dict[str, int]
     insight_cues: list[str]
+    follow_up_cues: list[str]
+    conduct_caps: dict[str, int]
 
 
 @lru_cache(maxsize=1)
@@ -67,6 +71,7 @@ class Scorecard(BaseModel):
     model_config = ConfigDict(extra="forbid")
     overall: int | None
     band: str | None
+    rating: int | None = None  # the 1-5 scale managers use, from the overall score
     outcome: str
     criteria: list[CriterionResult]
     metrics: dict
@@ -91,6 +96,17 @@ def _content_words(text: str) -> set[str]:
 _STOP = {"that", "this", "with", "what", "your", "have", "about", "from", "they", "them", "there", "when", "would",
          "could", "should", "their", "which", "where", "were", "will", "just", "like", "more", "than", "then", "into",
          "does", "been", "being", "only", "also", "very", "much", "some", "here", "it's", "that's", "you're"}
+
+
+def _follows_up(question: str, buyer_said: str, rubric: Rubric) -> bool:
+    """Does a question build on the buyer's last answer: shares its words or figures, or
+    points back at it ("those misses", "you mentioned")?"""
+    if _content_words(question) & _content_words(buyer_said):
+        return True
+    if set(lexicon.figures(question)) & set(lexicon.figures(buyer_said)):
+        return True
+    opening = " ".join(lexicon.words(question)[:6])
+    return bool(lexicon.find_phrases(opening, rubric.follow_up_cues))
 
 
 def _judge(turns: list[CallTurn], buyer_before: dict[int, str], budget_s: float,
@@ -122,8 +138,7 @@ def _judge(turns: list[CallTurn], buyer_before: dict[int, str], budget_s: float,
     out["relevant_to_title"] = yes_if(value, pitches)
 
     discovery = [(i, q.text) for i, x in a.items() for q in x.questions if q.form == "open" and q.discovery]
-    follow = [(i, q) for i, q in discovery if i in buyer_before
-              and len(_content_words(q) & _content_words(buyer_before[i])) >= 1]
+    follow = [(i, q) for i, q in discovery if i in buyer_before and _follows_up(q, buyer_before[i], rubric)]
     if len(discovery) >= 2 and follow:
         out["real_discovery_with_follow_up"] = ("yes", quotes([follow[0], *[d for d in discovery if d != follow[0]]]))
     elif len(a) < 2 and discovery:
@@ -150,8 +165,11 @@ def _judge(turns: list[CallTurn], buyer_before: dict[int, str], budget_s: float,
     lectures = [(i, x.lecturing[0]) for i, x in a.items() if x.lecturing]
     out["insight_tested_with_question"] = ("no", quotes(lectures)) if lectures else yes_if(cued)
 
-    over = [(t.index, None) for t in turns if t.elapsed_s > budget_s][:1]
-    out["respected_the_time"] = ("no", quotes(over)) if over else ("yes", [])
+    over = [(t.index, None) for t in turns if t.elapsed_s > budget_s or t.move == "disengage" and
+            "budget is used up" in t.reason][:1]
+    warned = {t.index + 1 for t in turns if t.move == "warn"}
+    ignored = [(i, None) for i, x in a.items() if i in warned and (x.monologue or x.feature_pitch)][:1]
+    out["respected_the_time"] = ("no", quotes(over + ignored)) if over or ignored else ("yes", [])
 
     asks = [(i, x.next_step_ask[0]) for i, x in a.items() if x.next_step_ask]
     with_exec = [(i, p) for i, p in asks if a[i].next_step_with_executive]
@@ -162,17 +180,27 @@ def _judge(turns: list[CallTurn], buyer_before: dict[int, str], budget_s: float,
     return out
 
 
-def overall_score(results: dict[str, Result], rubric: Rubric, outcome: str) -> tuple[int | None, str | None]:
-    """Weighted share of `yes` among scored criteria, capped by the outcome; None if nothing was scored."""
+def overall_score(results: dict[str, Result], rubric: Rubric, outcome: str,
+                  conduct: Sequence[str] = ()) -> tuple[int | None, str | None]:
+    """Weighted share of `yes` among scored criteria, capped by the outcome and by conduct
+    (`conduct`: tags such as "injection" or "rude" seen in the rep's turns); None if nothing was scored."""
     weights = {c.id: c.weight for c in rubric.criteria}
     scored = {k: v for k, v in results.items() if v != "unscored"}
     if not scored:
         return None, None
     total = sum(weights[k] for k in scored)
     raw = 100 * sum(weights[k] for k, v in scored.items() if v == "yes") / total
-    score = round(min(raw, rubric.outcome_caps.get(outcome, 100)))
+    caps = [rubric.outcome_caps.get(outcome, 100), *(rubric.conduct_caps[t] for t in conduct if t in rubric.conduct_caps)]
+    score = round(min(raw, *caps))
     band = next(name for name, floor in sorted(rubric.bands.items(), key=lambda kv: -kv[1]) if score >= floor)
     return score, band
+
+
+def rating_for(score: int | None, rubric: Rubric) -> int | None:
+    """The 1-5 rating a sales manager would give for an overall score (None when unscored)."""
+    if score is None:
+        return None
+    return max(rating for rating, floor in rubric.ratings.items() if score >= floor)
 
 
 def metrics_for(call: Call, buyer_words: int) -> dict:
@@ -273,7 +301,9 @@ def grade_call(call: Call, buyer_lines: dict[int, str] | None = None, rubric: Ru
     judged = _judge(call.turns, buyer_before, call.persona.time_budget_min * 60, rubric)
     results = [CriterionResult(id=c.id, question=c.question, result=judged[c.id][0], evidence=judged[c.id][1],
                                tip=c.tip) for c in rubric.criteria]
-    overall, band = overall_score({r.id: r.result for r in results}, rubric, call.outcome)
+    conduct = sorted({tag for t in call.turns for tag in t.tags if tag in rubric.conduct_caps})
+    overall, band = overall_score({r.id: r.result for r in results}, rubric, call.outcome, conduct)
     buyer_words = sum(len(lexicon.words(t)) for t in said.values())
-    return Scorecard(overall=overall, band=band, outcome=call.outcome, criteria=results,
+    return Scorecard(overall=overall, band=band, rating=rating_for(overall, rubric), outcome=call.outcome,
+                     criteria=results,
                      metrics=metrics_for(call, buyer_words), coaching=coaching_for(call, results, rubric))

@@ -9,7 +9,7 @@ composed line is spoken. The accepted share is counted per call.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -82,8 +82,12 @@ def _second_person(text: str) -> int:
 
 
 def check(reply: str, composed: str, move: Move, unrevealed: list[str], embedder: MiniLMEmbedder,
-          rules: GuardRules) -> Verdict:
-    """Accept a model reply only if it passes every check; the reason names the first failure."""
+          rules: GuardRules, similar_to: str | None = None) -> Verdict:
+    """Accept a model reply only if it passes every check; the reason names the first failure.
+
+    `similar_to` is the part of the composed line the reply must stay close to in meaning
+    (the whole line by default; the first sentences of it while a reply is still streaming).
+    """
     words = lexicon.words(reply)
     if not words:
         return Verdict(False, "empty reply")
@@ -106,7 +110,7 @@ def check(reply: str, composed: str, move: Move, unrevealed: list[str], embedder
     leaked = [f for f in lexicon.figures(reply) if f in fact_figures and f not in composed_figures]
     if leaked:
         return Verdict(False, f"states an unrevealed hidden fact ({leaked[0]})")
-    vectors = embedder.embed([reply, composed, *unrevealed])
+    vectors = embedder.embed([reply, similar_to or composed, *unrevealed])
     similarity = float(vectors[0] @ vectors[1])
     if similarity < rules.min_similarity:
         return Verdict(False, f"drifts from the line (similarity {similarity:.2f})", similarity)
@@ -138,6 +142,91 @@ def prompt_for(persona: Persona, move: Move, reason: str, composed: str, history
             ChatMessage(role="user", content=f"(Say the line now, as {persona.name}.)")]
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[.!?][\"'”’])\s+")
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences of a line, split after . ! or ? followed by a space."""
+    return [part.strip() for part in _SENTENCE_END.split(text.strip()) if part.strip()]
+
+
+def split_finished(buffer: str) -> tuple[list[str], str]:
+    """(finished sentences, the unfinished rest) of streamed text."""
+    parts = _SENTENCE_END.split(buffer)
+    return [p.strip() for p in parts[:-1] if p.strip()], parts[-1]
+
+
+@dataclass
+class VoiceStream:
+    """The buyer's line, released a sentence at a time.
+
+    Why: a rep should see the buyer start talking at once, but nothing unchecked may reach
+    the screen. Each sentence is released only when the reply so far passes the guard
+    (compared with the same number of sentences of the composed line). If a later sentence
+    fails, or the model fails mid-reply, the line is finished with the rest of the composed
+    line, so the turn still says what the move needs. Iterate it; then read `line`,
+    `source` ("model" | "composed") and `why`.
+    """
+
+    composed: str
+    chunks: Iterator[str] | None
+    accept: Callable[[str, str], Verdict]
+    failure: str = ""
+    on_done: Callable[[VoiceStream], None] | None = None
+    line: str = ""
+    source: str = "composed"
+    why: str = ""
+
+    def __iter__(self) -> Iterator[str]:
+        spoken, count, why = "", 0, self.failure or "ok"
+        composed_sentences = sentences(self.composed)
+        try:
+            for sentence in self._model_sentences():
+                candidate = f"{spoken} {sentence}" if spoken else clean_reply(sentence)
+                verdict = self.accept(candidate, " ".join(composed_sentences[:count + 1]))
+                if not verdict.accepted:
+                    why = verdict.reason
+                    break
+                piece, spoken, count = candidate[len(spoken):], candidate, count + 1
+                yield piece
+        except ModelError as exc:
+            why = f"model unavailable: {exc.problem}"
+        finally:
+            close = getattr(self.chunks, "close", None)
+            if close is not None:
+                close()  # stop generating what will not be shown
+        if not spoken:
+            self.line, self.source, self.why = self.composed, "composed", why
+            yield self.composed
+        else:
+            rest = composed_sentences[count:] if why != "ok" else []
+            if rest:
+                yield " " + " ".join(rest)
+                why = f"finished with the composed line ({why})"
+            self.line, self.source, self.why = " ".join([spoken, *rest]), "model", why
+        if self.on_done is not None:
+            self.on_done(self)
+
+    def _model_sentences(self) -> Iterator[str]:
+        """Finished sentences of the model's first paragraph, as they arrive. Works on the
+        whole text so far, so how the reply is cut into chunks never changes the result."""
+        if self.chunks is None:
+            return
+        raw, given = "", 0
+        for chunk in self.chunks:
+            raw += chunk
+            text = raw.lstrip()
+            paragraph_end = text.find("\n\n")
+            if paragraph_end >= 0:
+                raw = text[:paragraph_end]  # the first paragraph only, as in `clean_reply`
+                break
+            finished, _ = split_finished(text)
+            yield from (" ".join(f.split()) for f in finished[given:])
+            given = len(finished)
+        final = sentences(" ".join(raw.split()).strip("\"'“”").strip())
+        yield from final[given:]
+
+
 @dataclass
 class ModelVoice:
     """Asks the model for each buyer line and keeps count of how many pass the guard."""
@@ -149,21 +238,35 @@ class ModelVoice:
     asked: int = 0
     accepted: int = 0
 
-    def speak(self, persona: Persona, move: Move, reason: str, composed: str, history: list[ChatMessage],
-              unrevealed: list[str], seed: int, knowledge: Sequence[str] = (), fact: str = "") -> tuple[str, str, str]:
-        """(line, "model" | "composed", why) for one buyer turn."""
+    def stream(self, persona: Persona, move: Move, reason: str, composed: str, history: list[ChatMessage],
+               unrevealed: list[str], seed: int, knowledge: Sequence[str] = (), fact: str = "") -> VoiceStream:
+        """The buyer's line as a `VoiceStream` of guard-checked sentences."""
         self.asked += 1
         params = GenerationParams(temperature=0.3 if self.simple else 0.7, max_tokens=90, seed=seed)
         messages = prompt_for(persona, move, reason, composed, history, self.rules, simple=self.simple,
                               knowledge=knowledge, fact=fact)
+
+        def accept(text: str, aligned: str) -> Verdict:
+            verdict = check(text, composed, move, unrevealed, self.embedder, self.rules, similar_to=aligned)
+            if not verdict.accepted:
+                log.info("model line stopped (%s): %r", verdict.reason, text[:120])
+            return verdict
+
         try:
-            reply = clean_reply(self.llm.complete(messages, params).text)
+            chunks: Iterator[str] | None = iter(self.llm.stream(messages, params))
+            failure = ""
         except ModelError as exc:
             log.warning("model voice failed (%s); using the composed line", exc.problem)
-            return composed, "composed", f"model unavailable: {exc.problem}"
-        verdict = check(reply, composed, move, unrevealed, self.embedder, self.rules)
-        if verdict.accepted:
-            self.accepted += 1
-            return reply, "model", "ok"
-        log.info("model line rejected (%s): %r", verdict.reason, reply[:120])
-        return composed, "composed", verdict.reason
+            chunks, failure = None, f"model unavailable: {exc.problem}"
+        return VoiceStream(composed, chunks, accept, failure, on_done=self._count)
+
+    def _count(self, voice: VoiceStream) -> None:
+        self.accepted += voice.source == "model"
+
+    def speak(self, persona: Persona, move: Move, reason: str, composed: str, history: list[ChatMessage],
+              unrevealed: list[str], seed: int, knowledge: Sequence[str] = (), fact: str = "") -> tuple[str, str, str]:
+        """(line, "model" | "composed", why) for one buyer turn, all at once."""
+        voice = self.stream(persona, move, reason, composed, history, unrevealed, seed, knowledge, fact)
+        for _ in voice:
+            pass
+        return voice.line, voice.source, voice.why

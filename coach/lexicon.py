@@ -79,6 +79,30 @@ def acronyms(text: str, plain: Sequence[str]) -> list[str]:
     return found
 
 
+RANGE = re.compile(r"(?<![\w.])(\$|€|£)?(\d[\d,]*(?:\.\d+)?)\s*(?:to|-|–|→|up to|and)\s*(\$|€|£)?"
+                   r"(\d[\d,]*(?:\.\d+)?)\s?(%|percent|k|m|bn|b|million|billion|thousand|x)(?![\w])", re.IGNORECASE)
+_SCALE = {"k": 1e3, "m": 1e6, "b": 1e9}
+
+
+def spread_range_units(text: str) -> str:
+    """'from 71 to 94 percent' → 'from 71percent to 94percent', so both ends are read as percentages."""
+    def spread(m: re.Match[str]) -> str:
+        currency = m[1] or m[3] or ""
+        return f"{currency}{m[2]}{m[5]} to {currency}{m[4]}{m[5]}"
+    return RANGE.sub(spread, text)
+
+
+def figure_value(figure: str) -> tuple[float, str] | None:
+    """(number, kind) of a normalised figure: '3.1m' → (3100000.0, 'amount'), '94%' → (94.0, '%')."""
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)(%|k|m|b|x)?", figure)
+    if match is None:
+        return None
+    number, unit = float(match[1]), match[2] or ""
+    if unit in _SCALE:
+        return number * _SCALE[unit], "amount"
+    return number, unit or "amount"
+
+
 def normalise_figure(number: str, unit: str | None) -> str:
     """A comparable form: '1,200' → '1200', '94 percent' → '94%', '$18M' → '18m'."""
     value = number.replace(",", "")
@@ -92,6 +116,7 @@ def normalise_figure(number: str, unit: str | None) -> str:
 def figures(text: str, exempt_units: Sequence[str] = ()) -> list[str]:
     """Figures stated in a text (amounts, percentages, counts), normalised; years and clock times skipped."""
     found: list[str] = []
+    text = spread_range_units(text)
     for match in FIGURE.finditer(text):
         currency, number, unit = match.groups()
         if text[match.end():match.end() + 1] == "-":

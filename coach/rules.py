@@ -34,6 +34,7 @@ class QuestionRules(_Rules):
     closed_starts: list[str]
     leading: list[str]
     discovery: dict[str, list[str]]
+    about_them: list[str]
 
 
 class NextStepRules(_Rules):

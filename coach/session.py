@@ -7,7 +7,7 @@ the handoff to the delegate, the clock and the end of the call.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -21,7 +21,7 @@ from coach.buyer import BuyerRules, BuyerState, Move, Outcome, load_buyer_rules
 from coach.config import LOCAL_MODEL_NAME
 from coach.content import Content
 from coach.errors import UserInputError
-from coach.guard import ModelVoice, load_guard_rules
+from coach.guard import ModelVoice, VoiceStream, load_guard_rules
 from coach.llm import LLM, ChatMessage
 from coach.llm.tokens import truncate_to_tokens
 from coach.personas import Persona
@@ -64,7 +64,7 @@ class CallTurn(BaseModel):
     elapsed_s: float
     tags: list[str]
     voice: Literal["composed", "model"] = "composed"
-    voice_check: str | None = None  # why a model line was not used
+    voice_check: str | None = None  # why a model line was not used, or was finished with the composed one
     revealed: int | None = None  # index of the hidden fact this turn revealed
     notice: str | None = None
     analysis: TurnAnalysis | None = Field(None, exclude=True)  # kept for the grader and the store, not printed
@@ -100,6 +100,35 @@ class _Speaker:
     semantics: Semantics
     figures: set[str]
     acronyms: frozenset[str]
+    own_figures: set[str] = field(default_factory=set)  # the persona's own numbers
+
+
+class TurnStream:
+    """The buyer's reply to one rep turn, piece by piece; the turn is recorded when it ends."""
+
+    def __init__(self, composed: str, voice: VoiceStream | None,
+                 record: Callable[[str, str, str | None], CallTurn]) -> None:
+        self._composed, self._voice, self._record = composed, voice, record
+        self.turn: CallTurn | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        if self.turn is not None:
+            return
+        if self._voice is None:
+            yield self._composed
+            self.turn = self._record(self._composed, "composed", None)
+            return
+        yield from self._voice
+        voice = self._voice
+        self.turn = self._record(voice.line, voice.source, None if voice.source == "model" and voice.why == "ok"
+                                 else voice.why)
+
+    def finish(self) -> CallTurn:
+        """Drain what is left and return the recorded turn."""
+        for _ in self:
+            pass
+        assert self.turn is not None
+        return self.turn
 
 
 @dataclass
@@ -132,7 +161,7 @@ class Call:
         semantics = Semantics(self.store, persona, shared_embedder(), self._case_figures)
         figures, acronyms = persona_vocabulary(persona, self.analysis_rules)
         return _Speaker(persona, policy.start(persona, self.buyer_rules, elapsed_s), semantics,
-                        figures | self._figures, acronyms)
+                        figures | self._figures, acronyms, figures)
 
     @property
     def ended(self) -> bool:
@@ -156,12 +185,18 @@ class Call:
 
     def take_turn(self, rep_text: str) -> CallTurn:
         """One rep line → the buyer's reply, with the move, its reason and the new attention."""
+        return self.stream_turn(rep_text).finish()
+
+    def stream_turn(self, rep_text: str) -> TurnStream:
+        """Like `take_turn`, but the buyer's words arrive as they are spoken: iterate the
+        stream, then read `.turn`. The decision is made before any word is streamed."""
         if self.ended:
             raise UserInputError("This call has ended", "start a new call to practise again")
         text, notice = clean_rep_text(rep_text)
         speaker = self._speaker
         signals = speaker.semantics.signals(text)
-        analysis = analyse_turn(text, signals, self.analysis_rules, speaker.figures | self._heard, speaker.acronyms)
+        analysis = analyse_turn(text, signals, self.analysis_rules, speaker.figures | self._heard, speaker.acronyms,
+                                derivable=speaker.own_figures | self._heard)
         decision, state = policy.decide(speaker.state, analysis, speaker.persona, self.buyer_rules)
         speaker.state = state
         index = len(self.turns) + 1
@@ -170,24 +205,25 @@ class Call:
             else None
         line = compose(speaker.persona, decision.move, context, seed=self.seed, turn_index=index, used=self._used,
                        relevance=relevance)
-        source, check = "composed", None
+        voice: VoiceStream | None = None
         if self.voice is not None:
             unrevealed = [f.fact for i, f in enumerate(speaker.persona.hidden_facts) if i not in state.revealed]
             # this title's value talk and the case note nearest the turn, for a capable model to draw on
             known = [hit.text for hit in signals.value_hits[:2]] + [hit.text for hit in signals.case_hits[:1]]
-            fact = context.fact
-            line, source, why = self.voice.speak(speaker.persona, decision.move, decision.reason, line,
-                                                 self._history(text), unrevealed, seed=self.seed * 1000 + index,
-                                                 knowledge=known, fact=fact)
-            check = None if source == "model" else why
-        turn = CallTurn(index=index, rep=text, buyer=line, buyer_persona=speaker.persona.id, move=decision.move,
-                        reason=decision.reason, attention=state.attention, elapsed_s=round(state.elapsed_s, 1),
-                        tags=analysis.tags, voice=source, voice_check=check, revealed=decision.reveal, notice=notice,
-                        analysis=analysis)
-        self.turns.append(turn)
-        self._heard.update(lexicon.figures(line, self.analysis_rules.figure_exempt_units))
-        self._after(decision, state)
-        return turn
+            voice = self.voice.stream(speaker.persona, decision.move, decision.reason, line, self._history(text),
+                                      unrevealed, seed=self.seed * 1000 + index, knowledge=known, fact=context.fact)
+
+        def record(spoken: str, source: str, why: str | None) -> CallTurn:
+            turn = CallTurn(index=index, rep=text, buyer=spoken, buyer_persona=speaker.persona.id,
+                            move=decision.move, reason=decision.reason, attention=state.attention,
+                            elapsed_s=round(state.elapsed_s, 1), tags=analysis.tags, voice=source,  # type: ignore[arg-type]
+                            voice_check=why, revealed=decision.reveal, notice=notice, analysis=analysis)
+            self.turns.append(turn)
+            self._heard.update(lexicon.figures(spoken, self.analysis_rules.figure_exempt_units))
+            self._after(decision, state)
+            return turn
+
+        return TurnStream(line, voice, record)
 
     def _relevance_to(self, turn_vector: np.ndarray | None) -> Callable[[list[str]], list[float]] | None:
         """Scores candidate lines by closeness in meaning to what the rep just said (line vectors cached)."""

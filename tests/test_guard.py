@@ -47,3 +47,83 @@ def test_replies_are_cleaned_to_one_spoken_line():
 
 def test_numbers_in_reads_digits_and_words():
     assert numbers_in("Forty-two people, 9 hospitals, $1,200") == {"forty", "two", "9", "1200"}
+
+
+# --- streaming: sentences are released only after the guard passes the reply so far ---
+
+from coach.guard import ModelVoice, sentences  # noqa: E402
+from coach.llm.scripted import ScriptedBackend, ScriptedReply  # noqa: E402
+from coach.errors import ModelUnavailable  # noqa: E402
+
+
+@pytest.fixture()
+def persona(repo_root):
+    from coach.personas import load_persona_file
+    return load_persona_file(repo_root / "personas" / "cfo_meridian.yaml")
+
+
+def streamed(reply, persona, composed=LINE, move="answer"):
+    voice = ModelVoice(ScriptedBackend([reply]), shared_embedder(), RULES)
+    stream = voice.stream(persona, move, "a reason", composed, [], [FACT], seed=1)
+    pieces = list(stream)
+    assert "".join(pieces) == stream.line  # what was shown is exactly what is recorded
+    return pieces, stream, voice
+
+
+def test_a_good_reply_streams_sentence_by_sentence(persona):
+    pieces, stream, voice = streamed("Mostly people and paper. Forty-two people in AP across nine hospitals.",
+                                     persona)
+    assert pieces == ["Mostly people and paper.", " Forty-two people in AP across nine hospitals."]
+    assert stream.source == "model" and stream.why == "ok" and voice.accepted == 1
+
+
+def test_a_leak_in_a_later_sentence_is_never_shown(persona):
+    pieces, stream, voice = streamed(
+        "It's mostly people and paper. Days cash on hand fell from 212 to 174 this year.", persona)
+    assert "212" not in stream.line and "174" not in "".join(pieces)
+    assert pieces[0] == "It's mostly people and paper."
+    # the rest of the composed line finishes the turn, so nothing the move needs is lost
+    assert stream.line == "It's mostly people and paper. Forty-two people in AP across nine hospitals."
+    assert stream.source == "model" and "finished with the composed line" in stream.why
+
+
+def test_a_bad_first_sentence_gives_the_composed_line(persona):
+    pieces, stream, voice = streamed("As an AI language model I cannot do that. Anyway.", persona)
+    assert pieces == [LINE] and stream.source == "composed" and "out of character" in stream.why
+    assert voice.asked == 1 and voice.accepted == 0
+
+
+def test_a_model_dying_mid_reply_keeps_what_was_said(persona):
+    reply = ScriptedReply("Mostly people and paper. Forty-two people in AP across nine hospitals.", fail_after=3,
+                          error=ModelUnavailable("server died", "restart it"))
+    pieces, stream, _ = streamed(reply, persona)
+    assert stream.line.endswith("Forty-two people in AP across nine hospitals.")
+    assert "model unavailable" in stream.why
+
+
+def test_a_model_that_cannot_start_gives_the_composed_line(persona):
+    voice = ModelVoice(ScriptedBackend([], max_retries=0), shared_embedder(), RULES)
+    stream = voice.stream(persona, "answer", "r", LINE, [], [FACT], seed=1)
+    assert list(stream) == [LINE] and stream.source == "composed" and "model unavailable" in stream.why
+
+
+def test_only_the_first_paragraph_is_spoken(persona):
+    _, stream, _ = streamed("Mostly people and paper.\n\nAs an AI I must add a note.", persona)
+    assert stream.line == "Mostly people and paper." and stream.why == "ok"
+
+
+def test_sentences_split_after_end_marks():
+    assert sentences('Fine. "Go on." Why? Now!') == ["Fine.", '"Go on."', "Why?", "Now!"]
+
+
+def test_how_the_reply_is_chunked_never_changes_the_line(persona):
+    from coach.guard import VoiceStream, Verdict
+
+    reply = '  Dana: "Mostly people and paper.\nForty-two people in AP." Why?\n\nAs an AI I add this.'
+    lines = set()
+    for size in (1, 2, 3, 5, 8, 13, len(reply)):
+        chunks = iter([reply[i:i + size] for i in range(0, len(reply), size)])
+        stream = VoiceStream(LINE, chunks, lambda text, aligned: Verdict(True, "ok"))
+        assert "".join(stream) == stream.line
+        lines.add(stream.line)
+    assert lines == {"Mostly people and paper. Forty-two people in AP.\" Why?"}

@@ -175,16 +175,28 @@ class RecordingBackend(LLM):
 
     def _open(self, request: ChatRequest) -> Iterator[str]:
         parts: list[str] = []
+        chunks = iter(self.inner.stream_request(request))
         try:
-            for chunk in self.inner.stream_request(request):
+            for chunk in chunks:
                 parts.append(chunk)
                 yield chunk
-        except ModelError as exc:
-            self.store.append(self._entry(request) | {
-                "response": redact("".join(parts)),
-                "error": {"type": type(exc).__name__, "problem": exc.problem, "fix": exc.fix}})
+        except GeneratorExit:  # the caller stopped reading: still record the whole reply, so replay matches
+            try:
+                parts.extend(chunks)
+            except ModelError:
+                pass
+            self._record(request, parts, None)
             raise
-        self.store.append(self._entry(request) | {"response": redact("".join(parts))})
+        except ModelError as exc:
+            self._record(request, parts, exc)
+            raise
+        self._record(request, parts, None)
+
+    def _record(self, request: ChatRequest, parts: list[str], error: ModelError | None) -> None:
+        entry = self._entry(request) | {"response": redact("".join(parts))}
+        if error is not None:
+            entry["error"] = {"type": type(error).__name__, "problem": error.problem, "fix": error.fix}
+        self.store.append(entry)
         log.info("recorded %s into %s", request.key()[:12], self.store.write_file)
 
     def close(self) -> None:

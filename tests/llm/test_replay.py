@@ -62,6 +62,19 @@ def test_record_then_replay_gives_the_same_reply_without_the_recorder(tmp_path):
     assert replay.complete(MESSAGES).text == "Margin and cash, mostly."
 
 
+def test_a_reply_the_caller_stopped_reading_is_still_recorded_whole(tmp_path):
+    store = RecordingStore(tmp_path / "rec.jsonl")
+    recorder = RecordingBackend(ScriptedBackend(["First sentence. Second one. Third."], model="m"), store,
+                                caller="test")
+    stream = iter(recorder.stream(MESSAGES))
+    next(stream)
+    stream.close()  # e.g. the buyer's guard stopped at a bad sentence
+    line = json.loads((tmp_path / "rec.jsonl").read_text().splitlines()[0])
+    assert line["response"] == "First sentence. Second one. Third."
+    replay = ReplayBackend(RecordingStore(tmp_path / "rec.jsonl"))
+    assert replay.complete(MESSAGES).text == "First sentence. Second one. Third."
+
+
 def test_a_miss_names_the_key_the_caller_and_the_rerecord_command(tmp_path):
     store = RecordingStore(tmp_path / "rec.jsonl")
     RecordingBackend(ScriptedBackend(["x"], model="m"), store).complete(MESSAGES)
