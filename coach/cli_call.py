@@ -70,18 +70,26 @@ def simulate(
 def grade(
     file: Annotated[Path, typer.Argument(help='JSON file: {"persona": ID|PATH, "turns": [{"speaker": "rep"|"buyer", "text"}]}')],
     knowledge: KnowledgeOption = None,
+    llm: Annotated[str, typer.Option("--llm", help="none (rules only) | openai | replay | record: a capable model "
+                                     "also judges the call, beside the rules")] = "none",
     as_json: Annotated[bool, typer.Option("--json", help="print the scorecard as JSON")] = False,
 ) -> None:
     """Grade a call transcript: quote-backed criteria, metrics, score and coaching."""
+    from coach.judge import capable
     from coach.simulate import grade_transcript, load_transcript
 
     transcript = load_transcript(file)
     call = _call_setup(transcript.persona, knowledge, "none", 0, f"coach grade {file}")
-    card = grade_transcript(transcript, call)
+    judge = None
+    if llm != "none":
+        judge = _judge_backend(llm, f"coach grade {file}")
+        if not capable(judge):
+            err.print("[yellow]The embedded model is too small to judge a call; showing the rules-based grade.[/]")
+    card = grade_transcript(transcript, call, judge=judge)
     if as_json:
         out.print_json(card.model_dump_json())
         return
-    score = "unscored" if card.overall is None else f"{card.overall}/100 ({card.band})"
+    score = "unscored" if card.overall is None else f"{card.overall}/100 ({card.band}, rating {card.rating} of 5)"
     out.print(f"[bold]{score}[/] · outcome {card.outcome}")
     for c in card.criteria:
         mark = {"yes": "[green]yes[/]", "no": "[red]no [/]", "unscored": "[dim]n/a[/]"}[c.result]
@@ -93,6 +101,30 @@ def grade(
     rewrite = card.coaching.get("rewrite")
     if rewrite:
         out.print(f"\nTry instead of turn {rewrite['turn']}: {esc(rewrite['suggested'])}")
+    if card.judge:
+        _print_judge(card.judge)
+
+
+def _judge_backend(llm: str, caller: str):  # noqa: ANN202 - an LLM, imported lazily
+    from coach.errors import UserInputError
+    from coach.llm import create_backend
+    from coach.runtime import prepare
+
+    if llm not in ("local", "openai", "replay", "record"):
+        raise UserInputError(f"--llm {llm!r} is not a backend", "use none, openai, replay or record")
+    return create_backend(prepare(llm=llm), caller=caller, rerecord=f"{caller} --llm record")
+
+
+def _print_judge(judge: dict) -> None:
+    """The model judge beside the rules: where they disagree, and what could not be trusted."""
+    if judge.get("error"):
+        out.print(f"\n[yellow]Model judge unavailable ({esc(judge['error'])}); the rules-based grade stands.[/]")
+        return
+    unscored = [c["id"] for c in judge["criteria"] if c["result"] == "unscored"]
+    out.print(f"\nModel judge ({esc(judge['model'])}): {len(judge['disagreements'])} disagreement(s) with the rules"
+              + (f"; unscored: {esc(', '.join(unscored))}" if unscored else ""))
+    for d in judge["disagreements"]:
+        out.print(f"  {esc(d['id'])}: rules {d['deterministic']}, judge {d['judge']} — {esc(d['reason'])}")
 
 
 def practice(

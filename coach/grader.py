@@ -18,6 +18,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 
 from coach import lexicon
+from coach.judge import capable, judge_call
+from coach.llm import LLM
 from coach.session import Call, CallTurn
 
 GRADER_VERSION = "1"
@@ -76,6 +78,7 @@ class Scorecard(BaseModel):
     criteria: list[CriterionResult]
     metrics: dict
     coaching: dict
+    judge: dict | None = None  # the optional model judge's checked answers and disagreements
     grader_version: str = GRADER_VERSION
 
 
@@ -272,7 +275,7 @@ def coaching_for(call: Call, results: list[CriterionResult], rubric: Rubric) -> 
         rewrite = {"turn": weakest.index, "original": weakest.rep, "suggested": line,
                    "why": f"It cost the most attention ({weakest.reason}); this puts their problem first, in "
                           f"their words, and tests it with a question.",
-                   "source": [ref(prop), ref(note)]}
+                   "source": [ref(prop), ref(note)], "written_by": "rules"}
     return {
         "strengths": [{"criterion": r.id, "note": r.question, "evidence": [q.model_dump() for q in r.evidence]}
                       for r in strengths],
@@ -292,9 +295,11 @@ def _attention_before(call: Call, turn: CallTurn) -> int:
     return start(persona, load_buyer_rules()).attention
 
 
-def grade_call(call: Call, buyer_lines: dict[int, str] | None = None, rubric: Rubric | None = None) -> Scorecard:
+def grade_call(call: Call, buyer_lines: dict[int, str] | None = None, rubric: Rubric | None = None,
+               judge: LLM | None = None) -> Scorecard:
     """Grade a finished (or open) call. `buyer_lines` replaces the simulated buyer's words where a
-    real transcript had its own (used for follow-up questions and talk share)."""
+    real transcript had its own (used for follow-up questions and talk share). With a capable
+    `judge` model, its quote-checked answers are added beside the deterministic ones."""
     rubric = rubric or load_rubric()
     said = {t.index: t.buyer for t in call.turns} | (buyer_lines or {})
     buyer_before = {i + 1: said[i] for i in said if i + 1 in said}
@@ -304,6 +309,34 @@ def grade_call(call: Call, buyer_lines: dict[int, str] | None = None, rubric: Ru
     conduct = sorted({tag for t in call.turns for tag in t.tags if tag in rubric.conduct_caps})
     overall, band = overall_score({r.id: r.result for r in results}, rubric, call.outcome, conduct)
     buyer_words = sum(len(lexicon.words(t)) for t in said.values())
-    return Scorecard(overall=overall, band=band, rating=rating_for(overall, rubric), outcome=call.outcome,
-                     criteria=results,
-                     metrics=metrics_for(call, buyer_words), coaching=coaching_for(call, results, rubric))
+    card = Scorecard(overall=overall, band=band, rating=rating_for(overall, rubric), outcome=call.outcome,
+                     criteria=results, metrics=metrics_for(call, buyer_words),
+                     coaching=coaching_for(call, results, rubric))
+    if capable(judge) and call.turns:
+        card.judge = _ask_judge(judge, call, said, results, rubric, card.coaching)
+    return card
+
+
+def _ask_judge(judge: LLM, call: Call, said: dict[int, str], results: list[CriterionResult], rubric: Rubric,
+               coaching: dict) -> dict:
+    """Run the model judge; adopt its rewrite in the coaching when it passed the checks."""
+    turns: list[tuple[str, int, str]] = []
+    for t in call.turns:
+        turns += [("rep", t.index, t.rep), ("buyer", t.index, said.get(t.index, t.buyer))]
+    rewrite = coaching.get("rewrite") or {}
+    sources = [call.content.knowledge.get(ref["id"]) for ref in rewrite.get("source", []) if ref]
+    prop = next((d for d in sources if d is not None and d.meta.kind == "value_proposition"), None)
+    note = next((d for d in sources if d is not None and d.meta.kind == "case_note"), None)
+    value = " ".join(prop.section("problems").text.split()[:60]) if prop else "; ".join(call.persona.goals[:2])
+    result = note.section("result").text.splitlines()[0].lstrip("- ") if note else ""
+    known = set(lexicon.figures(f"{value} {result}")) | set(lexicon.figures(" ".join(call.persona.goals)))
+    report = judge_call(judge, buyer_name=call.persona.name, buyer_title=call.persona.title,
+                        company=call.persona.company.name, turns=turns,
+                        criteria=[(c.id, c.question) for c in rubric.criteria],
+                        deterministic={r.id: r.result for r in results},
+                        weak_turn=rewrite.get("turn", call.turns[-1].index), value=value, result=result,
+                        known_figures=known)
+    if report["rewrite"] and rewrite:
+        rewrite["built"] = rewrite["suggested"]
+        rewrite["suggested"], rewrite["written_by"] = report["rewrite"], "model"
+    return report

@@ -17,6 +17,7 @@ from coach.contentio import ContentError, ProblemList, load_yaml_model
 from coach.errors import UserInputError
 from coach.personas import Persona, load_persona_file
 from coach.grader import Scorecard, grade_call
+from coach.llm import LLM
 from coach.session import Call, CallTurn
 
 MAX_SCRIPT_TURNS = 200
@@ -100,7 +101,7 @@ def run_script(call: Call, lines: list[str]) -> SimulationResult:
                  "accepted": call.voice.accepted}
     return SimulationResult(persona=call.persona.id, outcome=call.outcome, delegated_to=call.delegated_to,
                             opening=opening, turns=turns, unspoken=lines[spoken:], model_voice=voice,
-                            grade=grade_call(call))
+                            grade=grade_call(call, judge=call.llm))
 
 
 class TranscriptTurn(BaseModel):
@@ -122,7 +123,7 @@ def load_transcript(path: Path) -> TranscriptFile:
     return load_yaml_model(path, TranscriptFile)  # JSON is YAML, so one loader reads both
 
 
-def grade_transcript(transcript: TranscriptFile, call: Call) -> Scorecard:
+def grade_transcript(transcript: TranscriptFile, call: Call, judge: LLM | None = None) -> Scorecard:
     """Replay the rep's lines through the buyer (for analysis, attention and outcome), keep the
     transcript's own buyer lines for follow-up checks, and grade."""
     buyer_lines: dict[int, str] = {}
@@ -138,7 +139,7 @@ def grade_transcript(transcript: TranscriptFile, call: Call) -> Scorecard:
             after_end += 1
             continue
         rep_index = call.take_turn(turn.text).index
-    card = grade_call(call, buyer_lines)
+    card = grade_call(call, buyer_lines, judge=judge)
     card.metrics["rep_turns_after_end"] = after_end
     return card
 
