@@ -25,6 +25,7 @@ app: $(STAMP)
 	$(BIN)/streamlit run app.py --browser.gatherUsageStats false --server.headless true
 
 test: $(STAMP)
+	@bash scripts/ensure-postgres.sh
 	$(BIN)/python -m pytest
 
 doctor: $(STAMP)
@@ -32,6 +33,9 @@ doctor: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/llm.py
+	$(BIN)/python bench/retrieval.py --files 1000
+	$(BIN)/python bench/turn.py
+	$(BIN)/python bench/grade.py
 
 # Re-resolve the lock files after changing dependencies in pyproject.toml.
 lock: $(STAMP)

@@ -1,5 +1,5 @@
 """Streamlit entry point: `streamlit run app.py` (or `make app`)."""
 
-from coach.ui.chat_page import render
+from coach.ui.app import main
 
-render()
+main()

@@ -144,7 +144,7 @@ class _nullcontext:
         return None
 
 
-from coach import cli_call, cli_eval, cli_kb  # noqa: E402 - registers after `app` exists
+from coach import cli_call, cli_eval, cli_kb, cli_users  # noqa: E402 - registers after `app` exists
 
 app.command()(cli_kb.validate)
 app.command()(cli_kb.ingest)
@@ -153,6 +153,7 @@ app.command()(cli_call.simulate)
 app.command()(cli_call.practice)
 app.command()(cli_call.grade)
 app.command("eval")(cli_eval.eval_command)
+app.add_typer(cli_users.users, name="users")
 
 
 def main() -> None:

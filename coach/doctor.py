@@ -80,6 +80,22 @@ def _data_dir(settings: Settings) -> str:
     return f"{settings.data_dir} (writable)"
 
 
+def _database(settings: Settings) -> str:
+    from sqlalchemy import func, select
+
+    from coach.store import open_database
+    from coach.store.models import User
+
+    db = open_database(settings)
+    try:
+        with db.transaction() as s:
+            users = s.scalar(select(func.count()).select_from(User))
+    finally:
+        db.close()
+    kind = "SQLite" if db.url.startswith("sqlite") else "PostgreSQL"
+    return f"{kind}, schema current, {users} account(s)"
+
+
 def _model(settings: Settings) -> str:
     from coach.llm import create_backend
 
@@ -106,6 +122,7 @@ def run_checks(settings: Settings, *, check_model: bool = True) -> list[Check]:
     checks.append(_check("tiktoken encodings", lambda: _tiktoken(settings)))
     checks.append(_check("embeddings run", _embedder))
     checks.append(_check("data folder", lambda: _data_dir(settings)))
+    checks.append(_check("database", lambda: _database(settings)))
     key = "set" if settings.api_key() else "not set"
     checks.append(Check("settings", True, f"COACH_LLM={settings.llm} model={settings.model_name} "
                         f"OPENAI_BASE_URL={settings.openai_base_url or '-'} OPENAI_API_KEY {key}"))

@@ -74,3 +74,17 @@ class RecordingMissing(ModelUnavailable):
 
 class ModelOutputInvalid(ModelError):
     """The model answered, but not in the shape we asked for."""
+
+
+class StoreUnavailable(CoachError):
+    """The database cannot be reached or written just now (locked, restarting, disk full)."""
+
+    exit_code = 4
+
+
+class NotFound(UserInputError):
+    """No such record for this user (also what someone gets for a record that is not theirs)."""
+
+
+class AccessDenied(UserInputError):
+    """The signed-in user may not do this."""

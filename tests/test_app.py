@@ -1,4 +1,4 @@
-"""The first page, run by Streamlit's AppTest against real recordings."""
+"""The app through Streamlit's AppTest: sign-in, a whole practice call, the scorecard, review, access."""
 
 from __future__ import annotations
 
@@ -6,87 +6,159 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from coach.chat import CHAT_PARAMS, build_messages
-from coach.llm import ChatMessage
-from tests.helpers import LOCAL_MODEL, record_reply
+from coach.config import LOCAL_MODEL_NAME, Settings
+from coach.errors import ModelUnavailable
+from coach.llm import ScriptedBackend
+from coach.store import SessionFilter, get_session, open_database, team_sessions
+from coach.store.accounts import sign_in
+from coach.ui import resources
+
+REVIEW = "coach/ui/pages/review.py"
+HISTORY = "coach/ui/pages/history.py"
 
 
 @pytest.fixture
 def app(monkeypatch, tmp_path, repo_root):
     st.cache_resource.clear()
     monkeypatch.setenv("COACH_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("COACH_LLM", "none")
     monkeypatch.chdir(tmp_path)
-    yield lambda: AppTest.from_file(str(repo_root / "app.py"), default_timeout=60)
+    yield lambda: AppTest.from_file(str(repo_root / "app.py"), default_timeout=120)
     st.cache_resource.clear()
 
 
-def test_a_line_sent_in_the_app_gets_the_streamed_reply(app, monkeypatch, tmp_path):
-    rec = tmp_path / "rec.jsonl"
-    record_reply(rec, build_messages([], "What does a CFO care about?", LOCAL_MODEL), CHAT_PARAMS,
-                 "Margin, cash and forecast accuracy.")
-    history = [ChatMessage(role="user", content="What does a CFO care about?"),
-               ChatMessage(role="assistant", content="Margin, cash and forecast accuracy.")]
-    record_reply(rec, build_messages(history, "And a COO?", LOCAL_MODEL), CHAT_PARAMS, "Throughput and cost per unit.")
-    monkeypatch.setenv("COACH_LLM", "replay")
-    monkeypatch.setenv("COACH_RECORDINGS", str(rec))
+@pytest.fixture
+def db(tmp_path):
+    return open_database(Settings(_env_file=None, data_dir=tmp_path / "data"))
+
+
+def signed_in(at: AppTest, name: str, password: str = "practice-demo") -> AppTest:
+    at.run()
+    at.text_input(key="sign_in_name").set_value(name)
+    at.text_input(key="sign_in_password").set_value(password)
+    return at.button[0].click().run()
+
+
+def button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label.startswith(label))
+
+
+def said(at: AppTest) -> list[str]:
+    return [" ".join(t.value for t in m.text) for m in at.chat_message]
+
+
+def test_sign_in_shows_the_demo_accounts_and_refuses_a_wrong_password(app):
     at = app().run()
     assert not at.exception
-    at.chat_input[0].set_value("What does a CFO care about?").run()
+    assert "rep1" in at.info[0].value and "practice-demo" in at.info[0].value
+    signed_in(at, "rep1", "wrong-password")
+    assert at.error[0].value.startswith("The name or password is not right")
+    assert at.text_input(key="sign_in_name").value == "rep1"  # what was typed is kept
+    signed_in(at, "rep1")
+    assert [t.value for t in at.title] == ["Practice a call"]
+    button(at, "Sign out").click().run()
+    assert at.text_input(key="sign_in_name") is not None
+
+
+def test_a_whole_practice_call_is_stored_and_graded(app, db, monkeypatch):
+    scripted = ScriptedBackend(["I have thirty minutes; go on."] * 20, model=LOCAL_MODEL_NAME)
+    monkeypatch.setattr(resources, "model", lambda: scripted)
+    at = signed_in(app(), "rep1")
+    at.button(key="brief-cfo_meridian").click().run()
+    assert any("Briefing: Dana Okafor" in s.value for s in at.subheader)
+    button(at, "Start the call").click().run()
+    lines = ["Thanks for making time. Is 30 minutes still right for you?",
+             "How far off has your cash forecast been against actuals, and what has that cost you?"]
+    for line in lines:
+        at.chat_input[0].set_value(line).run()
+        assert not at.exception
+    assert all(any(line in s for s in said(at)) for line in lines)
+    assert len(scripted.requests) == 2  # the model was asked for each buyer line
+    assert any("Last move" in c.value for c in at.caption)  # coached mode shows the move and why
+    button(at, "End call").click().run()
+    assert [m.label for m in at.metric][:4] == ["Score", "Band", "Rating", "Outcome"]
+    rep = sign_in(db, "rep1", "practice-demo")
+    stored = team_sessions(db, rep)[0]
+    record = get_session(db, rep, stored.id)
+    assert [t.rep_text for t in record.turns] == lines and record.scorecard["criteria"]
+
+
+def test_an_empty_line_is_ignored_with_a_hint(app):
+    at = signed_in(app(), "rep1")
+    at.button(key="brief-coo_halvorsen").click().run()
+    button(at, "Start the call").click().run()
+    at.chat_input[0].set_value("   ").run()
+    assert any("Type something" in c.value for c in at.caption)
     assert not at.exception
-    texts = [m.markdown[0].value if m.markdown else "" for m in at.chat_message]
-    assert any("Margin, cash and forecast accuracy." in t for t in texts)
-    at.chat_input[0].set_value("And a COO?").run()
-    texts = [m.markdown[0].value if m.markdown else "" for m in at.chat_message]
-    assert any("Throughput and cost per unit." in t for t in texts)
 
 
-def test_a_model_failure_shows_one_message_and_keeps_what_was_typed(app, monkeypatch, tmp_path):
-    rec = tmp_path / "rec.jsonl"
-    record_reply(rec, [{"role": "user", "content": "something else"}], CHAT_PARAMS, "x")
-    monkeypatch.setenv("COACH_LLM", "replay")
-    monkeypatch.setenv("COACH_RECORDINGS", str(rec))
-    at = app().run()
-    at.chat_input[0].set_value("A line the recordings do not hold").run()
+def test_the_model_failing_keeps_the_turn_and_says_so(app, db, monkeypatch):
+    down = ScriptedBackend([ModelUnavailable("The model server is down", "start it")] * 10, model=LOCAL_MODEL_NAME,
+                           max_retries=0)
+    monkeypatch.setattr(resources, "model", lambda: down)
+    at = signed_in(app(), "rep1")
+    at.button(key="brief-cfo_meridian").click().run()
+    button(at, "Start the call").click().run()
+    at.chat_input[0].set_value("What would make this quarter a good one for you?").run()
     assert not at.exception
-    assert len(at.error) == 1 and "re-record" in at.error[0].value
-    assert "Your message is kept" in at.error[0].value
-    assert at.session_state["chat_history"][0].content == "A line the recordings do not hold"
-    assert any(t.value == "A line the recordings do not hold" for t in at.text)
+    assert any("model is unavailable" in w.value for w in at.warning)
+    rep = sign_in(db, "rep1", "practice-demo")
+    unfinished = [s for s in team_sessions(db, rep, SessionFilter(ended_only=False))]
+    turns = get_session(db, rep, unfinished[0].id).turns
+    assert turns[0].rep_text.startswith("What would make") and turns[0].buyer_text  # answered from the script
 
 
-def test_a_bad_setting_is_shown_not_raised(app, monkeypatch):
-    monkeypatch.setenv("COACH_LLM", "nonsense")
-    at = app().run()
-    assert not at.exception
-    assert "COACH_LLM='nonsense'" in at.error[0].value
+def test_a_call_interrupted_by_a_refresh_resumes(app, db):
+    at = signed_in(app(), "rep1")
+    at.button(key="brief-cfo_meridian").click().run()
+    button(at, "Start the call").click().run()
+    at.chat_input[0].set_value("What would make this quarter a good one for you?").run()
+    fresh = signed_in(app(), "rep1")  # a new browser session: everything in memory is gone
+    assert any("unfinished call" in w.value for w in fresh.warning)
+    button(fresh, "Resume it").click().run()
+    assert any("What would make this quarter" in s for s in said(fresh))
+    fresh.chat_input[0].set_value("How far off has your cash forecast been?").run()
+    assert not fresh.exception and any("cash forecast" in s for s in said(fresh))
 
 
-def test_no_model_configured_explains_how_to_get_one(app, monkeypatch):
-    monkeypatch.setenv("COACH_LLM", "none")
-    at = app().run()
-    assert not at.exception and "COACH_LLM=local" in at.info[0].value
+def test_a_manager_reviews_comments_and_overrides(app, db):
+    at = signed_in(app(), "rep1")
+    at.button(key="brief-cfo_meridian").click().run()
+    button(at, "Start the call").click().run()
+    at.chat_input[0].set_value("Our platform has an AI engine and a REST API.").run()
+    button(at, "End call").click().run()
+    manager = signed_in(app(), "manager")
+    manager.switch_page(REVIEW).run()
+    assert not manager.exception and [t.value for t in manager.title] == ["Review calls"]
+    assert manager.dataframe[0].value.shape[0] == 1
+    manager.text_area[0].set_value("Lead with her margin problem, not the platform.")
+    button(manager, "Add comment").click().run()
+    reason = next(t for t in manager.text_input if t.label == "Reason")
+    reason.set_value("The rep did name a CFO concern.")
+    manager.selectbox[-1].set_value("relevant_to_title")
+    button(manager, "Override").click().run()
+    assert not manager.exception
+    mgr = sign_in(db, "manager", "practice-demo")
+    record = get_session(db, mgr, team_sessions(db, mgr)[0].id)
+    assert {r.kind for r in record.reviews} == {"comment", "override"}
+    assert any("Manager override" in m.value for m in manager.markdown)
 
 
-def test_html_in_a_message_is_shown_as_text(app, monkeypatch, tmp_path):
-    text = "<script>alert('x')</script> hello"
-    rec = tmp_path / "rec.jsonl"
-    record_reply(rec, build_messages([], text, LOCAL_MODEL), CHAT_PARAMS, "Noted.")
-    monkeypatch.setenv("COACH_LLM", "replay")
-    monkeypatch.setenv("COACH_RECORDINGS", str(rec))
-    at = app().run()
-    at.chat_input[0].set_value(text).run()
-    assert any(t.value == text for t in at.text)  # st.text: shown literally, never as HTML
+def test_a_rep_cannot_open_the_review_page(app, db, repo_root):
+    at = signed_in(app(), "rep1")
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page(REVIEW)  # not offered to a rep at all
+    # and the page itself refuses a rep who reaches it anyway
+    page = AppTest.from_file(str(repo_root / REVIEW), default_timeout=60)
+    page.session_state["viewer_id"] = sign_in(db, "rep1", "practice-demo").id
+    page.run()
+    assert page.error[0].value == "Page not found." and not page.dataframe
 
 
-@pytest.mark.integration
-def test_the_app_answers_with_the_embedded_model_and_reuses_its_server(app):
-    from coach.llm.local import _servers
-
-    at = app().run()
-    at.chat_input[0].set_value("Say hello.").run(timeout=120)
-    assert not at.exception and not at.error
-    assert len(at.chat_message) == 2
-    at.chat_input[0].set_value("Now say goodbye.").run(timeout=120)
-    assert not at.exception and not at.error and len(at.chat_message) == 4
-    started = [server for server in _servers.values() if server.starts]
-    assert len(started) == 1 and started[0].starts == 1  # one server across reruns
+def test_html_in_a_line_is_shown_as_text(app):
+    at = signed_in(app(), "rep1")
+    at.button(key="brief-cfo_meridian").click().run()
+    button(at, "Start the call").click().run()
+    attack = "<script>alert('x')</script> **bold** What matters most to you this year?"
+    at.chat_input[0].set_value(attack).run()
+    assert any(attack in s for s in said(at))  # rendered by st.text: literally, never as HTML or Markdown

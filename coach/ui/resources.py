@@ -1,0 +1,46 @@
+"""Process-wide resources for the app, created once per server process and shared by sessions."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from coach.config import Settings
+from coach.content import Content, load_content
+from coach.llm import LLM, create_backend
+from coach.log import get_logger
+from coach.retrieval import KnowledgeStore, current_store
+from coach.runtime import prepare
+from coach.store import Database, ensure_demo, open_database
+
+log = get_logger("app")
+
+
+@st.cache_resource(show_spinner=False)
+def settings() -> Settings:
+    return prepare()
+
+
+@st.cache_resource(show_spinner="Opening the database…")
+def database() -> Database:
+    db = open_database(settings())
+    created = ensure_demo(db)
+    if created:  # the console of whoever started the app, once
+        print("Demo accounts created (sign in with any of them):")  # noqa: T201 - the operator's console
+        for name, role, password in created:
+            print(f"  {name:8s} {role:8s} password: {password}")  # noqa: T201
+    return db
+
+
+@st.cache_resource(show_spinner="Loading buyers and knowledge…")
+def content() -> Content:
+    return load_content()
+
+
+@st.cache_resource(show_spinner="Preparing the knowledge store…")
+def knowledge() -> KnowledgeStore:
+    return current_store(settings())
+
+
+@st.cache_resource(show_spinner="Starting the model…")
+def model() -> LLM | None:
+    return create_backend(settings(), caller="app")

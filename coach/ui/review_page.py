@@ -1,0 +1,114 @@
+"""Managers: the team table, one call annotated turn by turn, comments and criterion overrides."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, time
+
+import streamlit as st
+
+from coach.errors import CoachError
+from coach.store import SessionFilter, Viewer, add_comment, get_session, override_criterion, team_sessions
+from coach.ui import resources
+from coach.ui.scorecard_view import scorecard, stored_turns, transcript
+
+OUTCOMES = ["", "advanced", "open", "delegated", "disengaged", "timed_out"]
+
+
+def _filters() -> SessionFilter:
+    with st.expander("Filters", expanded=True):
+        cols = st.columns(4)
+        rep = cols[0].text_input("Rep (sign-in name)")
+        personas = [""] + sorted(p.id for p in resources.content().personas.values() if p.level == "executive")
+        persona = cols[1].selectbox("Buyer", personas)
+        outcome = cols[2].selectbox("Outcome", OUTCOMES)
+        sort = cols[3].selectbox("Sort", ["newest", "oldest", "score_high", "score_low"])
+        cols = st.columns(3)
+        dates = cols[0].date_input("Date range", value=(), help="leave empty for any date")
+        low, high = cols[1].slider("Score range", 0, 100, (0, 100))
+    since = datetime.combine(dates[0], time.min) if len(dates) >= 1 else None
+    until = datetime.combine(dates[1], time.max) if len(dates) == 2 else None
+    return SessionFilter(rep=rep.strip().lower() or None, persona_id=persona or None, outcome=outcome or None,
+                         since=since, until=until, min_score=low if low > 0 else None,
+                         max_score=high if high < 100 else None, sort=sort)
+
+
+def render(viewer: Viewer) -> None:
+    """The team table and the selected call."""
+    st.title("Review calls")
+    try:
+        rows = team_sessions(resources.database(), viewer, _filters())
+    except CoachError as exc:
+        st.error(exc.message)
+        return
+    if not rows:
+        st.info("No finished calls match. Reps' calls appear here when they end them.")
+        return
+    names = {p.id: p.name for p in resources.content().personas.values()}
+    table = [{"when": r.started_at.strftime("%Y-%m-%d %H:%M"), "rep": r.user_display, "buyer": names.get(r.persona_id,
+              r.persona_id), "mode": r.mode, "outcome": r.outcome, "score": r.overall, "id": r.id} for r in rows]
+    st.dataframe(table, hide_index=True, use_container_width=True)
+    cols = st.columns(2)
+    cols[0].download_button("Export CSV", _csv(table), "calls.csv", "text/csv")
+    cols[1].download_button("Export JSON", json.dumps(table, indent=1), "calls.json", "application/json")
+    picked = st.selectbox("Open a call", [r["id"] for r in table],
+                          format_func=lambda sid: next(f"{t['when']} · {t['rep']} · {t['buyer']} · {t['score']}"
+                                                       for t in table if t["id"] == sid))
+    _session(viewer, picked)
+
+
+def _csv(rows: list[dict]) -> str:
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+    writer.writeheader()
+    for row in rows:  # a leading = + - @ would run as a formula in a spreadsheet
+        writer.writerow({k: ("'" + v if isinstance(v, str) and v[:1] in "=+-@" else v) for k, v in row.items()})
+    return buffer.getvalue()
+
+
+def _session(viewer: Viewer, session_id: str) -> None:
+    try:
+        record = get_session(resources.database(), viewer, session_id)
+    except CoachError as exc:
+        st.error(exc.message)
+        return
+    overrides = {r.criterion_id: (r.new_result, f"{r.author}: {r.text}") for r in record.reviews
+                 if r.kind == "override" and r.criterion_id}
+    comments: dict[int, list[str]] = {}
+    for r in record.reviews:
+        if r.kind == "comment":
+            comments.setdefault(r.turn_index or 0, []).append(f"{r.author}: {r.text}")
+    st.subheader(f"{record.user_display} with {record.persona_id} ({record.mode})")
+    if record.scorecard:
+        scorecard(record.scorecard, overrides)
+    turns = stored_turns(record)
+    names = {p.id: f"{p.name}, {p.title}" for p in resources.content().personas.values()}
+    transcript(turns, names, annotate=True, comments=comments)
+    for general in comments.get(0, []):
+        st.info(general)
+    with st.form("comment", clear_on_submit=True):
+        turn = st.number_input("Turn (0 = the whole call)", 0, max(1, len(turns)), 0)
+        text = st.text_area("Comment for the rep")
+        if st.form_submit_button("Add comment"):
+            _act(lambda: add_comment(resources.database(), viewer, session_id, text, int(turn) or None))
+    if record.scorecard:
+        with st.form("override", clear_on_submit=True):
+            ids = [c["id"] for c in record.scorecard["criteria"]]
+            criterion = st.selectbox("Criterion", ids)
+            result = st.radio("Result", ["yes", "no", "unscored"], horizontal=True)
+            reason = st.text_input("Reason")
+            if st.form_submit_button("Override"):
+                _act(lambda: override_criterion(resources.database(), viewer, session_id, criterion, result, reason))
+
+
+def _act(action) -> None:  # noqa: ANN001
+    """Run a store write; show its one-line error, or refresh to show the result."""
+    try:
+        action()
+    except CoachError as exc:
+        st.error(exc.message)
+    else:
+        st.rerun()

@@ -1,0 +1,92 @@
+"""Shows a scorecard (as stored, a plain dict) and an annotated transcript; no logic beyond layout."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+MARK = {"yes": "✅", "no": "❌", "unscored": "➖"}
+
+
+def stored_turns(record: Any) -> list[dict[str, Any]]:  # noqa: ANN401 - a store SessionRecord
+    """A stored call's turns in the shape `transcript` shows."""
+    return [{"index": t.index, "rep": t.rep_text, "buyer": t.buyer_text, "buyer_persona": t.buyer_persona,
+             "move": t.move, "attention": t.attention, "reason": t.reason, "tags": t.tags} for t in record.turns]
+
+
+def transcript(turns: list[Any], names: dict[str, str], *, annotate: bool, opening: str | None = None,
+               comments: dict[int, list[str]] | None = None) -> None:
+    """The call turn by turn; with `annotate`, each buyer turn shows its move, reason and tags."""
+    if opening:
+        with st.chat_message("assistant", avatar="💼"):
+            st.text(opening)
+    for turn in turns:
+        st.markdown(f"###### Turn {turn['index']}")  # Streamlit anchors it as #turn-N
+        with st.chat_message("user"):
+            st.text(turn["rep"])
+        if turn.get("buyer") is None:
+            st.warning("The buyer never answered this line (the model or the server failed). It is kept.")
+            continue
+        with st.chat_message("assistant", avatar="💼"):
+            st.caption(names.get(turn.get("buyer_persona") or "", turn.get("buyer_persona") or "buyer"))
+            st.text(turn["buyer"])
+            if annotate and turn.get("move"):
+                st.caption(f"{turn['move']} · attention {turn.get('attention')} · {turn.get('reason')}")
+                if turn.get("tags"):
+                    st.caption("tags: " + ", ".join(turn["tags"]))
+        for comment in (comments or {}).get(turn["index"], []):
+            st.info(comment)
+
+
+def scorecard(card: dict[str, Any], overrides: dict[str, tuple[str, str]] | None = None) -> None:
+    """Score, criteria with quotes that link to their turn, coaching, metrics and the attention curve."""
+    overall = card.get("overall")
+    top = st.columns(4)
+    top[0].metric("Score", "unscored" if overall is None else f"{overall}/100")
+    top[1].metric("Band", card.get("band") or "-")
+    top[2].metric("Rating", f"{card['rating']} of 5" if card.get("rating") else "-")
+    top[3].metric("Outcome", card.get("outcome", "-"))
+    st.subheader("Criteria")
+    for c in card.get("criteria", []):
+        result = c["result"]
+        line = f"{MARK[result]} {c['question']}"
+        if overrides and c["id"] in overrides:
+            new, reason = overrides[c["id"]]
+            line += f"  \n**Manager override: {new}** ({reason}); the grader said {result}."
+        st.markdown(line)
+        for q in c.get("evidence", []):
+            st.markdown(f"&nbsp;&nbsp;&nbsp;[turn {q['turn']}](#turn-{q['turn']}): “{_plain(q['quote'])}”")
+        if result == "no":
+            st.caption(f"Tip: {c['tip']}")
+    coaching = card.get("coaching") or {}
+    rewrite = coaching.get("rewrite")
+    if rewrite:
+        st.subheader("Say this instead")
+        st.markdown(f"Turn {rewrite['turn']}: “{_plain(rewrite['original'])}”")
+        st.success(rewrite["suggested"])
+        st.caption(rewrite["why"] + ("" if rewrite.get("written_by") != "model" else " (written by the model)"))
+    for item in coaching.get("improvements", []):
+        use = item.get("use") or {}
+        st.markdown(f"- {item['tip']}" + (f" Use *{use.get('title')}* (`{use.get('id')}`)." if use else ""))
+    metrics = card.get("metrics") or {}
+    if metrics:
+        st.subheader("Call metrics")
+        cols = st.columns(4)
+        cols[0].metric("Your talk share", f"{100 * metrics.get('rep_talk_share', 0):.0f}%")
+        cols[1].metric("Questions (open)", f"{metrics.get('questions', 0)} ({metrics.get('open_questions', 0)})")
+        cols[2].metric("Feature pitches", metrics.get("feature_pitches", 0))
+        cols[3].metric("Minutes used", f"{metrics.get('minutes_used', 0)} of {metrics.get('minutes_budget', '-')}")
+        if metrics.get("attention"):
+            st.caption("The buyer's attention, turn by turn")
+            st.line_chart({"attention": metrics["attention"]}, height=180)
+    judge = card.get("judge")
+    if judge and not judge.get("error"):
+        st.caption(f"Model judge ({judge['model']}): {len(judge['disagreements'])} disagreement(s) with the rules.")
+        for d in judge["disagreements"]:
+            st.caption(f"{d['id']}: rules {d['deterministic']}, judge {d['judge']} — {d.get('reason', '')}")
+
+
+def _plain(text: str) -> str:
+    """Text safe to put inside Markdown: no markup, no HTML."""
+    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>~" else ch for ch in text)

@@ -1,0 +1,76 @@
+"""A throwaway PostgreSQL server for tests: the distribution's binaries, a temp folder, loopback only.
+
+Why not a mock: the store must behave the same on SQLite and PostgreSQL, so both are real.
+As root (containers, CI), the server runs as the `postgres` system user, as initdb requires.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+from pathlib import Path
+
+FIX = "install the PostgreSQL server (`make postgres`, or apt-get install postgresql)"
+
+
+def binaries() -> Path | None:
+    """The folder holding initdb and pg_ctl, or None."""
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).resolve().parent
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    return Path(candidates[-1]).parent if candidates else None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class TempPostgres:
+    """initdb + pg_ctl start into a temp dir; `url` is a SQLAlchemy URL; `stop()` removes everything."""
+
+    def __init__(self) -> None:
+        bin_dir = binaries()
+        if bin_dir is None:
+            raise RuntimeError(f"PostgreSQL server binaries not found; {FIX}")
+        self.bin = bin_dir
+        self.root = Path(tempfile.mkdtemp(prefix="coach-pg-"))
+        self.data = self.root / "data"
+        self.port = _free_port()
+        self.as_user: list[str] = []
+        if os.geteuid() == 0:
+            user = pwd.getpwnam("postgres")
+            os.chown(self.root, user.pw_uid, user.pw_gid)
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "coach", "--no-sync", "-E", "UTF8")
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "log"), "-w", "start", "-o",
+                  f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off")
+        self.url = f"postgresql+psycopg://coach@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, tool: str, *args: str) -> None:
+        subprocess.run([*self.as_user, str(self.bin / tool), *args], check=True, capture_output=True, timeout=120)
+
+    def restart(self) -> None:
+        """Stop and start the server (for fault tests)."""
+        self._run("pg_ctl", "-D", str(self.data), "-w", "restart", "-m", "fast")
+
+    def stop(self) -> None:
+        try:
+            self._run("pg_ctl", "-D", str(self.data), "-w", "stop", "-m", "immediate")
+        finally:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    def fresh_database(self, name: str) -> str:
+        """A new empty database on this server; returns its URL."""
+        import psycopg
+
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=coach dbname=postgres", autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return f"postgresql+psycopg://coach@127.0.0.1:{self.port}/{name}"

@@ -1,0 +1,174 @@
+"""The store on SQLite and PostgreSQL: accounts, calls that survive failures, and access rules."""
+
+from __future__ import annotations
+
+import time
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import inspect
+
+from coach.errors import AccessDenied, NotFound, UserInputError
+from coach.store import (SessionFilter, add_comment, add_user, assign, assignments, ensure_demo, finish_session,
+                         get_session, list_users, my_sessions, override_criterion, record_buyer_reply, record_rep_line,
+                         set_password, sign_in, start_session, team_sessions, unfinished_session)
+from coach.store.accounts import hash_password, verify_password
+
+
+def people(db):
+    east_mgr = add_user(db, "erin", "password-1", role="manager", team="east", display_name="Erin")
+    ann = add_user(db, "ann", "password-2", role="rep", team="east")
+    bob = add_user(db, "bob", "password-3", role="rep", team="east")
+    west_mgr = add_user(db, "wes", "password-4", role="manager", team="west")
+    cat = add_user(db, "cat", "password-5", role="rep", team="west")
+    admin = add_user(db, "root", "password-6", role="admin")
+    return SimpleNamespace(east_mgr=east_mgr, ann=ann, bob=bob, west_mgr=west_mgr, cat=cat, admin=admin)
+
+
+def card(overall=70, outcome="advanced"):
+    criterion = SimpleNamespace(model_dump=lambda mode=None: {"id": "relevant_to_title", "result": "yes",
+                                                               "question": "q", "evidence": [], "tip": "t"})
+    return SimpleNamespace(overall=overall, band="solid", rating=4, outcome=outcome, criteria=[criterion],
+                           metrics={"questions": 3}, coaching={"strengths": []}, judge=None, grader_version="t")
+
+
+def buyer_turn(index, rep="What keeps you up?", buyer="Cash."):
+    return SimpleNamespace(index=index, rep=rep, buyer=buyer, buyer_persona="cfo_meridian", move="answer",
+                           reason="a real question", attention=60, elapsed_s=40.0, tags=["discovery"],
+                           voice="composed", notice=None, analysis=None)
+
+
+def a_call(db, who, persona="cfo_meridian", overall=70):
+    sid = start_session(db, who, persona)
+    record_rep_line(db, who, sid, 1, "What keeps you up?")
+    record_buyer_reply(db, who, sid, buyer_turn(1))
+    finish_session(db, who, sid, "advanced", None, card(overall))
+    return sid
+
+
+def test_migrations_create_every_table(db):
+    names = set(inspect(db.engine).get_table_names())
+    assert {"teams", "users", "practice_sessions", "turns", "scorecards", "reviews", "assignments",
+            "alembic_version"} <= names
+
+
+def test_passwords_are_salted_scrypt_hashes():
+    one, two = hash_password("correct horse"), hash_password("correct horse")
+    assert one != two and one.startswith("scrypt$") and "correct" not in one
+    assert verify_password("correct horse", one) and not verify_password("wrong horse", one)
+    assert not verify_password("x", "garbage")
+
+
+def test_sign_in_and_a_wrong_password_waits_and_says_so(db):
+    people(db)
+    assert sign_in(db, "Ann", "password-2").name == "ann"
+    started = time.perf_counter()
+    with pytest.raises(AccessDenied, match="name or password"):
+        sign_in(db, "ann", "nope", delay_s=0.3)
+    assert time.perf_counter() - started >= 0.3
+    with pytest.raises(AccessDenied):
+        sign_in(db, "nobody", "password-2", delay_s=0)
+    set_password(db, "ann", "new-password")
+    assert sign_in(db, "ann", "new-password").name == "ann"
+
+
+@pytest.mark.parametrize("args, fix", [
+    (("x y", "password-1"), "user name"), (("ok", "short"), "at least"), (("ok", "password-1", "boss"), "role"),
+    (("ok", "password-1", "rep", None), "needs a team"),
+])
+def test_bad_account_input_says_how_to_fix_it(db, args, fix):
+    name, password, *rest = args
+    kwargs = {"role": rest[0] if rest else "rep", "team": "east"} | ({"team": rest[1]} if len(rest) > 1 else {})
+    with pytest.raises(UserInputError, match=fix):
+        add_user(db, name, password, **kwargs)
+
+
+def test_duplicate_user_is_refused(db):
+    add_user(db, "ann", "password-2", team="east")
+    with pytest.raises(UserInputError, match="already exists"):
+        add_user(db, "ann", "password-9", team="east")
+
+
+def test_an_empty_database_gets_a_demo_team_once(db):
+    created = ensure_demo(db)
+    assert [r for _, r, _ in created] == ["manager", "rep", "rep"]
+    assert ensure_demo(db) is None
+    assert {u.name for u, _ in list_users(db)} == {"manager", "rep1", "rep2"}
+
+
+def test_a_rep_line_is_stored_before_the_buyer_answers_and_the_call_resumes(db):
+    p = people(db)
+    sid = start_session(db, p.ann, "cfo_meridian")
+    record_rep_line(db, p.ann, sid, 1, "What keeps you up at night?")
+    # the model fails here: the line is still there, unanswered, and the call is resumable
+    resumed = unfinished_session(db, p.ann)
+    assert resumed.id == sid and resumed.turns[0].rep_text == "What keeps you up at night?"
+    assert resumed.turns[0].buyer_text is None
+    record_rep_line(db, p.ann, sid, 1, "What keeps you up at night, Dana?")  # the retry replaces it
+    record_buyer_reply(db, p.ann, sid, buyer_turn(1, rep="What keeps you up at night, Dana?"))
+    with pytest.raises(AccessDenied):
+        record_rep_line(db, p.ann, sid, 1, "overwrite an answered turn")
+    finish_session(db, p.ann, sid, "advanced", None, card())
+    stored = get_session(db, p.ann, sid)
+    assert stored.ended_at is not None and stored.scorecard["overall"] == 70 and stored.turns[0].buyer_text == "Cash."
+    assert unfinished_session(db, p.ann) is None
+
+
+def test_reps_see_only_their_own_managers_their_team_admins_everything(db):
+    p = people(db)
+    ann_call, bob_call, cat_call = a_call(db, p.ann), a_call(db, p.bob), a_call(db, p.cat)
+    assert get_session(db, p.ann, ann_call).user_name == "ann"
+    for viewer, hidden in ((p.ann, bob_call), (p.ann, cat_call), (p.east_mgr, cat_call), (p.west_mgr, ann_call)):
+        with pytest.raises(NotFound):
+            get_session(db, viewer, hidden)
+    assert {s.id for s in team_sessions(db, p.ann)} == {ann_call}
+    assert {s.id for s in team_sessions(db, p.east_mgr)} == {ann_call, bob_call}
+    assert {s.id for s in team_sessions(db, p.admin)} == {ann_call, bob_call, cat_call}
+    assert [s.id for s in my_sessions(db, p.bob)] == [bob_call]
+    with pytest.raises(NotFound):  # writing into someone else's call
+        record_rep_line(db, p.bob, ann_call, 2, "hijack")
+
+
+def test_comments_and_overrides_keep_the_original_and_respect_teams(db):
+    p = people(db)
+    sid = a_call(db, p.ann)
+    add_comment(db, p.east_mgr, sid, "Ask about the covenant next time.", turn_index=1)
+    override_criterion(db, p.east_mgr, sid, "relevant_to_title", "no", "Generic hospital talk, not CFO talk.")
+    stored = get_session(db, p.ann, sid)
+    kinds = {r.kind: r for r in stored.reviews}
+    assert kinds["comment"].turn_index == 1 and kinds["comment"].author == "erin"
+    assert kinds["override"].original_result == "yes" and kinds["override"].new_result == "no"
+    assert stored.scorecard["criteria"][0]["result"] == "yes"  # the grader's result is kept
+    for viewer in (p.ann, p.bob, p.west_mgr):  # the rep themself, a peer, another team's manager
+        with pytest.raises(NotFound):
+            add_comment(db, viewer, sid, "x")
+        with pytest.raises(NotFound):
+            override_criterion(db, viewer, sid, "relevant_to_title", "no", "x")
+    with pytest.raises(UserInputError, match="reason"):
+        override_criterion(db, p.east_mgr, sid, "relevant_to_title", "no", " ")
+
+
+def test_team_table_filters_and_sorts(db):
+    p = people(db)
+    low, high = a_call(db, p.ann, overall=30), a_call(db, p.bob, "coo_halvorsen", overall=90)
+    assert [s.id for s in team_sessions(db, p.east_mgr, SessionFilter(sort="score_high"))] == [high, low]
+    assert [s.id for s in team_sessions(db, p.east_mgr, SessionFilter(rep="ann"))] == [low]
+    assert [s.id for s in team_sessions(db, p.east_mgr, SessionFilter(persona_id="coo_halvorsen"))] == [high]
+    assert [s.id for s in team_sessions(db, p.east_mgr, SessionFilter(min_score=50))] == [high]
+    with pytest.raises(UserInputError):
+        team_sessions(db, p.east_mgr, SessionFilter(sort="random"))
+
+
+def test_assignments_track_progress_within_the_team(db):
+    p = people(db)
+    assign(db, p.east_mgr, "ann", "cfo_meridian", mode="coached", pass_mark=65)
+    with pytest.raises(NotFound):
+        assign(db, p.east_mgr, "cat", "cfo_meridian")
+    with pytest.raises(AccessDenied):
+        assign(db, p.ann, "bob", "cfo_meridian")
+    assert [a.status for a in assignments(db, p.ann)] == ["not started"]
+    a_call(db, p.ann, overall=40)
+    assert [(a.status, a.tries) for a in assignments(db, p.ann)] == [("tried", 1)]
+    a_call(db, p.ann, overall=80)
+    assert [(a.status, a.best) for a in assignments(db, p.east_mgr)] == [("passed", 80)]
+    assert assignments(db, p.bob) == [] and assignments(db, p.west_mgr) == []
