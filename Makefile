@@ -9,7 +9,7 @@ export UV_LINK_MODE := copy
 export ANONYMIZED_TELEMETRY := False
 export LANGSMITH_TRACING := false
 
-.PHONY: app test setup doctor bench lock clean
+.PHONY: app test eval setup doctor bench lock clean
 
 setup: $(STAMP)
 
@@ -26,7 +26,12 @@ app: $(STAMP)
 
 test: $(STAMP)
 	@bash scripts/ensure-postgres.sh
+	@bash scripts/ensure-browser.sh
 	$(BIN)/python -m pytest
+
+# The eval suite alone (buyer cases on recorded model lines + grader calibration); `make test` runs it too.
+eval: $(STAMP)
+	$(BIN)/coach eval --llm replay
 
 doctor: $(STAMP)
 	$(BIN)/coach doctor

@@ -162,3 +162,21 @@ def test_html_in_a_line_is_shown_as_text(app):
     attack = "<script>alert('x')</script> **bold** What matters most to you this year?"
     at.chat_input[0].set_value(attack).run()
     assert any(attack in s for s in said(at))  # rendered by st.text: literally, never as HTML or Markdown
+
+
+def test_a_manager_assigns_a_buyer_and_sees_trends(app, db):
+    rep = signed_in(app(), "rep1")
+    rep.button(key="brief-cfo_meridian").click().run()
+    button(rep, "Start the call").click().run()
+    rep.chat_input[0].set_value("What would make this quarter a good one for you?").run()
+    button(rep, "End call").click().run()
+    manager = signed_in(app(), "manager")
+    manager.switch_page("coach/ui/pages/team.py").run()
+    assert not manager.exception
+    assert [s.value for s in manager.subheader][:3] == ["Score per rep over time", "Outcomes",
+                                                        "Criteria most often failed"]
+    button(manager, "Assign").click().run()
+    assert not manager.exception
+    assert manager.dataframe[-1].value["rep"].tolist() == ["rep1"]
+    rep = signed_in(app(), "rep1")
+    assert any("Assigned to you" in s.value for s in rep.subheader)

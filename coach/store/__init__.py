@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from coach.config import Settings
 from coach.store.accounts import (Viewer, add_user, demo_sign_ins, ensure_demo, list_users, set_password, sign_in,
-                                  viewer_by_id)
+                                  team_members, viewer_by_id)
 from coach.store.db import Database
 from coach.store.practice import (SessionRecord, TurnRecord, finish_session, get_session, my_sessions,
                                   record_buyer_reply, record_rep_line, start_session, unfinished_session)
+from coach.store.trends import Trends, team_trends
 from coach.store.review import (AssignmentStatus, SessionFilter, add_comment, assign, assignments,
                                 override_criterion, team_sessions)
 
@@ -24,5 +25,6 @@ def open_database(settings: Settings) -> Database:
 __all__ = ["AssignmentStatus", "Database", "SessionFilter", "SessionRecord", "TurnRecord", "Viewer", "add_comment",
            "add_user", "assign", "assignments", "demo_sign_ins", "ensure_demo", "finish_session", "get_session",
            "list_users", "my_sessions", "open_database", "override_criterion", "record_buyer_reply",
-           "record_rep_line", "set_password", "sign_in", "start_session", "team_sessions", "unfinished_session",
+           "record_rep_line", "set_password", "sign_in", "start_session", "team_members", "team_sessions", "team_trends", "Trends",
+           "unfinished_session",
            "viewer_by_id"]

@@ -132,6 +132,17 @@ def list_users(db: Database) -> list[tuple[Viewer, str | None]]:
         return [(Viewer.of(user), team) for user, team in rows]
 
 
+def team_members(db: Database, viewer: Viewer) -> list[Viewer]:
+    """The reps a manager may assign to (an admin: every rep)."""
+    query = select(User).where(User.role == "rep", User.active.is_(True)).order_by(User.name)
+    if viewer.role == "manager":
+        query = query.where(User.team_id == viewer.team_id)
+    elif viewer.role != "admin":
+        return []
+    with db.transaction() as s:
+        return [Viewer.of(u) for u in s.scalars(query)]
+
+
 def sign_in(db: Database, name: str, password: str, *, delay_s: float = WRONG_PASSWORD_DELAY_S) -> Viewer:
     """The viewer for a correct name and password; a wrong one waits, then says so (not which part)."""
     with db.transaction() as s:

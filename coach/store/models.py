@@ -107,6 +107,16 @@ class Scorecard(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
 
 
+class CriterionResult(Base):
+    """One criterion's result per graded call, as rows, so team trends are one GROUP BY."""
+
+    __tablename__ = "criterion_results"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("practice_sessions.id", ondelete="CASCADE"), index=True)
+    criterion_id: Mapped[str] = mapped_column(String(64), index=True)
+    result: Mapped[str] = mapped_column(String(16))
+
+
 class Review(Base):
     """A manager's comment on a turn, or an override of a criterion (the original result is kept)."""
 

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, select, true
 from coach.errors import AccessDenied, NotFound
 from coach.store.accounts import Viewer
 from coach.store.db import Database
-from coach.store.models import MODES, PracticeSession, Review, Scorecard, Turn, User, now
+from coach.store.models import MODES, CriterionResult, PracticeSession, Review, Scorecard, Turn, User, now
 
 
 class TurnRecord(BaseModel):
@@ -140,7 +140,10 @@ def finish_session(db: Database, viewer: Viewer, session_id: str, outcome: str, 
         old = s.scalar(select(Scorecard).where(Scorecard.session_id == session_id))
         if old is not None:
             s.delete(old)
+            for row in s.scalars(select(CriterionResult).where(CriterionResult.session_id == session_id)):
+                s.delete(row)
             s.flush()
+        s.add_all(CriterionResult(session_id=session_id, criterion_id=c.id, result=c.result) for c in card.criteria)
         s.add(Scorecard(session_id=session_id, overall=card.overall, band=card.band, rating=card.rating,
                         outcome=card.outcome, criteria=[c.model_dump(mode="json") for c in card.criteria],
                         metrics=card.metrics, coaching=card.coaching, judge=card.judge,

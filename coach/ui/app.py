@@ -34,5 +34,5 @@ def main() -> None:
     pages = [st.Page(PAGES / "practice.py", title="Practice", default=True),
              st.Page(PAGES / "history.py", title="My calls")]
     if viewer.role in ("manager", "admin"):
-        pages.append(st.Page(PAGES / "review.py", title="Review"))
+        pages += [st.Page(PAGES / "review.py", title="Review"), st.Page(PAGES / "team.py", title="Team")]
     st.navigation(pages).run()

@@ -118,7 +118,7 @@ def _in_call(practice: PracticeCall) -> None:
                 return
             with st.chat_message("user"):
                 st.text(text)
-            with st.chat_message("assistant", avatar="💼"):
+            with st.chat_message("assistant", avatar=":material/work:"):
                 try:
                     st.write_stream(practice.say(text))
                 except CoachError as exc:

@@ -6,7 +6,8 @@ from typing import Any
 
 import streamlit as st
 
-MARK = {"yes": "✅", "no": "❌", "unscored": "➖"}
+MARK = {"yes": ":green[:material/check_circle:]", "no": ":red[:material/cancel:]",
+        "unscored": ":gray[:material/remove_circle_outline:] (unscored)"}
 
 
 def stored_turns(record: Any) -> list[dict[str, Any]]:  # noqa: ANN401 - a store SessionRecord
@@ -19,7 +20,7 @@ def transcript(turns: list[Any], names: dict[str, str], *, annotate: bool, openi
                comments: dict[int, list[str]] | None = None) -> None:
     """The call turn by turn; with `annotate`, each buyer turn shows its move, reason and tags."""
     if opening:
-        with st.chat_message("assistant", avatar="💼"):
+        with st.chat_message("assistant", avatar=":material/work:"):
             st.text(opening)
     for turn in turns:
         st.markdown(f"###### Turn {turn['index']}")  # Streamlit anchors it as #turn-N
@@ -28,7 +29,7 @@ def transcript(turns: list[Any], names: dict[str, str], *, annotate: bool, openi
         if turn.get("buyer") is None:
             st.warning("The buyer never answered this line (the model or the server failed). It is kept.")
             continue
-        with st.chat_message("assistant", avatar="💼"):
+        with st.chat_message("assistant", avatar=":material/work:"):
             st.caption(names.get(turn.get("buyer_persona") or "", turn.get("buyer_persona") or "buyer"))
             st.text(turn["buyer"])
             if annotate and turn.get("move"):

@@ -26,8 +26,9 @@ def people(db):
 
 
 def card(overall=70, outcome="advanced"):
-    criterion = SimpleNamespace(model_dump=lambda mode=None: {"id": "relevant_to_title", "result": "yes",
-                                                               "question": "q", "evidence": [], "tip": "t"})
+    criterion = SimpleNamespace(id="relevant_to_title", result="yes",
+                                model_dump=lambda mode=None: {"id": "relevant_to_title", "result": "yes",
+                                                              "question": "q", "evidence": [], "tip": "t"})
     return SimpleNamespace(overall=overall, band="solid", rating=4, outcome=outcome, criteria=[criterion],
                            metrics={"questions": 3}, coaching={"strengths": []}, judge=None, grader_version="t")
 
@@ -172,3 +173,48 @@ def test_assignments_track_progress_within_the_team(db):
     a_call(db, p.ann, overall=80)
     assert [(a.status, a.best) for a in assignments(db, p.east_mgr)] == [("passed", 80)]
     assert assignments(db, p.bob) == [] and assignments(db, p.west_mgr) == []
+
+
+def test_team_trends_aggregate_only_what_the_viewer_may_see(db):
+    from coach.store import team_members, team_trends
+
+    p = people(db)
+    a_call(db, p.ann, overall=40)
+    a_call(db, p.ann, overall=80)
+    a_call(db, p.cat, overall=10)
+    trends = team_trends(db, p.east_mgr)
+    assert [(rep, avg, n) for _, rep, avg, n in trends.scores] == [("ann", 60.0, 2)]
+    assert trends.outcomes == {"advanced": 2}
+    assert trends.failed == [("relevant_to_title", 0, 2)]
+    assert team_trends(db, p.admin).outcomes == {"advanced": 3}
+    assert [v.name for v in team_members(db, p.east_mgr)] == ["ann", "bob"] and team_members(db, p.ann) == []
+
+
+def test_upgrading_an_older_database_keeps_its_data(tmp_path):
+    """A database made by the first migration gets criterion rows filled from its stored scorecards."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from coach.store.db import MIGRATIONS, Database, make_engine
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+        connection.execute(text("INSERT INTO users (id, name, display_name, role, password_hash, active, created_at) "
+                                "VALUES (1, 'ann', 'Ann', 'rep', 'x', 1, '2026-01-01')"))
+        connection.execute(text("INSERT INTO practice_sessions (id, user_id, persona_id, mode, seed, started_at, "
+                                "outcome) VALUES ('s1', 1, 'cfo_meridian', 'coached', 0, '2026-01-01', 'open')"))
+        connection.execute(text("INSERT INTO scorecards (session_id, outcome, criteria, metrics, coaching, "
+                                "grader_version, created_at) VALUES ('s1', 'open', :c, '{}', '{}', 'v', '2026-01-01')"),
+                           {"c": '[{"id": "relevant_to_title", "result": "no"}]'})
+    engine.dispose()
+    db = Database(url)  # migrates to the newest schema on open
+    with db.engine.connect() as connection:
+        rows = connection.execute(text("SELECT session_id, criterion_id, result FROM criterion_results")).all()
+    assert rows == [("s1", "relevant_to_title", "no")]
+    db.close()

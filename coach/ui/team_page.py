@@ -1,0 +1,62 @@
+"""Managers: team trends as charts, and assignments (assign a buyer, see who passed)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import streamlit as st
+
+from coach.errors import CoachError
+from coach.store import Viewer, assign, assignments, team_members, team_trends
+from coach.ui import resources
+
+
+def render(viewer: Viewer) -> None:
+    """Trends over a chosen period, then assignments."""
+    st.title("Team")
+    days = st.selectbox("Period", [30, 90, 365, 0], format_func=lambda d: f"last {d} days" if d else "all time")
+    since = datetime.now() - timedelta(days=days) if days else None
+    try:
+        trends = team_trends(resources.database(), viewer, since)
+    except CoachError as exc:
+        st.error(exc.message)
+        return
+    if not trends.scores and not trends.outcomes:
+        st.info("No finished calls in this period yet.")
+    else:
+        st.subheader("Score per rep over time")
+        by_day: dict[str, dict[str, float]] = {}
+        for day, rep, avg, _ in trends.scores:
+            by_day.setdefault(day, {})[rep] = avg
+        st.line_chart([{"day": day, **reps} for day, reps in sorted(by_day.items())], x="day", height=260)
+        cols = st.columns(2)
+        cols[0].subheader("Outcomes")
+        cols[0].bar_chart(trends.outcomes, height=240)
+        cols[1].subheader("Criteria most often failed")
+        cols[1].bar_chart({c: round(100 * no / max(1, n)) for c, no, n in trends.failed[:6]}, height=240,
+                          horizontal=True)
+    _assignments(viewer)
+
+
+def _assignments(viewer: Viewer) -> None:
+    st.subheader("Assignments")
+    reps = team_members(resources.database(), viewer)
+    executives = sorted(p.id for p in resources.content().personas.values() if p.level == "executive")
+    if reps:
+        with st.form("assign", clear_on_submit=True):
+            cols = st.columns(5)
+            rep = cols[0].selectbox("Rep", [r.name for r in reps])
+            persona = cols[1].selectbox("Buyer", executives)
+            mode = cols[2].selectbox("Mode", ["exam", "coached"])
+            pass_mark = cols[3].number_input("Pass mark", 0, 100, 65)
+            due = cols[4].date_input("Due", value=None)
+            if st.form_submit_button("Assign"):
+                try:
+                    assign(resources.database(), viewer, rep, persona, mode=mode, pass_mark=int(pass_mark), due=due)
+                except CoachError as exc:
+                    st.error(exc.message)
+    rows = assignments(resources.database(), viewer)
+    if rows:
+        st.dataframe([a.model_dump() for a in rows], hide_index=True, use_container_width=True)
+    else:
+        st.caption("No assignments yet.")

@@ -1,0 +1,61 @@
+// Signs in as a rep, holds a short call, ends it, then reviews it as the manager.
+// Usage: node walkthrough.mjs BASE_URL ARTIFACTS_DIR CHROMIUM_PATH
+import { chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
+
+const [baseUrl, artifacts, executablePath] = process.argv.slice(2);
+mkdirSync(artifacts, { recursive: true });
+const browser = await chromium.launch({ executablePath, headless: true, args: ["--no-sandbox"] });
+const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+page.setDefaultTimeout(60000);
+const shot = async (name) => page.screenshot({ path: `${artifacts}/${name}.png`, fullPage: true });
+const steps = [];
+
+async function signIn(name) {
+  await page.goto(baseUrl);
+  await page.getByLabel("Name", { exact: true }).fill(name);
+  await page.getByLabel("Password", { exact: true }).fill("practice-demo");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByText("Signed in as").waitFor();
+}
+
+try {
+  await page.goto(baseUrl);
+  await page.getByText("Demo accounts").waitFor();
+  await shot("1-sign-in");
+  steps.push("sign-in page");
+
+  await signIn("rep1");
+  await page.getByRole("heading", { name: "Practice a call" }).waitFor();
+  await shot("2-practice");
+  await page.getByRole("button", { name: "Brief me" }).first().click();
+  await page.getByRole("button", { name: /Start the call/ }).click();
+  const line = "Thanks for making time. Is 30 minutes still right for you?";
+  const box = page.getByPlaceholder("Your line");
+  await box.fill(line);
+  await box.press("Enter");
+  await page.getByText("Last move").waitFor();
+  await page.getByText(line).first().waitFor();
+  await shot("3-call");
+  steps.push("call with one turn");
+
+  await page.getByRole("button", { name: "End call" }).click();
+  await page.getByRole("heading", { name: "How it went" }).waitFor();
+  await shot("4-scorecard");
+  steps.push("scorecard");
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await signIn("manager");
+  await page.getByRole("link", { name: "Review" }).click();
+  await page.getByRole("heading", { name: "Review calls" }).waitFor();
+  await page.getByText(line).first().waitFor();
+  await shot("5-review");
+  steps.push("manager review shows the call");
+  console.log(JSON.stringify({ ok: true, steps }));
+} catch (error) {
+  await shot("failure");
+  console.log(JSON.stringify({ ok: false, steps, error: String(error) }));
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}

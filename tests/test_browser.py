@@ -1,0 +1,59 @@
+"""A real browser (Playwright + the distribution's Chromium, headless, loopback only) walks the app.
+
+Screenshots of each page go to `artifacts/browser/`. Set up by `scripts/ensure-browser.sh`
+(which `make test` runs); without node or Chromium the test is skipped with the fix.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BROWSER = ROOT / "tests" / "browser"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.integration
+def test_a_rep_holds_a_call_and_the_manager_reviews_it_in_a_real_browser(tmp_path):
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    node = shutil.which("node")
+    if not (chromium and node and (BROWSER / "node_modules" / "playwright-core").is_dir()):
+        pytest.skip("browser test needs node, Chromium and playwright-core: run `bash scripts/ensure-browser.sh`")
+    port = _free_port()
+    env = {**os.environ, "COACH_DATA_DIR": str(tmp_path / "data"), "COACH_LLM": "none"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.5)
+        artifacts = ROOT / "artifacts" / "browser"
+        result = subprocess.run([node, str(BROWSER / "walkthrough.mjs"), f"http://127.0.0.1:{port}", str(artifacts),
+                                 chromium], capture_output=True, text=True, timeout=240)
+        report = json.loads(result.stdout.strip().splitlines()[-1]) if result.stdout.strip() else {}
+        assert result.returncode == 0 and report.get("ok"), (report, result.stderr[-2000:])
+        for name in ("1-sign-in", "2-practice", "3-call", "4-scorecard", "5-review"):
+            assert (artifacts / f"{name}.png").stat().st_size > 10_000
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=30)
