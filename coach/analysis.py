@@ -9,6 +9,7 @@ per turn. `analyse_turn` is pure: text + signals + rules → `TurnAnalysis`.
 from __future__ import annotations
 
 import bisect
+import re
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -63,6 +64,7 @@ class TurnAnalysis(BaseModel):
     value_for_title: bool
     value_evidence: list[Evidence]
     priority: str | None
+    priority_named: str | None = None  # a priority named in its own words, even where meaning alone missed it
     case_notes: list[CaseReference]
     unsupported_claims: list[str]
     jargon: list[str]
@@ -97,6 +99,7 @@ class SemanticSignals:
     case_hits: list[Hit] = field(default_factory=list)
     statement_scores: dict[str, float] = field(default_factory=dict)  # goals/problems/needs → similarity
     priority_scores: dict[str, float] = field(default_factory=dict)
+    priorities_named: list[str] = field(default_factory=list)  # named in their own words (for the grader)
     fact_scores: list[float] = field(default_factory=list)  # per hidden fact: best question vs reveal_when
     case_figures: dict[str, set[str]] = field(default_factory=dict)  # case id → figures in that note
     turn_vector: np.ndarray | None = None  # the turn's embedding, for reuse (choosing relevant lines)
@@ -126,6 +129,14 @@ class Semantics:
         self._statement_vectors = vectors[:n_s]
         self._priority_vectors = vectors[n_s:n_s + n_p]
         self._topic_vectors = vectors[n_s + n_p:]
+        standing = set().union(*(priority_terms(g) for g in [*persona.goals, *persona.problems, *persona.needs]))
+        # a term that also names a standing goal or problem does not single out the urgent priority
+        self._priority_terms = {p: priority_terms(p) - standing for p in self.priorities}
+
+    def _priorities_named(self, text: str) -> list[str]:
+        """Priorities the turn names outright, in the priority's own words."""
+        lowered = f" {' '.join(re.findall(r'[a-z0-9][a-z0-9/&-]*', text.lower()))} "
+        return [p for p, terms in self._priority_terms.items() if any(f" {term} " in lowered for term in terms)]
 
     def signals(self, text: str) -> SemanticSignals:
         """One embedding of the turn (plus one per question) against everything we know."""
@@ -144,10 +155,29 @@ class Semantics:
             case_hits=self.store.case_notes(vector=query, k=3),
             statement_scores=dict(zip(self.statements, (self._statement_vectors @ turn).tolist(), strict=True)),
             priority_scores=dict(zip(self.priorities, (self._priority_vectors @ turn).tolist(), strict=True)),
+            priorities_named=self._priorities_named(text),
             fact_scores=fact_scores,
             case_figures=self.case_figures,
             turn_vector=turn,
         )
+
+
+_PRIORITY_STOP = set("""a an the and or of to in on at for with by from is are was be been has have had it its this
+that these those every each next last any all our your their his her we you they i will would must can could should
+not no nothing before after within about into than then so as more most year years week weeks month months quarter
+day days one two three four five six seven eight nine ten wants expects meets due starts allowed put risk named
+large annual come up""".split())
+
+
+def priority_terms(priority: str) -> set[str]:
+    """Words that name a priority unmistakably: adjacent content-word pairs ("finance committee",
+    "rate case") and product or project names ("S/4HANA")."""
+    tokens = re.findall(r"[A-Za-z0-9][A-Za-z0-9/&'-]*", priority)
+    content = [(i, t) for i, t in enumerate(tokens) if t.lower() not in _PRIORITY_STOP and not t.isdigit()]
+    pairs = {f"{a.lower()} {b.lower()}" for (i, a), (j, b) in zip(content, content[1:], strict=False) if j == i + 1}
+    names = {t.lower() for t in tokens[1:] if len(t) > 3 and (any(c.isdigit() or c == "/" for c in t)
+                                                              or sum(c.isupper() for c in t) > 1)}
+    return pairs | names
 
 
 def _best(scores: dict[str, float], threshold: float) -> tuple[str, float] | None:
@@ -234,7 +264,8 @@ def analyse_turn(text: str, signals: SemanticSignals, rules: AnalysisRules, supp
         words=n_words, speaking_s=round(n_words * 60 / rules.speaking_words_per_minute, 1), questions=asked,
         feature_pitch=feature_pitch, feature_evidence=feature_evidence,
         value_for_title=bool(statement or value_chunks), value_evidence=value_evidence,
-        priority=priority[0] if priority else None, case_notes=cases, unsupported_claims=unsupported,
+        priority=priority[0] if priority else None,
+        priority_named=signals.priorities_named[0] if signals.priorities_named else None, case_notes=cases, unsupported_claims=unsupported,
         jargon=jargon, jargon_per_100=jargon_per_100, monologue=n_words > rules.monologue_words,
         long_turn=n_words > rules.long_turn_words, time_check=time_check,
         next_step_ask=next_step, next_step_with_executive=with_exec, lecturing=lecturing,

@@ -150,7 +150,7 @@ def _judge(turns: list[CallTurn], buyer_before: dict[int, str], budget_s: float,
         closed = [(i, q.text) for i, x in a.items() for q in x.questions if q.form != "open"]
         out["real_discovery_with_follow_up"] = ("no", quotes(discovery or closed))
 
-    out["tied_to_a_priority"] = yes_if([(i, None) for i, x in a.items() if x.priority])
+    out["tied_to_a_priority"] = yes_if([(i, None) for i, x in a.items() if x.priority or x.priority_named])
     backed = [(i, next(iter(c.figures_quoted), None)) for i, x in a.items() for c in x.case_notes if c.figures_match]
     wrong = [(i, None) for i, x in a.items() for c in x.case_notes if not c.figures_match]
     out["value_backed_by_case_note"] = ("yes", quotes(backed)) if backed and not wrong else ("no", quotes(wrong))

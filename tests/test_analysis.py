@@ -96,3 +96,11 @@ def test_monologue_and_speaking_time(analyse):
 def test_same_text_same_analysis(analyse):
     text = "What would a reliable 13-week forecast be worth to you before the refinancing?"
     assert analyse(text) == analyse(text)
+
+
+def test_a_priority_named_in_its_own_words_is_recognised():
+    from coach.analysis import priority_terms
+
+    terms = priority_terms("The SAP S/4HANA go-live is in seven months, and nothing is allowed to put it at risk.")
+    assert {"s/4hana", "s/4hana go-live"} <= terms and "months" not in terms
+    assert "finance committee" in priority_terms("The board finance committee meets in five weeks.")

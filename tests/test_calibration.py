@@ -64,11 +64,11 @@ def report(shipped_store):
 
 
 def test_the_grader_agrees_with_managers(report):
-    """Floors at the level reached (see README: goals QWK ≥ 0.8, ±1 ≥ 95%, criteria ≥ 85%)."""
+    """The goals: QWK ≥ 0.8, ±1 rating agreement ≥ 95%, every criterion ≥ 85%."""
     assert report.rated == report.cases
     assert report.qwk >= 0.80
     assert report.within_one >= 0.95
-    low = {cid: acc for cid, acc in report.criterion_accuracy.items() if acc is None or acc < 0.80}
+    low = {cid: acc for cid, acc in report.criterion_accuracy.items() if acc is None or acc < 0.85}
     assert not low, low
 
 
