@@ -79,6 +79,9 @@ def fill(db: Database, sessions: int) -> tuple[Viewer, str]:
             conn.execute(insert(CriterionResult), results)
             print(f"\r  generated {min(first + BATCH, sessions):,} sessions", end="", flush=True)
     print()
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as conn:  # fresh bulk-loaded tables have no planner statistics yet
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
     return managers[0], sample
 
 

@@ -32,10 +32,10 @@ def sentences(text: str) -> list[str]:
 @lru_cache(maxsize=512)
 def _phrase_pattern(phrase: str) -> re.Pattern[str]:
     """A phrase from the rules: plain words (an 's' plural also matches), `stem*`, or a regex."""
+    if _is_regex(phrase):
+        return re.compile(phrase, re.IGNORECASE)  # the rules file gave a regular expression
     stem = phrase.endswith("*")
     body = phrase[:-1] if stem else phrase
-    if any(ch in body for ch in "()[]\\|*+") or (body.endswith("?") and len(body) > 1 and "\\" in body):
-        return re.compile(body, re.IGNORECASE)  # the rules file gave a regular expression
     escaped = re.escape(body.lower())
     start = r"\b" if body[:1].isalnum() else ""
     tail = "[a-z]*" if stem else ("s?" if body[-1:].isalpha() else "")
@@ -43,9 +43,22 @@ def _phrase_pattern(phrase: str) -> re.Pattern[str]:
     return re.compile(f"{start}{escaped}{tail}{end}", re.IGNORECASE)
 
 
+def _is_regex(phrase: str) -> bool:
+    body = phrase[:-1] if phrase.endswith("*") else phrase
+    return any(ch in body for ch in "()[]\\|*+") or (body.endswith("?") and len(body) > 1 and "\\" in body)
+
+
 def find_phrases(text: str, phrases: Iterable[str]) -> list[str]:
-    """The phrases (as written in the rules) found in the text, in rule order, each once."""
-    return [p for p in phrases if _phrase_pattern(p).search(text)]
+    """The phrases found in the text, in rule order, each once: plain phrases as written in the
+    rules, regular expressions as the words they matched (so reasons quote the rep, not a pattern)."""
+    found = []
+    for phrase in phrases:
+        match = _phrase_pattern(phrase).search(text)
+        if match:
+            hit = match.group(0).strip(" ,.;:") if _is_regex(phrase) else phrase
+            if hit not in found:
+                found.append(hit)
+    return found
 
 
 def classify_question(sentence: str, rules: QuestionRules) -> tuple[str, list[str]]:
