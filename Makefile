@@ -28,6 +28,7 @@ test: $(STAMP)
 	@bash scripts/ensure-postgres.sh
 	@bash scripts/ensure-browser.sh
 	$(BIN)/python -m pytest
+	$(BIN)/coach eval --llm replay
 
 # The eval suite alone (buyer cases on recorded model lines + grader calibration); `make test` runs it too.
 eval: $(STAMP)

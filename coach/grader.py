@@ -175,7 +175,9 @@ def _judge(turns: list[CallTurn], buyer_before: dict[int, str], budget_s: float,
     out["respected_the_time"] = ("no", quotes(over + ignored)) if over or ignored else ("yes", [])
 
     asks = [(i, x.next_step_ask[0]) for i, x in a.items() if x.next_step_ask]
-    with_exec = [(i, p) for i, p in asks if a[i].next_step_with_executive]
+    executive = turns[0].buyer_persona if turns else None  # after a hand-off, "with you" means the delegate
+    to_executive = {t.index for t in turns if t.buyer_persona == executive}
+    with_exec = [(i, p) for i, p in asks if a[i].next_step_with_executive and i in to_executive]
     out["next_step_with_executive"] = ("yes", quotes(with_exec)) if with_exec else ("no", quotes(asks))
 
     claims = [(i, c) for i, x in a.items() for c in x.unsupported_claims]

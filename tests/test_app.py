@@ -180,3 +180,12 @@ def test_a_manager_assigns_a_buyer_and_sees_trends(app, db):
     assert manager.dataframe[-1].value["rep"].tolist() == ["rep1"]
     rep = signed_in(app(), "rep1")
     assert any("Assigned to you" in s.value for s in rep.subheader)
+
+
+def test_a_very_long_paste_is_cut_with_a_notice_and_the_call_goes_on(app):
+    at = signed_in(app(), "rep1")
+    at.button(key="brief-cfo_meridian").click().run()
+    button(at, "Start the call").click().run()
+    at.chat_input[0].set_value("What matters most to you this year? " * 300).run()
+    assert not at.exception
+    assert any("the buyer heard the first 4,000" in c.value for c in at.caption)

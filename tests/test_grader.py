@@ -126,3 +126,10 @@ def test_no_attack_raises_a_score_or_turns_a_criterion_to_yes(content, shipped_s
             if criterion.result == "yes":
                 assert before[criterion.id] == "yes", criterion.id
                 assert all(attack.strip()[:20] not in q.quote for q in criterion.evidence)
+
+
+def test_a_next_step_agreed_with_the_delegate_is_not_one_with_the_executive(play):
+    result = play([*PITCH, "Could we book a technical session next week with you and your integration team?"])
+    assert result.outcome == "delegated" and result.turns[-1].buyer_persona != "cfo_meridian"
+    results = {c.id: c.result for c in result.grade.criteria}
+    assert results["next_step_with_executive"] == "no"

@@ -106,12 +106,14 @@ def _in_call(practice: PracticeCall) -> None:
             if turn.move == "delegate" and practice.call.delegated_to:
                 delegate = resources.content().personas[practice.call.delegated_to]
                 st.info(f"{practice.call.persona.name} left the call. {delegate.name}, {delegate.title}, joined.")
+        if last and last.notice:
+            st.caption(last.notice)  # e.g. a very long paste was cut
         if last and (last.voice_check or "").startswith("model unavailable"):
             st.warning("The model is unavailable just now; the buyer is speaking from their script. "
                        "Your call goes on and nothing is lost.")
         if practice.pending:
             st.warning("Your last line was saved but not answered. Send it again to continue.")
-        text = st.chat_input("Your line", max_chars=MAX_TURN_CHARS)
+        text = st.chat_input("Your line", max_chars=5 * MAX_TURN_CHARS)  # longer pastes are cut, with a notice
         if text is not None:
             if not text.strip():
                 st.caption("Type something to say to the buyer.")
