@@ -189,3 +189,27 @@ def test_a_very_long_paste_is_cut_with_a_notice_and_the_call_goes_on(app):
     at.chat_input[0].set_value("What matters most to you this year? " * 300).run()
     assert not at.exception
     assert any("the buyer heard the first 4,000" in c.value for c in at.caption)
+
+
+def test_an_unreachable_database_shows_one_clear_message(app, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/coach")
+    at = app().run()
+    assert not at.exception
+    assert len(at.error) == 1 and "The database is unavailable" in at.error[0].value
+    assert "DATABASE_URL" in at.error[0].value
+
+
+def test_a_saved_but_unanswered_line_can_be_sent_again(app, db, monkeypatch):
+    from coach.store import record_rep_line, start_session
+
+    at = signed_in(app(), "rep1")
+    rep = sign_in(db, "rep1", "practice-demo")
+    sid = start_session(db, rep, "cfo_meridian", seed=3)
+    record_rep_line(db, rep, sid, 1, "What would make this quarter a good one for you?")  # then the server died
+    fresh = signed_in(app(), "rep1")
+    button(fresh, "Resume it").click().run()
+    assert any("not answered it yet" in w.value for w in fresh.warning)
+    button(fresh, "Send it again").click().run()
+    assert not fresh.exception
+    record = get_session(db, rep, sid)
+    assert record.turns[0].buyer_text and len(record.turns) == 1

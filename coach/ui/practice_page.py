@@ -111,9 +111,12 @@ def _in_call(practice: PracticeCall) -> None:
         if last and (last.voice_check or "").startswith("model unavailable"):
             st.warning("The model is unavailable just now; the buyer is speaking from their script. "
                        "Your call goes on and nothing is lost.")
+        retry = None
         if practice.pending:
-            st.warning("Your last line was saved but not answered. Send it again to continue.")
-        text = st.chat_input("Your line", max_chars=5 * MAX_TURN_CHARS)  # longer pastes are cut, with a notice
+            st.warning("Your last line was saved but the buyer has not answered it yet.")
+            if st.button("Send it again", type="primary"):
+                retry = practice.pending
+        text = retry or st.chat_input("Your line", max_chars=5 * MAX_TURN_CHARS)  # longer pastes are cut, with a notice
         if text is not None:
             if not text.strip():
                 st.caption("Type something to say to the buyer.")
