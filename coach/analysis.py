@@ -141,7 +141,10 @@ class Semantics:
     def signals(self, text: str) -> SemanticSignals:
         """One embedding of the turn (plus one per question) against everything we know."""
         asked = lexicon.questions(text)
-        vectors = self.embedder.embed([text, *asked])
+        if asked == [text.strip()]:  # the turn is one question: the same text, the same vector
+            vectors = np.vstack([self.embedder.embed([text])] * 2)
+        else:
+            vectors = self.embedder.embed([text, *asked])
         turn = vectors[0]
         query = turn.tolist()
         fact_scores = []
