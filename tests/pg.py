@@ -10,10 +10,11 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
+
+from tests.net import free_port
 
 FIX = "install the PostgreSQL server (`make postgres`, or apt-get install postgresql)"
 
@@ -27,12 +28,6 @@ def binaries() -> Path | None:
     return Path(candidates[-1]).parent if candidates else None
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class TempPostgres:
     """initdb + pg_ctl start into a temp dir; `url` is a SQLAlchemy URL; `stop()` removes everything."""
 
@@ -43,7 +38,7 @@ class TempPostgres:
         self.bin = bin_dir
         self.root = Path(tempfile.mkdtemp(prefix="coach-pg-"))
         self.data = self.root / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self.as_user: list[str] = []
         if os.geteuid() == 0:
             user = pwd.getpwnam("postgres")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -18,14 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.net import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 BROWSER = ROOT / "tests" / "browser"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.mark.integration
@@ -34,7 +29,7 @@ def test_a_rep_holds_a_call_and_the_manager_reviews_it_in_a_real_browser(tmp_pat
     node = shutil.which("node")
     if not (chromium and node and (BROWSER / "node_modules" / "playwright-core").is_dir()):
         pytest.skip("browser test needs node, Chromium and playwright-core: run `bash scripts/ensure-browser.sh`")
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "COACH_DATA_DIR": str(tmp_path / "data"), "COACH_LLM": "none"}
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+
+from tests.net import free_port
 
 from coach.config import Settings
 from coach.retrieval import KnowledgeStore, load_knowledge, rank_documents
@@ -100,17 +101,11 @@ def test_stored_collection_reopens_with_the_registered_embedder(shipped_store):
     assert result.stdout.strip().startswith("cn-")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.mark.integration
 def test_a_chroma_server_is_used_when_chroma_host_is_set(tmp_path):
     chroma = shutil.which("chroma", path=str(Path(sys.executable).parent))
     assert chroma, "the chroma command ships with the chromadb package"
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([chroma, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1",
                                "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -24,10 +24,9 @@ def settings() -> Settings:
 def database() -> Database:
     db = open_database(settings())
     created = ensure_demo(db)
-    if created:  # the console of whoever started the app, once
-        print("Demo accounts created (sign in with any of them):")  # noqa: T201 - the operator's console
-        for name, role, password in created:
-            print(f"  {name:8s} {role:8s} password: {password}")  # noqa: T201
+    if created:  # the console of whoever started the app, once (a warning, so it shows at the default level)
+        log.warning("Demo accounts created; sign in with any of them: %s",
+                    "; ".join(f"{name} ({role}) password {password}" for name, role, password in created))
     return db
 
 
