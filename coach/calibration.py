@@ -17,7 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from coach.contentio import ContentError, ProblemList, load_yaml_model
 from coach.grader import Rubric, Scorecard, load_rubric, rating_for
-from coach.simulate import TranscriptTurn
+from coach.content import Content
+from coach.retrieval import KnowledgeStore
+from coach.session import Call
+from coach.simulate import TranscriptFile, TranscriptTurn, grade_transcript
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "evals" / "calibration"
 RATINGS = (1, 2, 3, 4, 5)
@@ -100,6 +103,14 @@ def load_cases(directory: Path, rubric: Rubric) -> list[CalibrationCase]:
         cases.append(case)
     problems.raise_if_any()
     return cases
+
+
+def transcript_grader(content: Content, store: KnowledgeStore) -> Callable[[CalibrationCase], Scorecard]:
+    """Grades a labelled transcript the way `coach grade` would (rules only, no model)."""
+    def grade(case: CalibrationCase) -> Scorecard:
+        call = Call(content.personas[case.persona], content, store)
+        return grade_transcript(TranscriptFile(persona=case.persona, turns=case.turns), call)
+    return grade
 
 
 def quadratic_weighted_kappa(manager: list[int], grader: list[int], levels: int = 5) -> float | None:

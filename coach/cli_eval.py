@@ -35,14 +35,12 @@ def eval_command(
     show: Annotated[int, typer.Option(help="list this many biggest calibration disagreements")] = 10,
 ) -> None:
     """Run the eval suite (buyer cases + grader calibration), or only the calibration."""
-    from coach.calibration import DEFAULT_DIR, evaluate, load_cases
+    from coach.calibration import DEFAULT_DIR, evaluate, load_cases, transcript_grader
     from coach.content import load_content
     from coach.errors import UserInputError
     from coach.grader import load_rubric
     from coach.retrieval import open_store
     from coach.runtime import prepare
-    from coach.session import Call
-    from coach.simulate import TranscriptFile, grade_transcript
 
     settings = prepare(llm="none")
     rubric = load_rubric()
@@ -55,10 +53,7 @@ def eval_command(
         raise UserInputError(f"Calibration files name unknown personas: {', '.join(unknown)}",
                              "use a persona id from personas/")
 
-    def grade(case):  # noqa: ANN001, ANN202
-        call = Call(content.personas[case.persona], content, store)
-        return grade_transcript(TranscriptFile(persona=case.persona, turns=case.turns), call)
-
+    grade = transcript_grader(content, store)
     with Progress(console=err, transient=True, disable=as_json) as bar:
         task = bar.add_task("calibration", total=len(cal_cases))
         report = evaluate(cal_cases, grade, rubric, progress=lambda done, total: bar.update(task, completed=done))

@@ -168,8 +168,7 @@ def _judge(turns: list[CallTurn], buyer_before: dict[int, str], budget_s: float,
     lectures = [(i, x.lecturing[0]) for i, x in a.items() if x.lecturing]
     out["insight_tested_with_question"] = ("no", quotes(lectures)) if lectures else yes_if(cued)
 
-    over = [(t.index, None) for t in turns if t.elapsed_s > budget_s or t.move == "disengage" and
-            "budget is used up" in t.reason][:1]
+    over = [(t.index, None) for t in turns if t.elapsed_s >= budget_s][:1]  # the buyer times out at the budget
     warned = {t.index + 1 for t in turns if t.move == "warn"}
     ignored = [(i, None) for i, x in a.items() if i in warned and (x.monologue or x.feature_pitch)][:1]
     out["respected_the_time"] = ("no", quotes(over + ignored)) if over or ignored else ("yes", [])

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from coach.calibration import DEFAULT_DIR, evaluate, load_cases, quadratic_weighted_kappa
+from coach.calibration import DEFAULT_DIR, evaluate, load_cases, quadratic_weighted_kappa, transcript_grader
 from coach.contentio import ContentError
 from coach.grader import load_rubric
-from coach.session import Call
-from coach.simulate import TranscriptFile, grade_transcript
 
 
 def test_kappa_is_one_for_perfect_agreement_and_falls_with_distance():
@@ -56,11 +54,7 @@ def report(shipped_store):
     store, _ = shipped_store
     rubric = load_rubric()
 
-    def grade(case):
-        call = Call(content.personas[case.persona], content, store)
-        return grade_transcript(TranscriptFile(persona=case.persona, turns=case.turns), call)
-
-    return evaluate(load_cases(DEFAULT_DIR, rubric), grade, rubric)
+    return evaluate(load_cases(DEFAULT_DIR, rubric), transcript_grader(content, store), rubric)
 
 
 def test_the_grader_agrees_with_managers(report):

@@ -27,9 +27,10 @@ def _start(viewer: Viewer, persona_id: str, mode: str, assignment_id: int | None
 
 def _choose(viewer: Viewer) -> None:
     """Resume offer, assignments, then one card per executive."""
+    names = _names()
     unfinished = unfinished_session(resources.database(), viewer)
     if unfinished is not None and unfinished.turns:
-        who = _names().get(unfinished.persona_id, unfinished.persona_id)
+        who = names.get(unfinished.persona_id, unfinished.persona_id)
         st.warning(f"You have an unfinished call with {who} ({len(unfinished.turns)} turn(s)).")
         if st.button("Resume it", type="primary"):
             st.session_state[CALL] = PracticeCall.resume(resources.database(), viewer, resources.content(),
@@ -43,7 +44,7 @@ def _choose(viewer: Viewer) -> None:
         for a in todo:
             cols = st.columns([4, 1])
             due = f", due {a.due}" if a.due else ""
-            cols[0].markdown(f"**{_names().get(a.persona_id, a.persona_id)}** · {a.mode} · pass mark {a.pass_mark}"
+            cols[0].markdown(f"**{names.get(a.persona_id, a.persona_id)}** · {a.mode} · pass mark {a.pass_mark}"
                              f"{due} · {a.status}" + (f" (best {a.best})" if a.best is not None else ""))
             if cols[1].button("Start", key=f"assignment-{a.id}"):
                 _start(viewer, a.persona_id, a.mode, a.id)
