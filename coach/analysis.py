@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict
 
 from coach import lexicon
 from coach.embeddings import MiniLMEmbedder
-from coach.knowledge import KnowledgeDoc
+from coach.knowledge import VALUE_SECTIONS, KnowledgeDoc
 from coach.personas import Persona
 from coach.retrieval import Hit, KnowledgeStore
 from coach.rules import AnalysisRules
@@ -132,6 +132,7 @@ class Semantics:
         standing = set().union(*(priority_terms(g) for g in [*persona.goals, *persona.problems, *persona.needs]))
         # a term that also names a standing goal or problem does not single out the urgent priority
         self._priority_terms = {p: priority_terms(p) - standing for p in self.priorities}
+        self._prefetched: dict[str, SemanticSignals] = {}
 
     def _priorities_named(self, text: str) -> list[str]:
         """Priorities the turn names outright, in the priority's own words."""
@@ -140,29 +141,41 @@ class Semantics:
 
     def signals(self, text: str) -> SemanticSignals:
         """One embedding of the turn (plus one per question) against everything we know."""
-        asked = lexicon.questions(text)
-        if asked == [text.strip()]:  # the turn is one question: the same text, the same vector
-            vectors = np.vstack([self.embedder.embed([text])] * 2)
-        else:
-            vectors = self.embedder.embed([text, *asked])
-        turn = vectors[0]
-        query = turn.tolist()
-        fact_scores = []
-        if len(self._topic_vectors):
-            question_vectors = vectors[1:] if asked else np.zeros((0, vectors.shape[1]), dtype=np.float32)
-            for topic in self._topic_vectors:
-                fact_scores.append(float(max((question_vectors @ topic).tolist(), default=0.0)))
-        return SemanticSignals(
-            capability_hits=self.store.features(vector=query, k=3),
-            value_hits=self.store.value_for_title(vector=query, title=self.persona.title_key, k=3),
-            case_hits=self.store.case_notes(vector=query, k=3),
-            statement_scores=dict(zip(self.statements, (self._statement_vectors @ turn).tolist(), strict=True)),
-            priority_scores=dict(zip(self.priorities, (self._priority_vectors @ turn).tolist(), strict=True)),
-            priorities_named=self._priorities_named(text),
-            fact_scores=fact_scores,
-            case_figures=self.case_figures,
-            turn_vector=turn,
-        )
+        known = self._prefetched.pop(text, None)
+        return known if known is not None else self.signals_many([text])[0]
+
+    def prefetch(self, texts: Sequence[str]) -> None:
+        """Compute signals for turns known in advance (a transcript being graded) in one batch;
+        `signals` then returns them without touching the model or the store."""
+        fresh = [t for t in dict.fromkeys(texts) if t not in self._prefetched]
+        self._prefetched.update(zip(fresh, self.signals_many(fresh), strict=True))
+
+    def signals_many(self, texts: Sequence[str]) -> list[SemanticSignals]:
+        """`signals` for several turns, with one knowledge-store round per kind of search."""
+        if not texts:
+            return []
+        questions = [lexicon.questions(text) for text in texts]
+        vectors = self.embedder.embed([*texts, *(q for asked in questions for q in asked)])
+        turns, question_vectors = vectors[:len(texts)], vectors[len(texts):]
+        queries = turns.tolist()
+        capability = self.store.search_many(queries, kind="value_proposition", sections=("capability",), k=3)
+        value = self.store.search_many(queries, kind="value_proposition", title=self.persona.title_key,
+                                       sections=VALUE_SECTIONS, k=3)
+        cases = self.store.search_many(queries, kind="case_note", k=3)
+        out, at = [], 0
+        for i, (text, asked) in enumerate(zip(texts, questions, strict=True)):
+            asked_vectors, at = question_vectors[at:at + len(asked)], at + len(asked)
+            turn = turns[i]
+            out.append(SemanticSignals(
+                capability_hits=capability[i], value_hits=value[i], case_hits=cases[i],
+                statement_scores=dict(zip(self.statements, (self._statement_vectors @ turn).tolist(), strict=True)),
+                priority_scores=dict(zip(self.priorities, (self._priority_vectors @ turn).tolist(), strict=True)),
+                priorities_named=self._priorities_named(text),
+                fact_scores=[float(max((asked_vectors @ topic).tolist(), default=0.0)) for topic in self._topic_vectors],
+                case_figures=self.case_figures,
+                turn_vector=turn,
+            ))
+        return out
 
 
 _PRIORITY_STOP = set("""a an the and or of to in on at for with by from is are was be been has have had it its this

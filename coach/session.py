@@ -7,7 +7,7 @@ the handoff to the delegate, the clock and the end of the call.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -182,6 +182,17 @@ class Call:
     def _delegate(self) -> Persona | None:
         target = self._speaker.persona.delegates_to
         return self.content.personas.get(target) if target else None
+
+    def prefetch(self, rep_lines: Sequence[str]) -> None:
+        """Analyse rep lines known in advance in one batch (grading a transcript): the turns then
+        cost no model or store round each. Lines said after a hand-off are analysed as they come."""
+        heard = []
+        for line in rep_lines:
+            try:
+                heard.append(clean_rep_text(line)[0])
+            except UserInputError:
+                continue  # an empty line fails when its turn comes, with the message
+        self._speaker.semantics.prefetch(heard)
 
     def take_turn(self, rep_text: str) -> CallTurn:
         """One rep line → the buyer's reply, with the move, its reason and the new attention."""

@@ -130,6 +130,7 @@ def grade_transcript(transcript: TranscriptFile, call: Call, judge: LLM | None =
     rep_index = 0
     after_end = 0
     call.opening()
+    call.prefetch([turn.text for turn in transcript.turns if turn.speaker == "rep"])
     for turn in transcript.turns:
         if turn.speaker == "buyer":
             if rep_index:

@@ -42,3 +42,18 @@ def test_meaning_survives_quantization():
     cash, late, api = embedder.embed(["Our cash forecast is never right.", "We never know how much cash we will have.",
                                       "REST API and SSO integration"])
     assert cash @ late > cash @ api + 0.2
+
+
+def test_remembered_vectors_are_the_model_s_own_and_the_memory_is_bounded(monkeypatch):
+    from coach import embeddings
+
+    monkeypatch.setattr(embeddings, "CACHE_SIZE", 3)
+    embedder = MiniLMEmbedder(threads=2)
+    first = embedder.embed(TEXTS + TEXTS[:1])  # a repeated text in one call is embedded once
+    assert np.array_equal(first[0], first[-1])
+    assert len(embedder._cache) == 3
+    again = embedder.embed(TEXTS)
+    fresh = MiniLMEmbedder(threads=1).embed(TEXTS)
+    assert np.array_equal(again, fresh)
+    again[0][:] = 0  # a caller changing its copy does not change what is remembered
+    assert np.array_equal(embedder.embed(TEXTS[-1:])[0], fresh[-1])

@@ -133,3 +133,14 @@ def test_a_next_step_agreed_with_the_delegate_is_not_one_with_the_executive(play
     assert result.outcome == "delegated" and result.turns[-1].buyer_persona != "cfo_meridian"
     results = {c.id: c.result for c in result.grade.criteria}
     assert results["next_step_with_executive"] == "no"
+
+
+def test_a_transcript_analysed_in_one_batch_grades_exactly_as_turn_by_turn(content, shipped_store):
+    store, _ = shipped_store
+    turns = [{"speaker": "rep", "text": line} for line in GOOD[:3] + PITCH]
+    transcript = TranscriptFile(persona="cfo_meridian", turns=turns)
+    batched = grade_transcript(transcript, Call(content.personas["cfo_meridian"], content, store, seed=0))
+    one_by_one = Call(content.personas["cfo_meridian"], content, store, seed=0)
+    one_by_one.prefetch = lambda lines: None  # the turn-by-turn path
+    card = grade_transcript(transcript, one_by_one)
+    assert batched.model_dump() == card.model_dump()

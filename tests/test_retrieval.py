@@ -138,3 +138,14 @@ def test_labelled_queries_reach_the_recall_target(shipped_store):
     scores = evaluate(store, query_set)
     assert scores.recall_at_3 >= 0.9, [r for r in scores.results if not r.rank or r.rank > 3]
     assert scores.recall_at_1 <= scores.recall_at_3 and 0 < scores.mrr <= 1
+
+
+def test_searching_many_vectors_at_once_finds_what_searching_each_finds(shipped_store):
+    store, _ = shipped_store
+    texts = ["How far off is your cash forecast?", "Our REST API and SSO", "A pump maker cut DSO by 12 days"]
+    vectors = [store.embed_query(t) for t in texts]
+    for options in ({"kind": "case_note", "k": 3}, {"kind": "value_proposition", "sections": ("capability",), "k": 3},
+                    {"kind": "value_proposition", "title": "cfo", "sections": ("goals", "problems"), "k": 4}):
+        together = store.search_many(vectors, **options)
+        assert together == [store.search(vector=v, **options) for v in vectors]
+        assert all(len(hits) == options["k"] for hits in together)
