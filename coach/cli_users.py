@@ -16,9 +16,11 @@ users = typer.Typer(help="Manage sign-in accounts (reps, managers, admins).", no
 
 def _database():  # noqa: ANN202 - a store Database, imported lazily
     from coach.runtime import prepare
+
+    settings = prepare()  # a bad setting is reported before the database layer is loaded
     from coach.store import open_database
 
-    return open_database(prepare())
+    return open_database(settings)
 
 
 def _new_password(given: str | None) -> str:
@@ -46,9 +48,26 @@ def add(
     """Create an account."""
     from coach.store import add_user
 
+    if display_name is not None:
+        display_name = _display_name(display_name)
     db = _database()
     viewer = add_user(db, name, _new_password(password), role=role, team=team, display_name=display_name)
     out.print(f"Added {viewer.name} ({viewer.role}" + (f", team {team}" if team else "") + ").", markup=False)
+
+
+def _display_name(text: str) -> str:
+    """The name shown in the app: printable, one line, not blank."""
+    import unicodedata
+
+    from coach.errors import UserInputError
+
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text):  # escapes, newlines, undecodable bytes
+        raise UserInputError("The display name contains control characters (a line break or a terminal escape)",
+                             "type it again on one line, with letters, digits and punctuation")
+    if not text.strip():
+        raise UserInputError("The display name is blank",
+                             "give a name to show, or leave out --display-name to show the sign-in name")
+    return text.strip()
 
 
 @users.command("list")

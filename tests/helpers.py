@@ -25,3 +25,18 @@ def run_coach(*args: str, stdin: str | None = None, timeout: float = 120, **env:
     """Run `python -m coach ARGS` with a clean environment plus `env`."""
     return subprocess.run([sys.executable, "-m", "coach", *args], input=stdin, capture_output=True, text=True,
                           timeout=timeout, env=run_env(**env))
+
+
+def page_text(at) -> str:  # noqa: ANN001 - a Streamlit AppTest
+    """Every element an AppTest page rendered, as text (tables and option lists included)."""
+    parts: list[str] = []
+
+    def walk(node) -> None:  # noqa: ANN001
+        if getattr(node, "proto", None) is not None:
+            parts.append(str(node.proto))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at.main)
+    walk(at.sidebar)
+    return "\n".join(parts)

@@ -12,7 +12,10 @@ import pwd
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from tests.net import free_port
 
@@ -45,8 +48,7 @@ class TempPostgres:
             os.chown(self.root, user.pw_uid, user.pw_gid)
             self.as_user = ["runuser", "-u", "postgres", "--"]
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "coach", "--no-sync", "-E", "UTF8")
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "log"), "-w", "start", "-o",
-                  f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off")
+        self.up()
         self.url = f"postgresql+psycopg://coach@127.0.0.1:{self.port}/postgres"
 
     def _run(self, tool: str, *args: str) -> None:
@@ -54,7 +56,15 @@ class TempPostgres:
 
     def restart(self) -> None:
         """Stop and start the server (for fault tests)."""
-        self._run("pg_ctl", "-D", str(self.data), "-w", "restart", "-m", "fast")
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "log"), "-w", "restart", "-m", "fast")
+
+    def down(self) -> None:
+        """Stop the server, keeping its data (for fault tests); `up()` starts it again."""
+        self._run("pg_ctl", "-D", str(self.data), "-w", "stop", "-m", "fast")
+
+    def up(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "log"), "-w", "start", "-o",
+                  f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off")
 
     def stop(self) -> None:
         try:
@@ -69,3 +79,12 @@ class TempPostgres:
         with psycopg.connect(f"host=127.0.0.1 port={self.port} user=coach dbname=postgres", autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return f"postgresql+psycopg://coach@127.0.0.1:{self.port}/{name}"
+
+
+def serve() -> Iterator[TempPostgres]:
+    """The body of a server fixture: `yield from serve()`; skips, naming the fix, without the binaries."""
+    if binaries() is None:
+        pytest.skip(f"PostgreSQL server binaries not found; {FIX}")
+    server = TempPostgres()
+    yield server
+    server.stop()

@@ -6,6 +6,7 @@ Screenshots of each page go to `artifacts/browser/`. Set up by `scripts/ensure-b
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,14 +25,20 @@ ROOT = Path(__file__).resolve().parent.parent
 BROWSER = ROOT / "tests" / "browser"
 
 
-@pytest.mark.integration
-def test_a_rep_holds_a_call_and_the_manager_reviews_it_in_a_real_browser(tmp_path):
+def browser_tools() -> tuple[str, str]:
+    """node and Chromium for the scripts in tests/browser; skips the test with the fix when missing."""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     node = shutil.which("node")
     if not (chromium and node and (BROWSER / "node_modules" / "playwright-core").is_dir()):
         pytest.skip("browser test needs node, Chromium and playwright-core: run `bash scripts/ensure-browser.sh`")
+    return node, chromium
+
+
+@contextlib.contextmanager
+def app_server(tmp_path: Path, **env: str) -> Iterator[str]:
+    """`streamlit run app.py` on a free loopback port (data in tmp_path/data unless `env` says so); yields its URL."""
     port = free_port()
-    env = {**os.environ, "COACH_DATA_DIR": str(tmp_path / "data"), "COACH_LLM": "none"}
+    env = {**os.environ, "COACH_DATA_DIR": str(tmp_path / "data"), "COACH_LLM": "none", **env}
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
@@ -42,13 +50,25 @@ def test_a_rep_holds_a_call_and_the_manager_reviews_it_in_a_real_browser(tmp_pat
                 break
             except OSError:
                 time.sleep(0.5)
-        artifacts = ROOT / "artifacts" / "browser"
-        result = subprocess.run([node, str(BROWSER / "walkthrough.mjs"), f"http://127.0.0.1:{port}", str(artifacts),
-                                 chromium], capture_output=True, text=True, timeout=240)
-        report = json.loads(result.stdout.strip().splitlines()[-1]) if result.stdout.strip() else {}
-        assert result.returncode == 0 and report.get("ok"), (report, result.stderr[-2000:])
-        for name in ("1-sign-in", "2-practice", "3-call", "4-scorecard", "5-review"):
-            assert (artifacts / f"{name}.png").stat().st_size > 10_000
+        yield f"http://127.0.0.1:{port}"
     finally:
         os.killpg(server.pid, 15)
         server.wait(timeout=30)
+
+
+def run_script(node: str, script: str, *args: str, timeout: float = 240) -> tuple[dict, subprocess.CompletedProcess]:
+    """Run a script from tests/browser; returns the JSON report it prints last, and the process."""
+    result = subprocess.run([node, str(BROWSER / script), *args], capture_output=True, text=True, timeout=timeout)
+    report = json.loads(result.stdout.strip().splitlines()[-1]) if result.stdout.strip() else {}
+    return report, result
+
+
+@pytest.mark.integration
+def test_a_rep_holds_a_call_and_the_manager_reviews_it_in_a_real_browser(tmp_path):
+    node, chromium = browser_tools()
+    with app_server(tmp_path) as url:
+        artifacts = ROOT / "artifacts" / "browser"
+        report, result = run_script(node, "walkthrough.mjs", url, str(artifacts), chromium)
+        assert result.returncode == 0 and report.get("ok"), (report, result.stderr[-2000:])
+        for name in ("1-sign-in", "2-practice", "3-call", "4-scorecard", "5-review"):
+            assert (artifacts / f"{name}.png").stat().st_size > 10_000

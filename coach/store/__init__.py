@@ -7,8 +7,8 @@ access rules live in the queries.
 from __future__ import annotations
 
 from coach.config import Settings
-from coach.store.accounts import (Viewer, add_user, demo_sign_ins, ensure_demo, list_users, set_password, sign_in,
-                                  team_members, viewer_by_id)
+from coach.store.accounts import (SignInLocked, Viewer, add_user, demo_sign_ins, ensure_demo, list_users, set_password,
+                                  sign_in, team_members, viewer_by_id)
 from coach.store.db import Database
 from coach.store.practice import (SessionRecord, TurnRecord, finish_session, get_session, my_sessions,
                                   record_buyer_reply, record_rep_line, start_session, unfinished_session)
@@ -22,7 +22,7 @@ def open_database(settings: Settings) -> Database:
     return Database(settings.effective_database_url)
 
 
-__all__ = ["AssignmentStatus", "Database", "SessionFilter", "SessionRecord", "TurnRecord", "Viewer", "add_comment",
+__all__ = ["AssignmentStatus", "Database", "SessionFilter", "SessionRecord", "SignInLocked", "TurnRecord", "Viewer", "add_comment",
            "add_user", "assign", "assignments", "demo_sign_ins", "ensure_demo", "finish_session", "get_session",
            "list_users", "my_sessions", "open_database", "override_criterion", "record_buyer_reply",
            "record_rep_line", "set_password", "sign_in", "start_session", "team_members", "team_sessions", "team_trends", "Trends",

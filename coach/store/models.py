@@ -52,6 +52,15 @@ class User(Base):
     team: Mapped[Team | None] = relationship()
 
 
+class SignInThrottle(Base):
+    """Failed sign-ins per name in the current window, shared by every app and CLI process."""
+
+    __tablename__ = "sign_in_throttle"
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)  # as typed, normalised; unknown names too
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
 class PracticeSession(Base):
     __tablename__ = "practice_sessions"
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)

@@ -7,18 +7,14 @@ import itertools
 import pytest
 
 from coach.store import Database
-from tests.pg import FIX, TempPostgres, binaries
+from tests.pg import serve
 
 _names = itertools.count()
 
 
 @pytest.fixture(scope="session")
 def postgres_server():
-    if binaries() is None:
-        pytest.skip(f"PostgreSQL server binaries not found; {FIX}")
-    server = TempPostgres()
-    yield server
-    server.stop()
+    yield from serve()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
