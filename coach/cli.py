@@ -12,8 +12,10 @@ import sys
 from typing import Annotated, Optional
 
 import typer
+from typer._click.exceptions import NoArgsIsHelpError  # Typer's own copy of click raises its flag errors
 from coach.cli_common import err, out
 
+from coach.config import check_env_file
 from coach.errors import CoachError, UserInputError
 
 app = typer.Typer(
@@ -144,7 +146,7 @@ class _nullcontext:
         return None
 
 
-from coach import cli_call, cli_eval, cli_kb, cli_users  # noqa: E402 - registers after `app` exists
+from coach import cli_call, cli_calls, cli_eval, cli_kb, cli_users  # noqa: E402 - registers after `app` exists
 
 app.command()(cli_kb.validate)
 app.command()(cli_kb.ingest)
@@ -154,15 +156,33 @@ app.command()(cli_call.practice)
 app.command()(cli_call.grade)
 app.command("eval")(cli_eval.eval_command)
 app.add_typer(cli_users.users, name="users")
+app.add_typer(cli_calls.calls, name="calls")
+
+
+def _usage_error(exc: typer.TyperException) -> str:
+    """A flag or argument mistake as one line naming the fix (`coach simulate --help` shows the options)."""
+    ctx = getattr(exc, "ctx", None)
+    command = ctx.command_path if ctx is not None else "coach"
+    return UserInputError(exc.format_message(), f"see `{command} --help` for what it accepts").message
 
 
 def main() -> None:
     """Console-script entry: run the app and turn errors into one line and an exit code.
 
-    Flag mistakes are reported by Typer itself (usage line + error, exit 2).
+    Flag mistakes (unknown option, a value of the wrong type) are one line and exit 2 as well.
     """
     try:
-        app()
+        check_env_file()  # before any library reads .env on import
+        code = app(standalone_mode=False)
+    except NoArgsIsHelpError as exc:  # `coach` or `coach users` alone: the help
+        exc.show()
+        sys.exit(exc.exit_code)
+    except typer.TyperException as exc:  # a flag or argument mistake, as Typer reports it
+        err.print(f"coach: {_usage_error(exc)}", markup=False)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("coach: interrupted", markup=False)
+        sys.exit(130)
     except CoachError as exc:
         err.print(f"coach: {exc.message}", markup=False)
         sys.exit(exc.exit_code)
@@ -177,3 +197,4 @@ def main() -> None:
         err.print(f"coach: unexpected error: {redact(f'{type(exc).__name__}: {exc}')[:300]}. "
                   "Fix: re-run with COACH_DEBUG=1 to see the traceback, and report it.", markup=False)
         sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -15,18 +16,24 @@ KnowledgeOption = Annotated[Optional[list[Path]], typer.Option(
 
 
 def _call_setup(persona: str, knowledge: list[Path] | None, llm: str, seed: int, caller: str):
-    """Settings, persona, content, store and model for a call (shared by simulate and practice)."""
+    """Settings, persona, content, store and model for a call (shared by simulate and practice).
+
+    Flags, settings and the persona are checked before the buyer, the store and the model are
+    loaded, so a mistake is reported in a moment.
+    """
+    from coach.content import resolve_persona
     from coach.errors import UserInputError
-    from coach.llm import create_backend
-    from coach.retrieval import load_knowledge, open_store
     from coach.runtime import prepare
-    from coach.session import Call
-    from coach.simulate import resolve_persona
 
     if llm not in ("none", "local", "openai", "replay", "record"):
         raise UserInputError(f"--llm {llm!r} is not a backend", "use none, local, openai or replay")
     settings = prepare(llm=llm)
     buyer, content = resolve_persona(persona, ([], knowledge or []))
+
+    from coach.llm import create_backend
+    from coach.retrieval import load_knowledge, open_store
+    from coach.session import Call
+
     store = open_store(settings)
     store.ingest(load_knowledge(knowledge or []).values())
     backend = create_backend(settings, caller=caller, rerecord=f"{caller} --llm record")
@@ -42,10 +49,12 @@ def simulate(
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
     """Run rep lines from a script file against a simulated buyer."""
-    from coach.simulate import load_script, run_script
+    from coach.contentio import load_script
 
     lines = load_script(script)
     call = _call_setup(persona, knowledge, llm, seed, f"coach simulate --persona {persona} --script {script} --seed {seed}")
+    from coach.simulate import run_script
+
     content = call.content
     buyer = call.persona
     result = run_script(call, lines)
@@ -75,11 +84,13 @@ def grade(
     as_json: Annotated[bool, typer.Option("--json", help="print the scorecard as JSON")] = False,
 ) -> None:
     """Grade a call transcript: quote-backed criteria, metrics, score and coaching."""
-    from coach.judge import capable
-    from coach.simulate import grade_transcript, load_transcript
+    from coach.contentio import load_transcript
 
     transcript = load_transcript(file)
     call = _call_setup(transcript.persona, knowledge, "none", 0, f"coach grade {file}")
+    from coach.judge import capable
+    from coach.simulate import grade_transcript
+
     judge = None
     if llm != "none":
         judge = _judge_backend(llm, f"coach grade {file}")
@@ -136,9 +147,13 @@ def practice(
 ) -> None:
     """Practise a call in the terminal. Type your lines; /end finishes the call."""
     from coach.errors import UserInputError
-    from coach.session import briefing_for
 
     call = _call_setup(persona, knowledge, llm, seed, f"coach practice --persona {persona} --seed {seed}")
+    if hasattr(sys.stdin, "reconfigure"):  # bytes that are not text become U+FFFD: the line is kept, not lost
+        sys.stdin.reconfigure(errors="replace")
+    from coach.practice_call import model_notice
+    from coach.session import briefing_for
+
     brief = briefing_for(call.persona, call.content)
     err.print(f"[bold]{esc(brief.name)}[/], {esc(brief.title)}, {esc(brief.company)} ({esc(brief.industry)}, "
               f"{esc(brief.size)}). "
@@ -164,6 +179,8 @@ def practice(
         turn = reply.finish()
         if turn.notice:
             err.print(f"[yellow]{esc(turn.notice)}[/]")
+        if model_notice(turn):
+            err.print(f"[yellow]{esc(model_notice(turn) or '')}[/]")
         status = f"attention {turn.attention} · {turn.elapsed_s / 60:.1f} of {brief.time_budget_min} min"
         err.print(f"[dim]{status}" + ("" if exam else f" · {turn.move}: {esc(turn.reason)}") + "[/]")
     out.print(f"\nCall ended: {call.outcome}" + (f" (handed to {call.delegated_to})" if call.delegated_to else "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -39,13 +40,20 @@ def validate(personas: PersonasOption = None, knowledge: KnowledgeOption = None)
               f"{kinds.count('case_note')} case notes).")
 
 
-def ingest(knowledge: KnowledgeOption = None) -> None:
+def ingest(knowledge: KnowledgeOption = None,
+           rebuild: Annotated[bool, typer.Option(
+               "--rebuild", help="set the embedded store aside (kept as chroma.damaged-<time>) and build it again "
+                                 "from the knowledge files: the fix for a damaged store")] = False) -> None:
     """Validate the knowledge, then bring the store up to date (only changed files are re-embedded)."""
-    from coach.retrieval import load_knowledge, open_store
+    from coach.retrieval import load_knowledge, open_store, set_aside
     from coach.runtime import prepare
 
     settings = prepare()
     docs = load_knowledge(knowledge or [])  # raises before anything is changed
+    if rebuild:
+        aside = set_aside(settings)
+        if aside is not None:
+            err.print(f"The old knowledge store was moved to {aside}; building a new one.", markup=False)
     store = open_store(settings)
     with Progress(TextColumn("Embedding"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, transient=True) as progress:
@@ -67,14 +75,17 @@ def kb_search(
 ) -> None:
     """Show the knowledge chunks closest in meaning to TEXT."""
     from coach.errors import UserInputError
-    from coach.retrieval import current_store
-    from coach.runtime import prepare
 
-    if not text.strip():
+    if not "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf")).strip():
         raise UserInputError("Nothing to search for", 'give some words, e.g. coach kb search "cash forecast"')
     if kind not in (None, "value_proposition", "case_note"):
         raise UserInputError(f"--kind {kind!r} is not a kind", "use value_proposition or case_note")
-    hits = current_store(prepare()).search(text, kind=kind, title=title, k=k)
+    from coach.runtime import prepare
+
+    settings = prepare()  # a bad setting is reported before the store is loaded
+    from coach.retrieval import current_store
+
+    hits = current_store(settings).search(text, kind=kind, title=title, k=k)
     if as_json:
         out.print_json(json.dumps([hit.__dict__ for hit in hits]))
         return

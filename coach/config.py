@@ -7,10 +7,13 @@ the variable and the fix.
 
 from __future__ import annotations
 
+import io
 import os
+import re
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -22,6 +25,7 @@ Backend = Literal["local", "openai", "replay", "record", "none"]
 
 LOCAL_MODEL_NAME = "smollm2-135m-instruct"
 OPENAI_DEFAULT_MODEL = "gpt-4o-mini"
+_HOST = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$")  # a host name (compose service names may use _) or IPv4
 
 # Variables that switch off telemetry and hub downloads in the libraries we use.
 OFFLINE_ENVIRONMENT = {
@@ -107,9 +111,49 @@ class Settings(BaseSettings):
             return None
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://, e.g. http://127.0.0.1:8000/v1")
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+        except ValueError:
+            raise ValueError("is not a URL; write it like http://127.0.0.1:8000/v1") from None
+        if not parts.hostname or any(ch.isspace() for ch in value):
+            raise ValueError("names no server; write it like http://127.0.0.1:8000/v1") from None
         return value.rstrip("/")
 
-    @field_validator("model", "chroma_host", "database_url", mode="before")
+    @field_validator("chroma_host")
+    @classmethod
+    def _host_shape(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        host, _, port = value.strip().removeprefix("http://").partition(":")
+        if not _HOST.match(host) or (port and not (port.isdigit() and 0 < int(port) < 65536)):
+            raise ValueError("must be host or host:port, e.g. 127.0.0.1:8000")
+        return value.strip()
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_shape(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from sqlalchemy.engine import make_url  # only when a URL is set
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            backend = make_url(value.strip()).get_backend_name()
+        except (ArgumentError, ValueError):
+            raise ValueError("is not a database URL; write it like postgresql://user:pass@host:5432/coach") from None
+        if backend not in ("sqlite", "postgresql"):
+            raise ValueError(f"names a {backend!r} database; use postgresql://... (or unset it for SQLite)")
+        return value.strip()
+
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _data_dir_given(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("is blank; set it to a folder you can write to, or remove it to use the default")
+        return value
+
+    @field_validator("model", "chroma_host", "database_url", "recordings", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -150,12 +194,42 @@ def _describe(error: dict) -> str:
         )
     }.get(field, field.upper())
     msg = str(error.get("msg", "is not valid")).removeprefix("Value error, ")
-    shown = "" if "KEY" in env else f"={error.get('input')!r}"
+    value = repr(error.get("input"))
+    value = value if len(value) <= 80 else value[:60] + "…" + value[-10:]
+    shown = "" if "KEY" in env or env == "DATABASE_URL" else f"={value}"  # never a key or a password
     return f"{env}{shown}: {msg}"
+
+
+def check_env_file(path: Path = Path(".env")) -> None:
+    """Refuse a `.env` that is not UTF-8 text or has lines that are not NAME=value, with the fix.
+
+    Why: our settings and a library (Chroma, at import time) both read `.env` from the folder the
+    command runs in; a file in another encoding would surface as a decoding crash, and a broken line
+    as a stray warning while the value on it is silently ignored.
+    """
+    try:
+        if not path.is_file():
+            return
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ConfigError(f"The .env file in {path.resolve().parent} is not UTF-8 text",
+                          "save it as UTF-8, or remove it") from None
+    except OSError:
+        return  # unreadable: the libraries ignore it too
+    try:
+        from dotenv.parser import parse_stream  # the parser pydantic-settings reads .env with
+    except ImportError:  # pragma: no cover - installed with pydantic-settings
+        return
+    bad = [binding.original.line for binding in parse_stream(io.StringIO(text)) if binding.error]
+    if bad:
+        shown = ", ".join(str(n) for n in bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+        raise ConfigError(f"The .env file in {path.resolve().parent} has line(s) that are not NAME=value: {shown}",
+                          "write one NAME=value per line (a # starts a comment), or remove the file")
 
 
 def load_settings(**overrides: object) -> Settings:
     """Read settings once; a bad value becomes a `ConfigError` naming the variable."""
+    check_env_file()
     try:
         settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:

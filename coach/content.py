@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from coach.contentio import ProblemList
+from coach.errors import UserInputError
 from coach.knowledge import KnowledgeDoc, load_knowledge_dirs
-from coach.personas import Persona, load_persona_dirs
+from coach.personas import Persona, load_persona_dirs, load_persona_file
 
 SHIPPED_ROOT = Path(__file__).resolve().parent.parent
 
@@ -83,3 +84,34 @@ def _unique(dirs: list[Path]) -> list[Path]:
             seen.append(d)
     return seen
 
+
+def resolve_persona(ref: str, content_dirs: tuple[list[Path], list[Path]] = ([], [])) -> tuple[Persona, Content]:
+    """A persona by id (shipped or in extra folders) or by file path, with the content it needs.
+
+    For a path, `delegates_to` is looked up first beside the file, then among the shipped personas.
+    """
+    persona_dirs, knowledge_dirs = content_dirs
+    content = load_content(persona_dirs, knowledge_dirs)
+    path = Path(ref)
+    if path.suffix in (".yaml", ".yml") or "/" in ref or path.is_file():
+        if path.is_dir():
+            raise UserInputError(f"Persona {ref} is a folder", "pass one persona .yaml file in it, or a persona id "
+                                 "such as cfo_meridian")
+        if not path.is_file():
+            raise UserInputError(f"Persona file {ref} not found", "check the path, or pass a persona id such as cfo_meridian")
+        persona = load_persona_file(path)
+        personas = dict(content.personas) | {persona.id: persona}
+        if persona.delegates_to:
+            for suffix in (".yaml", ".yml"):
+                beside = path.parent / f"{persona.delegates_to}{suffix}"
+                if beside.is_file():
+                    personas[persona.delegates_to] = load_persona_file(beside)
+                    break
+        problems = ProblemList()
+        cross_check(personas, content.knowledge, problems)
+        problems.raise_if_any()
+        return persona, Content(personas, content.knowledge)
+    if ref not in content.personas:
+        known = ", ".join(sorted(p.id for p in content.executives()))
+        raise UserInputError(f"No persona with id {ref!r}", f"use one of: {known}; or pass a persona .yaml path")
+    return content.personas[ref], content

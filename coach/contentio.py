@@ -7,17 +7,20 @@ mistake must come back as one readable line per problem, all of them at once, an
 
 from __future__ import annotations
 
+import stat
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from coach.errors import UserInputError
 
 MAX_FILE_BYTES = 512 * 1024
+MAX_NESTING = 50  # no content file needs lists or mappings nested deeper than this
 
 
 @dataclass(frozen=True)
@@ -79,14 +82,24 @@ class _NoAliasLoader(yaml.SafeLoader):
 def read_text(path: Path, problems: ProblemList) -> str | None:
     """The file's text, or None after recording why it cannot be read."""
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            problems.add(path, f"file is {size // 1024} KB, over the {MAX_FILE_BYTES // 1024} KB limit",
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            problems.add(path, "is a folder, not a file", "give the path of a file (or pick one inside that folder)")
+            return None
+        if not stat.S_ISREG(info.st_mode):  # a device or a pipe: reading it may never end
+            problems.add(path, "is not a regular file (a device, pipe or socket)", "give the path of a text file")
+            return None
+        if info.st_size > MAX_FILE_BYTES:
+            problems.add(path, f"file is {info.st_size // 1024} KB, over the {MAX_FILE_BYTES // 1024} KB limit",
                          "split it into smaller files")
             return None
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)  # bounded even if the file grows while we read it
     except OSError as exc:
         problems.add(path, f"cannot be read ({exc.strerror})", "check the file exists and is readable")
+        return None
+    if len(raw) > MAX_FILE_BYTES:
+        problems.add(path, f"file is over the {MAX_FILE_BYTES // 1024} KB limit", "split it into smaller files")
         return None
     try:
         text = raw.decode("utf-8-sig")
@@ -105,10 +118,21 @@ def read_text(path: Path, problems: ProblemList) -> str | None:
 
 def load_yaml(text: str, path: Path, problems: ProblemList, *, line_offset: int = 0) -> tuple[Any, yaml.Node | None]:
     """Parse YAML (no aliases); returns the data and its node tree for line lookups."""
-    loader = _NoAliasLoader(text)
+    loader: _NoAliasLoader | None = None
     try:
+        loader = _NoAliasLoader(text)  # checks every character first: may raise ReaderError
         node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+        if node is not None and _depth(node) > MAX_NESTING:
+            problems.add(path, f"nests lists or mappings more than {MAX_NESTING} levels deep",
+                         "flatten it: a content file needs only a few levels (see the formats in README.md)",
+                         line=1 + line_offset)
+            return None, None
+        data = _whole_characters(loader.construct_document(node)) if node is not None else None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (control characters)
+        line = text[: exc.position].count("\n") + 1 + line_offset
+        problems.add(path, f"contains a character YAML does not allow ({exc.reason}, {_codepoint(exc.character)})",
+                     "delete that character (it is often invisible in an editor)", line=line)
+        return None, None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 + line_offset if mark else None
@@ -116,9 +140,48 @@ def load_yaml(text: str, path: Path, problems: ProblemList, *, line_offset: int 
         problems.add(path, f"is not valid YAML: {reason}",
                      "fix the indentation or quoting on that line (quote text that contains ': ' or '#')", line=line)
         return None, None
+    except RecursionError:  # nesting too deep even to build the node tree
+        problems.add(path, f"nests lists or mappings more than {MAX_NESTING} levels deep",
+                     "flatten it: a content file needs only a few levels (see the formats in README.md)",
+                     line=1 + line_offset)
+        return None, None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return data, node
+
+
+def _depth(root: yaml.Node) -> int:
+    """How deeply collections nest below `root` (iterative, so a hostile file cannot exhaust the stack)."""
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        if deepest > MAX_NESTING:
+            break
+        if isinstance(node, yaml.SequenceNode):
+            stack += [(child, level + 1) for child in node.value]
+        elif isinstance(node, yaml.MappingNode):
+            stack += [(child, level + 1) for pair in node.value for child in pair]
+    return deepest
+
+
+def _codepoint(character: object) -> str:
+    return f"U+{character:04X}" if isinstance(character, int) else f"U+{ord(str(character)[:1] or ' '):04X}"
+
+
+def _whole_characters(value: Any) -> Any:  # noqa: ANN401 - any YAML value
+    """Join `\\ud83d\\ude00`-style escaped surrogate pairs (how JSON writes emoji) into one character;
+    a lone surrogate becomes U+FFFD. Why: Python strings with surrogates cannot be printed, stored or embedded."""
+    if isinstance(value, str):
+        if not any("\ud800" <= ch <= "\udfff" for ch in value):
+            return value
+        return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    if isinstance(value, list):
+        return [_whole_characters(item) for item in value]
+    if isinstance(value, dict):
+        return {_whole_characters(k): _whole_characters(v) for k, v in value.items()}
+    return value
 
 
 def line_of(node: yaml.Node | None, path: Iterable[Any], line_offset: int = 0) -> int | None:
@@ -160,6 +223,7 @@ FIXES = {
     "dict_type": "write it as a mapping of key: value lines",
     "model_type": "write it as a mapping of key: value lines",
     "too_short": "add at least the number of items shown",
+    "too_long": "shorten it to the number of items or characters shown (split a long call into several files)",
     "string_pattern_mismatch": "use lowercase letters, digits, '_' or '-' only",
     "greater_than_equal": "use a larger number",
     "less_than_equal": "use a smaller number",
@@ -229,3 +293,63 @@ def load_folders(directories: Sequence[Path], files: Callable[[Path], list[Path]
                 continue
             found[item_id] = (item, path)
     return found
+
+
+# ---------------------------------------------------------------- the files `coach simulate` and `coach grade` read
+
+MAX_SCRIPT_TURNS = 200
+
+
+def _blank(text: str) -> bool:
+    """Nothing a buyer could hear: only spaces, control or invisible (zero-width) characters.
+
+    Why here and not via `session.clean_rep_text`: a bad file must be refused before the buyer,
+    the store and the model are loaded, so the check stays cheap (it keeps the same characters).
+    """
+    return not "".join(ch for ch in text if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cf")).split()
+
+
+class ScriptFile(BaseModel):
+    """The `coach simulate --script FILE` input: the rep's lines."""
+
+    model_config = ConfigDict(extra="forbid")
+    turns: list[str] = Field(min_length=1, max_length=MAX_SCRIPT_TURNS)
+
+    @field_validator("turns")
+    @classmethod
+    def _no_blank_turns(cls, turns: list[str]) -> list[str]:
+        blank = [str(i) for i, t in enumerate(turns) if _blank(t)]
+        if blank:
+            raise ValueError(f"turn(s) {', '.join(blank)} are blank (counting from 0); write what the rep says")
+        return turns
+
+
+class TranscriptTurn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    speaker: Literal["rep", "buyer"]
+    text: str = Field(min_length=1)
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, text: str) -> str:
+        if _blank(text):
+            raise ValueError("is blank (only spaces or invisible characters); write what was said, or remove the turn")
+        return text
+
+
+class TranscriptFile(BaseModel):
+    """The `coach grade FILE` input."""
+
+    model_config = ConfigDict(extra="forbid")
+    persona: str = Field(min_length=1)
+    turns: list[TranscriptTurn] = Field(min_length=1, max_length=2 * MAX_SCRIPT_TURNS)
+
+
+def load_script(path: Path) -> list[str]:
+    """The rep lines of a script file (`turns: [str, ...]`); ContentError names the file and field."""
+    return load_yaml_model(path, ScriptFile).turns
+
+
+def load_transcript(path: Path) -> TranscriptFile:
+    """A transcript file (JSON, or YAML); ContentError names the file, line and field."""
+    return load_yaml_model(path, TranscriptFile)  # JSON is YAML, so one loader reads both

@@ -39,6 +39,10 @@ def prepare(**overrides: object) -> Settings:
             f"Cannot create the data folder {settings.data_dir}: {exc.strerror}",
             "set COACH_DATA_DIR to a folder you can write to",
         ) from None
-    seed_tiktoken_cache(settings.tiktoken_cache_dir)
+    try:
+        seed_tiktoken_cache(settings.tiktoken_cache_dir)
+    except OSError as exc:
+        raise ConfigError(f"Cannot prepare the data folder {settings.data_dir}: {exc.strerror} ({exc.filename})",
+                          "set COACH_DATA_DIR to a folder you can write to") from None
     configure_logging(settings.log_level)
     return settings
