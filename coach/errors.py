@@ -82,6 +82,10 @@ class StoreUnavailable(CoachError):
     exit_code = 4
 
 
+class KnowledgeStoreDamaged(StoreUnavailable):
+    """The knowledge store's files cannot be read (a damaged or half-deleted folder)."""
+
+
 class NotFound(UserInputError):
     """No such record for this user (also what someone gets for a record that is not theirs)."""
 

@@ -196,6 +196,8 @@ class VoiceStream:
             if close is not None:
                 close()  # stop generating what will not be shown
         if not spoken:
+            if why == "ok":  # the model said nothing at all
+                why = "model unavailable: it gave an empty reply"
             self.line, self.source, self.why = self.composed, "composed", why
             yield self.composed
         else:

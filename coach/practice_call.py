@@ -14,13 +14,26 @@ from random import randrange
 
 from coach import store
 from coach.content import Content
-from coach.errors import UserInputError
+from coach.errors import CoachError, UserInputError
 from coach.grader import Scorecard, grade_call
 from coach.judge import capable
 from coach.llm import LLM
 from coach.retrieval import KnowledgeStore
-from coach.session import Call, CallTurn
+from coach.session import Call, CallTurn, clean_rep_text
 from coach.store import Database, Viewer
+
+
+MODEL_DOWN_NOTICE = ("The model is unavailable just now ({why}); the buyer is speaking from their script. "
+                     "Your call goes on and nothing is lost.")
+
+
+def model_notice(turn: CallTurn | None) -> str | None:
+    """What the rep is told when the model failed on a turn and the buyer spoke its composed line."""
+    check = (turn.voice_check or "") if turn is not None else ""
+    if not check.startswith("model unavailable"):
+        return None
+    why = check.removeprefix("model unavailable").strip(" :").rstrip(".") or "no answer"
+    return MODEL_DOWN_NOTICE.format(why=why)
 
 
 @dataclass
@@ -34,6 +47,8 @@ class PracticeCall:
     call: Call
     opening: str = ""  # the buyer's first words, as the rep heard them
     pending: str | None = None  # a rep line stored but never answered (the model or the server failed)
+    unsent: str | None = None  # a rep line the store could not take (locked, down, disk full): kept to send again
+    unsaved: CallTurn | None = field(default=None, repr=False)  # a reply the rep saw but the store did not take
     card: Scorecard | None = None
     last_turn: CallTurn | None = field(default=None, repr=False)
 
@@ -89,21 +104,43 @@ class PracticeCall:
 
     def say(self, text: str) -> Iterator[str]:
         """Store the rep's line, then stream the buyer's reply; the call ends itself when the buyer does."""
+        text = clean_rep_text(text, limit=None)[0]  # printable text only, in the store as on the screen
+        if self.unsaved is not None:
+            resent, turn = text == self.pending, self.unsaved
+            self._store_reply(turn)
+            if resent:  # the buyer already answered this line; only storing the answer had failed
+                yield turn.buyer
+                if self.call.ended:
+                    self.finish()
+                return
         if self.ended:
             raise UserInputError("This call has ended", "start a new call, or rewind to try another line")
         index = len(self.call.turns) + 1
+        self.unsent = text
         store.record_rep_line(self.db, self.viewer, self.session_id, index, text)
-        self.pending = text
+        self.unsent, self.pending = None, text
         reply = self.call.stream_turn(text)
         yield from reply
-        turn = reply.finish()
-        store.record_buyer_reply(self.db, self.viewer, self.session_id, turn)
-        self.pending, self.last_turn = None, turn
+        self.unsaved = reply.finish()
+        self._store_reply(self.unsaved)
         if self.call.ended:
             self.finish()
 
+    def _store_reply(self, turn: CallTurn) -> None:
+        store.record_buyer_reply(self.db, self.viewer, self.session_id, turn)
+        self.unsaved, self.pending, self.last_turn = None, None, turn
+
+    def failure_notice(self, error: CoachError) -> str:
+        """The one line the rep reads when a turn failed, saying where their words are."""
+        said = error.message if error.message.endswith((".", "!", "?")) else f"{error.message}."
+        if self.unsent is not None:
+            return f"{said} Your line was not saved yet; it is kept here, so send it again."
+        return f"{said} Your line is saved; send it again to continue."
+
     def finish(self) -> Scorecard:
         """Grade the call (with the model judge when a capable model is configured) and store it."""
+        if self.unsaved is not None:
+            self._store_reply(self.unsaved)
         if self.card is None:
             judge = self.call.llm if capable(self.call.llm) else None
             self.card = grade_call(self.call, judge=judge)

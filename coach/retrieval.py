@@ -8,30 +8,30 @@ Ingest is incremental by content hash, so re-running it is cheap.
 
 from __future__ import annotations
 
+import contextlib
+import shutil
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import chromadb
-from chromadb.api.types import Documents, EmbeddingFunction
-from chromadb.api.types import Embeddings as ChromaEmbeddings
 from chromadb.config import Settings as ChromaSettings
-from chromadb.utils.embedding_functions import register_embedding_function
 from langchain_chroma import Chroma
-from langchain_core.embeddings import Embeddings
 
 from coach.config import Settings
 from coach.chunks import Chunk, chunks_of, embed_chunks, whole_docs
 from coach.embeddings import MiniLMEmbedder
-from coach.errors import UserInputError
+from coach.store_embeddings import ChromaMiniLM, MiniLMEmbeddings, shared_embedder
+from coach.errors import CoachError, KnowledgeStoreDamaged, StoreUnavailable, UserInputError
 from coach.contentio import ProblemList
 from coach.knowledge import VALUE_SECTIONS, KnowledgeDoc, load_knowledge_dirs
 from coach.content import shipped_knowledge_dir
+from coach.log import get_logger
 
+log = get_logger("retrieval")
 ADD_BATCH = 256  # chunks per embed+upsert round; whole documents only
 # Chunks live in one collection per kind of query. Measured on 8,000 chunks: a Chroma query
 # filtered on metadata costs time in proportion to the chunks the filter admits (p50 25-37 ms),
@@ -65,53 +65,6 @@ def partitions_for(kind: str | None, sections: Sequence[str] | None) -> tuple[st
     return PARTITIONS
 
 
-@lru_cache(maxsize=1)
-def shared_embedder() -> MiniLMEmbedder:
-    """One embedder per process (the ONNX session is thread-safe)."""
-    return MiniLMEmbedder()
-
-
-class MiniLMEmbeddings(Embeddings):
-    """The offline embedder as a LangChain `Embeddings`."""
-
-    def __init__(self, embedder: MiniLMEmbedder | None = None) -> None:
-        self.embedder = embedder or shared_embedder()
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.embedder.embed(texts).tolist()
-
-    def embed_query(self, text: str) -> list[float]:
-        return self.embedder.embed([text])[0].tolist()
-
-
-@register_embedding_function
-class ChromaMiniLM(EmbeddingFunction[Documents]):
-    """The offline embedder registered with Chroma, so a stored collection reopens without a download."""
-
-    def __init__(self) -> None:
-        self.embedder = shared_embedder()
-
-    def __call__(self, input: Documents) -> ChromaEmbeddings:  # noqa: A002 - Chroma's signature
-        return list(self.embedder.embed(list(input)))
-
-    @staticmethod
-    def name() -> str:
-        return "coach-minilm-int8"
-
-    def get_config(self) -> dict[str, Any]:
-        return {}
-
-    @staticmethod
-    def build_from_config(config: dict[str, Any]) -> ChromaMiniLM:
-        return ChromaMiniLM()
-
-    def default_space(self) -> str:  # type: ignore[override]
-        return "cosine"
-
-    def supported_spaces(self) -> list[str]:  # type: ignore[override]
-        return ["cosine"]
-
-
 @dataclass(frozen=True)
 class Hit:
     """A retrieved chunk with its cosine similarity (1 = same meaning)."""
@@ -142,11 +95,13 @@ def _client(settings: Settings) -> Any:  # noqa: ANN401 - chromadb's client type
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_host:
         host, _, port = settings.chroma_host.removeprefix("http://").partition(":")
-        try:
+        try:  # the client asks the server for its tenant and database here, so a dead server fails now
             return chromadb.HttpClient(host=host, port=int(port or 8000), settings=chroma_settings)
         except Exception as exc:  # noqa: BLE001 - any connection failure gets one message
-            raise UserInputError(f"Cannot reach the Chroma server at {settings.chroma_host} ({exc})",
-                                 "start it (`chroma run`) or unset CHROMA_HOST to use the embedded store") from None
+            raise UserInputError(
+                f"Cannot reach the Chroma server at CHROMA_HOST={settings.chroma_host} ({exc})",
+                "start it (`chroma run --path DIR --host 0.0.0.0 --port 8000`, the same chromadb release as this "
+                "install), correct CHROMA_HOST, or unset CHROMA_HOST to use the embedded store") from None
     path = settings.data_dir / "chroma"
     path.mkdir(parents=True, exist_ok=True)
     return _persistent_client(str(path), chroma_settings)
@@ -191,27 +146,49 @@ class KnowledgeStore:
     """Search and incremental ingest over the knowledge collections."""
 
     def __init__(self, settings: Settings, embedder: MiniLMEmbedder | None = None) -> None:
-        self.client = _client(settings)
+        self.where = settings.chroma_host or str(settings.data_dir / "chroma")
+        self.remote = bool(settings.chroma_host)
         self.embeddings = MiniLMEmbeddings(embedder)
         self.parts: dict[str, Chroma] = {}
-        if LEGACY_COLLECTION in {c.name if hasattr(c, "name") else c for c in self.client.list_collections()}:
-            self.client.delete_collection(LEGACY_COLLECTION)  # one collection before partitioning; re-ingested
-        for part in PARTITIONS:
-            name = f"knowledge_{part}"
-            self.client.get_or_create_collection(name, embedding_function=ChromaMiniLM(),
-                                                 metadata={"hnsw:space": "cosine"})
-            self.parts[part] = Chroma(client=self.client, collection_name=name, embedding_function=self.embeddings,
-                                      collection_metadata={"hnsw:space": "cosine"})
+        with self._reading():
+            self.client = _client(settings)
+            if LEGACY_COLLECTION in {c.name if hasattr(c, "name") else c for c in self.client.list_collections()}:
+                self.client.delete_collection(LEGACY_COLLECTION)  # one collection before partitioning; re-ingested
+            for part in PARTITIONS:
+                name = f"knowledge_{part}"
+                self.client.get_or_create_collection(name, embedding_function=ChromaMiniLM(),
+                                                     metadata={"hnsw:space": "cosine"})
+                self.parts[part] = Chroma(client=self.client, collection_name=name,
+                                          embedding_function=self.embeddings,
+                                          collection_metadata={"hnsw:space": "cosine"})
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[None]:
+        """Chroma's own failures become one message that names the fix."""
+        try:
+            yield
+        except CoachError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - chromadb raises many types; each gets the same treatment
+            detail = " ".join(str(exc).split())[:160] or type(exc).__name__
+            if self.remote:
+                raise StoreUnavailable(f"The Chroma server at {self.where} failed ({detail})",
+                                       "check that it is running (`chroma run`), or unset CHROMA_HOST") from None
+            raise KnowledgeStoreDamaged(
+                f"The knowledge store in {self.where} cannot be read ({detail})",
+                "rebuild it with `coach ingest --rebuild` (your knowledge files are not changed)") from None
 
     def count(self) -> int:
         """Chunks stored."""
-        return sum(part._collection.count() for part in self.parts.values())
+        with self._reading():
+            return sum(part._collection.count() for part in self.parts.values())
 
     def get(self, ids: Sequence[str] = (), where: dict[str, Any] | None = None) -> dict[str, tuple[str, dict]]:
         """Stored chunks, by ids or by a metadata filter: id → (text, metadata)."""
         found: dict[str, tuple[str, dict]] = {}
         for part in self.parts.values():
-            got = part._collection.get(ids=list(ids) or None, where=where, include=["documents", "metadatas"])
+            with self._reading():
+                got = part._collection.get(ids=list(ids) or None, where=where, include=["documents", "metadatas"])
             for chunk_id, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
                 found[chunk_id] = (text, meta)
         return found
@@ -235,7 +212,8 @@ class KnowledgeStore:
         started = time.perf_counter()
         report = IngestReport()
         wanted = {d.id: d for d in docs}
-        stored = self.stored_docs()
+        with self._reading():
+            stored = self.stored_docs()
         model_id = self.embeddings.embedder.model_id
         stale: list[str] = []
         to_write: list[list[Chunk]] = []
@@ -301,8 +279,9 @@ class KnowledgeStore:
             wanted = [s for s in sections or () if partition_of(kind or "value_proposition", s) == part]
             spread = part in ("value", "other") and wanted and set(wanted) != _sections_in(part)
             where = _where(title, wanted if spread else None, offering, industry)
-            got = self.parts[part]._collection.query(query_embeddings=[list(v) for v in vectors], n_results=k,
-                                                     where=where,
+            with self._reading():
+                got = self.parts[part]._collection.query(query_embeddings=[list(v) for v in vectors], n_results=k,
+                                                         where=where,
                                    include=["documents", "metadatas", "distances"])
             for i, (ids, docs, metas, dists) in enumerate(zip(got["ids"], got["documents"], got["metadatas"],
                                                               got["distances"], strict=True)):
@@ -350,8 +329,25 @@ def open_store(settings: Settings) -> KnowledgeStore:
 
 
 def current_store(settings: Settings, extra_dirs: Sequence[Path] = ()) -> KnowledgeStore:
-    """The store, filled from the shipped knowledge first if it is empty."""
+    """The store, filled from the shipped knowledge first if it is empty (first run, or its
+    folder was deleted)."""
     store = open_store(settings)
     if store.count() == 0:
+        log.warning("The knowledge store in %s was empty; filling it from the shipped knowledge "
+                    "(add your own folders with `coach ingest --knowledge DIR`)", store.where)
         store.ingest(load_knowledge(extra_dirs).values())
     return store
+
+
+def set_aside(settings: Settings) -> Path | None:
+    """Move a damaged embedded store out of the way so the next ingest starts clean; returns
+    where it went (kept, not deleted, in case someone wants to look at it)."""
+    path = settings.data_dir / "chroma"
+    if settings.chroma_host or not path.exists():
+        return None
+    with _clients_lock:
+        _clients.pop(str(path), None)
+    chromadb.api.client.SharedSystemClient.clear_system_cache()
+    aside = path.with_name(f"chroma.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+    shutil.move(str(path), str(aside))
+    return aside

@@ -213,3 +213,31 @@ def test_a_saved_but_unanswered_line_can_be_sent_again(app, db, monkeypatch):
     assert not fresh.exception
     record = get_session(db, rep, sid)
     assert record.turns[0].buyer_text and len(record.turns) == 1
+
+
+def test_a_line_the_database_could_not_take_is_kept_and_sent_again(app, db, tmp_path):
+    from tests.faults.test_store_faults import ForeignWriter
+
+    at = signed_in(app(), "rep1")
+    at.button(key="brief-cfo_meridian").click().run()
+    button(at, "Start the call").click().run()
+    line = "How far off has your cash forecast been against actuals this year?"
+    writer = ForeignWriter(tmp_path / "data" / "coach.db")  # another program holds the write lock
+    try:
+        at.chat_input[0].set_value(line).run()
+    finally:
+        writer.released_at()
+    assert not at.exception
+    assert any("not saved yet" in e.value and "busy" in e.value for e in at.error)
+    assert any("not saved yet" in w.value for w in at.warning) and any(line == t.value for t in at.text)
+    button(at, "Send it again").click().run()
+    assert not at.exception and not at.error
+    rep = sign_in(db, "rep1", "practice-demo")
+    record = get_session(db, rep, unfinished_or_last(db, rep))
+    assert [t.rep_text for t in record.turns] == [line] and record.turns[0].buyer_text
+
+
+def unfinished_or_last(db, rep) -> str:  # noqa: ANN001
+    from coach.store import my_sessions
+
+    return my_sessions(db, rep)[0].id

@@ -69,10 +69,16 @@ class OpenAICompatBackend(LLM):
                                 "strict": True},
             }
         try:
+            finished = False
             for chunk in client.stream(messages, **kwargs):
+                finished = finished or bool(chunk.response_metadata.get("finish_reason"))
                 text = chunk.content if isinstance(chunk.content, str) else ""
                 if text:
                     yield text
+            if not finished:  # the connection closed before the server said the reply was complete
+                raise ModelUnavailable(f"{self._where()} stopped in the middle of a reply",
+                                       "try again; if it keeps happening, check the server's log and load",
+                                       transient=True)
         except ModelError:
             raise
         except Exception as exc:  # noqa: BLE001 - every SDK/transport failure becomes a typed error

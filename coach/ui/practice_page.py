@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from coach.errors import CoachError
-from coach.practice_call import PracticeCall
-from coach.session import MAX_TURN_CHARS, briefing_for
+from coach.errors import CoachError, UserInputError
+from coach.practice_call import PracticeCall, model_notice
+from coach.session import MAX_TURN_CHARS, briefing_for, clean_rep_text
 from coach.store import Viewer, assignments, get_session, my_sessions, unfinished_session
 from coach.ui import resources
 from coach.ui.scorecard_view import scorecard, stored_turns, transcript
 
 DIFFICULTY = {"low": "hard", "medium": "medium", "high": "easier"}
 CALL = "practice_call"
+TURN_FAILED = "practice_turn_failed"  # the message for a turn that failed, shown once after the rerun
 
 
 def _names() -> dict[str, str]:
@@ -109,17 +110,24 @@ def _in_call(practice: PracticeCall) -> None:
                 st.info(f"{practice.call.persona.name} left the call. {delegate.name}, {delegate.title}, joined.")
         if last and last.notice:
             st.caption(last.notice)  # e.g. a very long paste was cut
-        if last and (last.voice_check or "").startswith("model unavailable"):
-            st.warning("The model is unavailable just now; the buyer is speaking from their script. "
-                       "Your call goes on and nothing is lost.")
+        if model_notice(last):
+            st.warning(model_notice(last))
+        failure = st.session_state.pop(TURN_FAILED, None)
+        if failure:
+            st.error(failure)
         retry = None
-        if practice.pending:
-            st.warning("Your last line was saved but the buyer has not answered it yet.")
+        waiting = practice.unsent or practice.pending
+        if waiting:
+            st.warning("Your last line was not saved yet:" if practice.unsent else
+                       "Your last line was saved but the buyer has not answered it yet:")
+            st.text(waiting)
             if st.button("Send it again", type="primary"):
-                retry = practice.pending
+                retry = waiting
         text = retry or st.chat_input("Your line", max_chars=5 * MAX_TURN_CHARS)  # longer pastes are cut, with a notice
         if text is not None:
-            if not text.strip():
+            try:  # printable text only (control and zero-width characters go); long pastes are cut later, with a notice
+                text, _ = clean_rep_text(text, limit=None)
+            except UserInputError:
                 st.caption("Type something to say to the buyer.")
                 return
             with st.chat_message("user"):
@@ -127,9 +135,8 @@ def _in_call(practice: PracticeCall) -> None:
             with st.chat_message("assistant", avatar=":material/work:"):
                 try:
                     st.write_stream(practice.say(text))
-                except CoachError as exc:
-                    st.error(f"{exc.message} Your line is saved; send it again to continue.")
-                    return
+                except CoachError as exc:  # shown after the rerun, beside the kept line and "Send it again"
+                    st.session_state[TURN_FAILED] = practice.failure_notice(exc)
             st.rerun()
 
 
