@@ -26,6 +26,8 @@ def eval_command(
                                      "local | openai")] = "replay",
     record: Annotated[bool, typer.Option("--record", help="re-record evals/recordings with the configured live "
                                          "model (the embedded one unless OPENAI_* is set)")] = False,
+    record_missing: Annotated[bool, typer.Option("--record-missing", help="record only the model lines that have "
+                                                 "no recording yet (after a prompt change), keeping the rest")] = False,
     seeds: Annotated[int, typer.Option(min=1, max=10, help="run every case with this many seeds (pass^k)")] = 3,
     report_dir: Annotated[Path | None, typer.Option("--report-dir", help="where to write the report "
                                                     "(default: evals/reports/<run>)")] = None,
@@ -63,7 +65,7 @@ def eval_command(
             return
         print_report(report, show)
         return
-    _run_cases(settings, content, store, report, cases_dir, "record" if record else llm, seeds, report_dir,
+    _run_cases(settings, content, store, report, cases_dir, "record" if record else "record-missing" if record_missing else llm, seeds, report_dir,
                baseline, update_baseline, as_json)
 
 
@@ -82,6 +84,14 @@ def _backend(settings, kind: str):  # noqa: ANN001, ANN202
         live = create_backend(settings.model_copy(update={"llm": "openai" if settings.api_key() or
                                                           settings.openai_base_url else "local"}))
         return RecordingBackend(live, RecordingStore(RECORDINGS / "cases.jsonl"), caller="coach eval")
+    if kind == "record-missing":
+        from coach.llm.replay import FillingBackend
+
+        live = create_backend(settings.model_copy(update={"llm": "openai" if settings.api_key() or
+                                                          settings.openai_base_url else "local"}))
+        replay = ReplayBackend(RecordingStore(RECORDINGS), caller="coach eval", rerecord="coach eval --record")
+        return FillingBackend(replay, RecordingBackend(live, RecordingStore(RECORDINGS / "cases.jsonl"),
+                                                       caller="coach eval"))
     if kind in ("local", "openai"):
         return create_backend(settings.model_copy(update={"llm": kind}), caller="coach eval")
     raise UserInputError(f"--llm {kind!r} is not a backend", "use replay, none, local or openai (or --record)")

@@ -26,7 +26,8 @@ DEFAULT_DIR = Path(__file__).resolve().parent.parent / "evals" / "cases"
 GOOD_KINDS = ("discovery", "great_call", "good_challenger")
 BAD_KINDS = ("feature_pitch", "lecturing", "rambling", "jargon", "unsupported_claims", "off_topic", "rude",
              "injection", "time_wasting")
-KINDS = (*GOOD_KINDS, *BAD_KINDS, "delegate_continues")
+# grader_note: a note to whoever grades the call, taken out before the buyer hears it; neither good nor bad
+KINDS = (*GOOD_KINDS, *BAD_KINDS, "delegate_continues", "grader_note")
 Move = Literal["answer", "probe", "warn", "delegate", "disengage", "advance"]
 MISSING_RECORDING = "No recorded model response"
 

@@ -24,6 +24,35 @@ def words(text: str) -> list[str]:
     return WORD.findall(text)
 
 
+BRACKETED = re.compile(r"<(\w+)[^>]*>.*?</\1>|\[[^\]]*\]|\([^)]*\)|\{[^}]*\}|<[^>]*>", re.DOTALL)
+
+
+def strip_notes(text: str, phrases: Iterable[str]) -> tuple[str, list[str]]:
+    """Remove the bracketed asides and sentences that contain any of `phrases`; (kept, removed).
+
+    Why: a note addressed to whoever grades the call is not said to the buyer. Taking it out
+    before the buyer hears it or the grader reads it means it can neither raise nor lower a
+    grade: the call is judged as if it had not been written.
+    """
+    phrases = list(phrases)
+    removed: list[str] = []
+
+    def aside(match: re.Match[str]) -> str:
+        if find_phrases(match.group(0), phrases):
+            removed.append(match.group(0))
+            return " "
+        return match.group(0)
+
+    without_asides = BRACKETED.sub(aside, text)
+    kept = []
+    for sentence in re.split(r"(?<=[.!?])\s+|\n+", without_asides):
+        if sentence.strip() and find_phrases(sentence, phrases):
+            removed.append(sentence.strip())
+        else:
+            kept.append(sentence)
+    return " ".join(" ".join(kept).split()), removed
+
+
 def sentences(text: str) -> list[str]:
     """Sentences, split on end punctuation and line breaks."""
     return [s.strip() for s in SENTENCE_END.split(text) if s and s.strip()]

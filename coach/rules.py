@@ -57,6 +57,8 @@ class AnalysisRules(_Rules):
     lecturing: list[str]
     rude: list[str]
     injection: list[str]
+    grader_notes: list[str]
+    neutral_line: str
     promise_terms: list[str]
     figure_exempt_units: list[str]
     case_reference_cues: list[str]

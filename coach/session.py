@@ -70,16 +70,40 @@ class CallTurn(BaseModel):
     analysis: TurnAnalysis | None = Field(None, exclude=True)  # kept for the grader and the store, not printed
 
 
-def clean_rep_text(text: str) -> tuple[str, str | None]:
-    """Strip control and zero-width characters, cut very long pastes; (text, notice)."""
-    kept = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf"))
+def clean_rep_text(text: str, limit: int | None = MAX_TURN_CHARS) -> tuple[str, str | None]:
+    """Strip control and zero-width characters, cut pastes longer than `limit`; (text, notice).
+
+    Why: what the buyer hears, the grader quotes and the store keeps must be printable text. A lone
+    surrogate (undecodable input) becomes U+FFFD, so the rep can see something was there.
+    """
+    cats = ["Zs" if ch.isspace() else unicodedata.category(ch) for ch in text]  # \r, \f: spaces
+
+    def joins_emoji(i: int) -> bool:  # a zero-width joiner inside an emoji sequence (👩‍💻) is part of it
+        return (text[i] == "\u200d" and 0 < i < len(text) - 1 and cats[i - 1] in ("So", "Sk", "Mn")
+                and cats[i + 1] == "So")
+
+    kept = "".join("\ufffd" if cat == "Cs" else ch for i, (ch, cat) in enumerate(zip(text, cats, strict=True))
+                   if cat not in ("Cc", "Cf") or joins_emoji(i))
     kept = " ".join(kept.split())
     if not kept:
         raise UserInputError("The rep turn is empty", "say something to the buyer")
-    if len(kept) > MAX_TURN_CHARS:
-        return kept[:MAX_TURN_CHARS].rsplit(" ", 1)[0], (
-            f"Your turn was {len(kept):,} characters; the buyer heard the first {MAX_TURN_CHARS:,}.")
+    if limit is not None and len(kept) > limit:
+        return kept[:limit].rsplit(" ", 1)[0], (
+            f"Your turn was {len(kept):,} characters; the buyer heard the first {limit:,}.")
     return kept, None
+
+
+GRADER_NOTE_NOTICE = ("A note to whoever grades the call was taken out: the buyer did not hear it and the grade "
+                      "ignores it.")
+
+
+def heard_text(rep_text: str, rules: AnalysisRules) -> tuple[str, str | None]:
+    """What the buyer hears of a rep turn (printable, not too long, without notes to the grader); (text, notice)."""
+    text, notice = clean_rep_text(rep_text)
+    kept, removed = lexicon.strip_notes(text, rules.grader_notes)
+    if not removed:
+        return text, notice
+    return kept or rules.neutral_line, " ".join(n for n in (notice, GRADER_NOTE_NOTICE) if n)
 
 
 def briefing_for(persona: Persona, content: Content) -> Briefing:
@@ -189,7 +213,7 @@ class Call:
         heard = []
         for line in rep_lines:
             try:
-                heard.append(clean_rep_text(line)[0])
+                heard.append(heard_text(line, self.analysis_rules)[0])
             except UserInputError:
                 continue  # an empty line fails when its turn comes, with the message
         self._speaker.semantics.prefetch(heard)
@@ -203,7 +227,7 @@ class Call:
         stream, then read `.turn`. The decision is made before any word is streamed."""
         if self.ended:
             raise UserInputError("This call has ended", "start a new call to practise again")
-        text, notice = clean_rep_text(rep_text)
+        text, notice = heard_text(rep_text, self.analysis_rules)
         speaker = self._speaker
         signals = speaker.semantics.signals(text)
         analysis = analyse_turn(text, signals, self.analysis_rules, speaker.figures | self._heard, speaker.acronyms,

@@ -201,3 +201,27 @@ class RecordingBackend(LLM):
 
     def close(self) -> None:
         self.inner.close()
+
+
+class FillingBackend(LLM):
+    """Replays what is recorded and records only what is not.
+
+    Why: after a prompt change only the changed requests need the live model, so re-recording
+    takes seconds instead of re-running every case (and leaves every other recording as it was).
+    """
+
+    backend_name = "record"
+
+    def __init__(self, replay: ReplayBackend, recorder: RecordingBackend) -> None:
+        super().__init__(replay.model, max_retries=0, timeout_s=recorder.timeout_s)
+        self.replay = replay
+        self.recorder = recorder
+
+    def _open(self, request: ChatRequest) -> Iterator[str]:
+        if self.replay.store.get(request.key()) is not None:
+            yield from self.replay._open(request)
+        else:
+            yield from self.recorder._open(request)
+
+    def close(self) -> None:
+        self.recorder.close()
