@@ -333,8 +333,8 @@ def current_store(settings: Settings, extra_dirs: Sequence[Path] = ()) -> Knowle
     folder was deleted)."""
     store = open_store(settings)
     if store.count() == 0:
-        log.warning("The knowledge store in %s was empty; filling it from the shipped knowledge "
-                    "(add your own folders with `coach ingest --knowledge DIR`)", store.where)
+        log.warning("Filling the knowledge store in %s from the shipped knowledge (first start, or its folder "
+                    "was removed); add your own folders with `coach ingest --knowledge DIR`", store.where)
         store.ingest(load_knowledge(extra_dirs).values())
     return store
 
