@@ -92,11 +92,12 @@ class Settings(BaseSettings):
     local_ctx: int = Field(
         2048, ge=512, le=32768, validation_alias=AliasChoices("COACH_LOCAL_CTX", "local_ctx")
     )
+    judge: Literal["auto", "off"] = Field("auto", validation_alias=AliasChoices("COACH_JUDGE", "judge"))
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "WARNING", validation_alias=AliasChoices("COACH_LOG_LEVEL", "log_level")
     )
 
-    @field_validator("llm", "log_level", mode="before")
+    @field_validator("llm", "log_level", "judge", mode="before")
     @classmethod
     def _normalise_case(cls, value: object) -> object:
         if isinstance(value, str):

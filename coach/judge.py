@@ -45,8 +45,9 @@ class JudgeOutput(BaseModel):
 
 
 def capable(llm: LLM | None) -> bool:
-    """The embedded 135M model only paraphrases; any other configured model may judge."""
-    return llm is not None and llm.model != LOCAL_MODEL_NAME
+    """The embedded 135M model only paraphrases; any other configured model may judge, unless
+    COACH_JUDGE=off (a small model served under another name would take minutes and judge badly)."""
+    return llm is not None and llm.may_judge and llm.model != LOCAL_MODEL_NAME
 
 
 def _normal(text: str) -> str:

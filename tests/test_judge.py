@@ -107,3 +107,15 @@ def test_quotes_match_ignoring_case_spacing_and_quote_marks():
 ])
 def test_a_model_rewrite_is_used_only_when_sound(line, ok):
     assert (rewrite_if_sound(line, {"71%", "94%"}, load_analysis_rules()) is not None) == ok
+
+
+def test_coach_judge_off_keeps_a_capable_model_from_judging(tmp_path):
+    from coach.config import Settings
+    from coach.judge import capable
+    from coach.llm import create_backend
+
+    base = {"_env_file": None, "data_dir": tmp_path, "llm": "openai", "openai_base_url": "http://127.0.0.1:9/v1",
+            "model": "some-served-model"}
+    assert capable(create_backend(Settings(**base)))
+    assert not capable(create_backend(Settings(**base, judge="off")))
+    assert not capable(create_backend(Settings(**base, judge="OFF ")))

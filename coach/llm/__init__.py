@@ -41,8 +41,17 @@ def create_backend(settings: Settings, *, caller: str | None = None, rerecord: s
     """The backend COACH_LLM names; `None` for `none` (persona lines only, no model).
 
     `record` wraps the live backend named by `record_with` (default: openai when
-    OPENAI_BASE_URL or OPENAI_API_KEY is set, else the embedded local model).
+    OPENAI_BASE_URL or OPENAI_API_KEY is set, else the embedded local model). With
+    COACH_JUDGE=off the backend never acts as the model judge.
     """
+    backend = _backend(settings, caller=caller, rerecord=rerecord, record_with=record_with)
+    if backend is not None:
+        backend.may_judge = settings.judge != "off"
+    return backend
+
+
+def _backend(settings: Settings, *, caller: str | None, rerecord: str | None,
+             record_with: str | None) -> LLM | None:
     kind = settings.llm
     if kind == "none":
         return None

@@ -141,6 +141,7 @@ class LLM(ABC):
     """A model backend. Subclasses implement `_open`; callers use `stream`/`complete`/`structured`."""
 
     backend_name: str = "abstract"
+    may_judge: bool = True  # False when COACH_JUDGE=off: the model answers the buyer but never grades
 
     def __init__(self, model: str, *, max_retries: int = 2, backoff_s: float = 0.5,
                  timeout_s: float = 60.0) -> None:
