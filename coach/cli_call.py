@@ -179,8 +179,9 @@ def practice(
         turn = reply.finish()
         if turn.notice:
             err.print(f"[yellow]{esc(turn.notice)}[/]")
-        if model_notice(turn):
-            err.print(f"[yellow]{esc(model_notice(turn) or '')}[/]")
+        model_down = model_notice(turn)
+        if model_down:
+            err.print(f"[yellow]{esc(model_down)}[/]")
         status = f"attention {turn.attention} · {turn.elapsed_s / 60:.1f} of {brief.time_budget_min} min"
         err.print(f"[dim]{status}" + ("" if exam else f" · {turn.move}: {esc(turn.reason)}") + "[/]")
     out.print(f"\nCall ended: {call.outcome}" + (f" (handed to {call.delegated_to})" if call.delegated_to else "")

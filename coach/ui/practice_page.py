@@ -110,8 +110,9 @@ def _in_call(practice: PracticeCall) -> None:
                 st.info(f"{practice.call.persona.name} left the call. {delegate.name}, {delegate.title}, joined.")
         if last and last.notice:
             st.caption(last.notice)  # e.g. a very long paste was cut
-        if model_notice(last):
-            st.warning(model_notice(last))
+        model_down = model_notice(last)
+        if model_down:
+            st.warning(model_down)
         failure = st.session_state.pop(TURN_FAILED, None)
         if failure:
             st.error(failure)

@@ -53,6 +53,17 @@ def stored_lines(practice: PracticeCall) -> list[str]:
     return [t.rep_text for t in get_session(practice.db, practice.viewer, practice.session_id).turns]
 
 
+def resume_and_report(db, viewer, content, store, practice: PracticeCall, said: list[str], fault: str,  # noqa: ANN001
+                      message: str, fault_report) -> None:  # noqa: ANN001
+    """After recovery: resume the stored call, say one more line, and report what the store holds."""
+    resumed = PracticeCall.resume(db, viewer, content, store, None, practice.session_id)
+    say(resumed, LINES[2])
+    said.append(LINES[2])
+    lost = sum(1 for line in said if line not in stored_lines(resumed))
+    fault_report.add(fault, turns_lost=lost, message=message, recovered=[t.rep for t in resumed.turns] == said)
+    assert lost == 0 and [t.rep for t in resumed.turns] == said
+
+
 def test_a_deleted_knowledge_folder_is_refilled_on_the_next_start(world, content, fault_report, caplog):
     settings, db, viewer = world
     practice = PracticeCall.start(db, viewer, content, current_store(settings), None, "cfo_meridian", seed=3)
@@ -66,13 +77,8 @@ def test_a_deleted_knowledge_folder_is_refilled_on_the_next_start(world, content
         store = current_store(settings)
     message = next(r.getMessage() for r in caplog.records if "knowledge store" in r.getMessage())
     assert store.count() > 200
-    resumed = PracticeCall.resume(db, viewer, content, store, None, practice.session_id)
-    say(resumed, LINES[2])
-    said.append(LINES[2])
-    lost = sum(1 for line in said if line not in stored_lines(resumed))
-    fault_report.add("knowledge (Chroma) folder deleted", turns_lost=lost, message=message,
-                     recovered=[t.rep for t in resumed.turns] == said)
-    assert lost == 0 and [t.rep for t in resumed.turns] == said
+    resume_and_report(db, viewer, content, store, practice, said, "knowledge (Chroma) folder deleted", message,
+                      fault_report)
 
 
 def test_a_damaged_knowledge_store_names_the_rebuild_and_the_call_resumes_after_it(world, content, fault_report):
@@ -97,13 +103,8 @@ def test_a_damaged_knowledge_store_names_the_rebuild_and_the_call_resumes_after_
     assert list(settings.data_dir.glob("chroma.damaged-*")), "the damaged folder is kept aside, not deleted"
     restart_process_state(settings)
     store = current_store(settings)
-    resumed = PracticeCall.resume(db, viewer, content, store, None, practice.session_id)
-    say(resumed, LINES[2])
-    said.append(LINES[2])
-    lost = sum(1 for line in said if line not in stored_lines(resumed))
-    fault_report.add("knowledge (Chroma) store damaged", turns_lost=lost, message=message,
-                     recovered=[t.rep for t in resumed.turns] == said)
-    assert lost == 0 and [t.rep for t in resumed.turns] == said
+    resume_and_report(db, viewer, content, store, practice, said, "knowledge (Chroma) store damaged", message,
+                      fault_report)
 
 
 def test_the_rebuild_leaves_a_healthy_store_alone_when_there_is_none(tmp_path):
