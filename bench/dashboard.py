@@ -23,9 +23,9 @@ from sqlalchemy import insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from coach.store import Database, SessionFilter, get_session, team_sessions, team_trends  # noqa: E402
-from coach.store.accounts import Viewer, add_user  # noqa: E402
-from coach.store.models import CriterionResult, PracticeSession, Scorecard, Turn  # noqa: E402
+from coach.db import Database, SessionFilter, get_session, team_sessions, team_trends  # noqa: E402
+from coach.db.accounts import Viewer, add_user  # noqa: E402
+from coach.db.models import CriterionResult, PracticeSession, Scorecard, Turn  # noqa: E402
 
 CRITERIA = ["opened_on_their_agenda", "relevant_to_title", "real_discovery_with_follow_up", "tied_to_a_priority",
             "value_backed_by_case_note", "no_pitch_before_discovery", "plain_and_brief",

@@ -23,13 +23,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from coach import buyer as policy
+from coach.call import policy
 from coach.config import Settings, apply_offline_environment
-from coach.content import load_content
-from coach.grader import grade_call
-from coach.retrieval import current_store
-from coach.session import Call
-from coach.simulate import TranscriptFile, grade_transcript
+from coach.content.catalog import load_content
+from coach.grading.criteria import grade_call
+from coach.retrieval.index import current_store
+from coach.call.engine import Call
+from coach.call.simulate import TranscriptFile, grade_transcript
 
 LINES = [
     "Thanks for making time. Is 30 minutes still right for you?",

@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from coach.assets import local_model_file
+from coach.runtime.assets import local_model_file
 from coach.config import apply_offline_environment
 from coach.llm import GenerationParams, RecordingBackend, RecordingStore, ReplayBackend, ScriptedBackend
 from coach.llm.local import LocalBackend, LocalServer, ServerSpec

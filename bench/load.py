@@ -42,16 +42,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import select  # noqa: E402
 
-from coach import store as store_api  # noqa: E402
+from coach import db as store_api  # noqa: E402
 from coach.config import LOCAL_MODEL_NAME, Settings, apply_offline_environment  # noqa: E402
-from coach.content import Content, load_content  # noqa: E402
+from coach.content.catalog import Content, load_content  # noqa: E402
 from coach.llm import LLM, ChatRequest, RecordingBackend, RecordingStore, ReplayBackend, ReplyStream  # noqa: E402
 from coach.llm.replay import chunk_text  # noqa: E402
-from coach.practice_call import PracticeCall  # noqa: E402
+from coach.call.practice import PracticeCall  # noqa: E402
 from coach.prompts import load_prompt  # noqa: E402
-from coach.retrieval import KnowledgeStore, current_store  # noqa: E402
-from coach.store import Database, Viewer, add_user  # noqa: E402
-from coach.store.models import PracticeSession, Turn  # noqa: E402
+from coach.retrieval.index import KnowledgeStore, current_store  # noqa: E402
+from coach.db import Database, Viewer, add_user  # noqa: E402
+from coach.db.models import PracticeSession, Turn  # noqa: E402
 
 BUYERS = ["cfo_meridian", "coo_halvorsen", "cio_brightwater", "ceo_castellan", "vpsales_kestrel", "cfo_tidewater"]
 LINES = [

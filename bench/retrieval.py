@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 from coach.config import Settings, apply_offline_environment
-from coach.content import shipped_knowledge_dir
-from coach.knowledge import knowledge_files
-from coach.retrieval import KnowledgeStore, load_knowledge
+from coach.content.catalog import shipped_knowledge_dir
+from coach.content.knowledge import knowledge_files
+from coach.retrieval.index import KnowledgeStore, load_knowledge
 
 QUERIES = {
     "value_for_title": lambda s, q: s.value_for_title(q, "cfo"),

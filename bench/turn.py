@@ -15,13 +15,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from coach import buyer as policy
+from coach.call import policy
 from coach.config import Settings, apply_offline_environment
-from coach.content import load_content
-from coach.guard import load_guard_rules, prompt_for
+from coach.content.catalog import load_content
+from coach.call.model_voice import load_guard_rules, prompt_for
 from coach.llm.tokens import count_messages
-from coach.retrieval import current_store
-from coach.session import Call
+from coach.retrieval.index import current_store
+from coach.call.engine import Call
 
 LINES = [
     "Thanks for making time. Is 30 minutes still right for you?",

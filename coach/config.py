@@ -40,11 +40,14 @@ OFFLINE_ENVIRONMENT = {
     "DO_NOT_TRACK": "1",
 }
 
+# The folder that holds the package: the source checkout when run from one.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
 def default_data_dir() -> Path:
     """`data/` beside the source checkout, else the user's data folder."""
-    checkout = Path(__file__).resolve().parent.parent
-    if (checkout / "pyproject.toml").is_file():
-        return checkout / "data"
+    if (PROJECT_ROOT / "pyproject.toml").is_file():
+        return PROJECT_ROOT / "data"
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "exec-call-coach"
 

@@ -86,7 +86,7 @@ def run_env(**extra: str) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def shipped_store(tmp_path_factory):
     """A real Chroma store holding the shipped knowledge (ingested once per test run)."""
-    from coach.retrieval import KnowledgeStore, load_knowledge
+    from coach.retrieval.index import KnowledgeStore, load_knowledge
 
     settings = Settings(_env_file=None, data_dir=tmp_path_factory.mktemp("kb"))  # type: ignore[call-arg]
     store = KnowledgeStore(settings)

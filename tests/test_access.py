@@ -24,13 +24,13 @@ from streamlit.testing.v1 import AppTest
 
 from coach.config import Settings
 from coach.errors import AccessDenied, NotFound
-from coach.practice_call import PracticeCall
-from coach.store import (Database, SessionFilter, SignInLocked, add_comment, add_user, assign, assignments, ensure_demo,
+from coach.call.practice import PracticeCall
+from coach.db import (Database, SessionFilter, SignInLocked, add_comment, add_user, assign, assignments, ensure_demo,
                          finish_session, get_session, my_sessions, open_database, override_criterion,
                          record_buyer_reply, record_rep_line, set_password, sign_in, start_session, team_members,
                          team_sessions, team_trends)
-from coach.store.accounts import MAX_FAILURES, WINDOW
-from coach.store.models import SignInThrottle, now
+from coach.db.accounts import MAX_FAILURES, WINDOW
+from coach.db.models import SignInThrottle, now
 from tests.helpers import page_text, run_coach
 from tests.store.conftest import db, postgres_server  # noqa: F401 - the store fixtures: real SQLite and PostgreSQL
 
@@ -227,7 +227,7 @@ ATTEMPTS = """
 import sys, time
 from pathlib import Path
 from coach.errors import AccessDenied
-from coach.store import Database, SignInLocked, sign_in
+from coach.db import Database, SignInLocked, sign_in
 db = Database(sys.argv[1], run_migrations=False)
 while not Path(sys.argv[2]).exists():
     time.sleep(0.01)

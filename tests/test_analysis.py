@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from coach import lexicon
-from coach.analysis import Semantics, analyse_turn
-from coach.personas import Persona
-from coach.retrieval import load_knowledge, shared_embedder
-from coach.rules import load_analysis_rules
+from coach.call import lexicon
+from coach.call.analysis import Semantics, analyse_turn
+from coach.content.personas import Persona
+from coach.retrieval.index import load_knowledge, shared_embedder
+from coach.call.rules import load_analysis_rules
 from tests.content.factory import EXECUTIVE
 
 RULES = load_analysis_rules()
@@ -99,7 +99,7 @@ def test_same_text_same_analysis(analyse):
 
 
 def test_a_priority_named_in_its_own_words_is_recognised():
-    from coach.analysis import priority_terms
+    from coach.call.analysis import priority_terms
 
     terms = priority_terms("The SAP S/4HANA go-live is in seven months, and nothing is allowed to put it at risk.")
     assert {"s/4hana", "s/4hana go-live"} <= terms and "months" not in terms

@@ -9,8 +9,8 @@ from streamlit.testing.v1 import AppTest
 from coach.config import LOCAL_MODEL_NAME, Settings
 from coach.errors import ModelUnavailable
 from coach.llm import ScriptedBackend
-from coach.store import SessionFilter, get_session, open_database, team_sessions
-from coach.store.accounts import sign_in
+from coach.db import SessionFilter, get_session, open_database, team_sessions
+from coach.db.accounts import sign_in
 from coach.ui import resources
 
 REVIEW = "coach/ui/pages/review.py"
@@ -200,7 +200,7 @@ def test_an_unreachable_database_shows_one_clear_message(app, monkeypatch):
 
 
 def test_a_saved_but_unanswered_line_can_be_sent_again(app, db, monkeypatch):
-    from coach.store import record_rep_line, start_session
+    from coach.db import record_rep_line, start_session
 
     at = signed_in(app(), "rep1")
     rep = sign_in(db, "rep1", "practice-demo")
@@ -238,6 +238,6 @@ def test_a_line_the_database_could_not_take_is_kept_and_sent_again(app, db, tmp_
 
 
 def unfinished_or_last(db, rep) -> str:  # noqa: ANN001
-    from coach.store import my_sessions
+    from coach.db import my_sessions
 
     return my_sessions(db, rep)[0].id

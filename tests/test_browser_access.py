@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from coach.config import Settings
-from coach.store import ensure_demo, open_database, sign_in
+from coach.db import ensure_demo, open_database, sign_in
 from tests.test_access import finished_call, line_of
 from tests.test_browser import ROOT, app_server, browser_tools, run_script
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from coach.analysis import CaseReference, Evidence, Question, TurnAnalysis
-from coach.buyer import BuyerState, decide, load_buyer_rules, start
-from coach.content import load_content
+from coach.call.analysis import CaseReference, Evidence, Question, TurnAnalysis
+from coach.call.policy import BuyerState, decide, load_buyer_rules, start
+from coach.content.catalog import load_content
 
 RULES = load_buyer_rules()
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from coach.calibration import DEFAULT_DIR, evaluate, load_cases, quadratic_weighted_kappa, transcript_grader
-from coach.contentio import ContentError
-from coach.grader import load_rubric
+from coach.grading.calibration import DEFAULT_DIR, evaluate, load_cases, quadratic_weighted_kappa, transcript_grader
+from coach.content.files import ContentError
+from coach.grading.criteria import load_rubric
 
 
 def test_kappa_is_one_for_perfect_agreement_and_falls_with_distance():
@@ -48,7 +48,7 @@ def test_an_empty_folder_says_what_to_do(tmp_path):
 
 @pytest.fixture(scope="module")
 def report(shipped_store):
-    from coach.content import load_content
+    from coach.content.catalog import load_content
 
     content = load_content()
     store, _ = shipped_store

@@ -24,8 +24,8 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from streamlit.testing.v1 import AppTest
 
 from coach.config import Settings
-from coach.store import open_database, unfinished_session
-from coach.store.accounts import sign_in
+from coach.db import open_database, unfinished_session
+from coach.db.accounts import sign_in
 from tests.conftest import run_env
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from coach.embedder_model import RECIPE, runtime_model_file
-from coach.embeddings import MiniLMEmbedder
-from coach.retrieval import shared_embedder
+from coach.retrieval.embedder_model import RECIPE, runtime_model_file
+from coach.retrieval.embeddings import MiniLMEmbedder
+from coach.retrieval.index import shared_embedder
 
 TEXTS = ["Our cash forecast is never right.", "Technicians finish three jobs a day, and the backlog is six weeks.",
          "REST API and SSO integration", "What would make this quarter a good one for you?"]
@@ -28,7 +28,7 @@ def test_the_derived_model_is_in_use_and_stays_close_to_the_packaged_one():
 
     class Packaged(MiniLMEmbedder):  # the packaged file, unmodified
         def _load(self) -> None:
-            from coach.assets import embedder_model_file
+            from coach.runtime.assets import embedder_model_file
             self._model = embedder_model_file()
             super()._load()
 
@@ -45,7 +45,7 @@ def test_meaning_survives_quantization():
 
 
 def test_remembered_vectors_are_the_model_s_own_and_the_memory_is_bounded(monkeypatch):
-    from coach import embeddings
+    from coach.retrieval import embeddings
 
     monkeypatch.setattr(embeddings, "CACHE_SIZE", 3)
     embedder = MiniLMEmbedder(threads=2)

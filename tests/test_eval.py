@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from coach.content import load_content
-from coach.contentio import ContentError
-from coach.eval_cases import CaseRun, EvalCase, check, load_cases, run_case
-from coach.eval_report import compare, metrics
+from coach.content.catalog import load_content
+from coach.content.files import ContentError
+from coach.evals.cases import CaseRun, EvalCase, check, load_cases, run_case
+from coach.evals.report import compare, metrics
 from coach.llm import RecordingStore, ReplayBackend
 from tests.helpers import run_coach
 

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from coach.content import load_content
-from coach.grader import load_rubric, overall_score
-from coach.session import Call
-from coach.simulate import TranscriptFile, grade_transcript, run_script
+from coach.content.catalog import load_content
+from coach.grading.criteria import load_rubric, overall_score
+from coach.call.engine import Call
+from coach.call.simulate import TranscriptFile, grade_transcript, run_script
 from tests.helpers import run_coach
 
 GOOD = ["Thanks for making time. Is 30 minutes still right for you?",

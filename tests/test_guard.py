@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from coach.guard import check, clean_reply, load_guard_rules, numbers_in
-from coach.retrieval import shared_embedder
+from coach.call.model_voice import check, clean_reply, load_guard_rules, numbers_in
+from coach.retrieval.index import shared_embedder
 
 RULES = load_guard_rules()
 LINE = "It's mostly people and paper. Forty-two people in AP across nine hospitals."
@@ -51,14 +51,14 @@ def test_numbers_in_reads_digits_and_words():
 
 # --- streaming: sentences are released only after the guard passes the reply so far ---
 
-from coach.guard import ModelVoice, sentences  # noqa: E402
+from coach.call.model_voice import ModelVoice, sentences  # noqa: E402
 from coach.llm.scripted import ScriptedBackend, ScriptedReply  # noqa: E402
 from coach.errors import ModelUnavailable  # noqa: E402
 
 
 @pytest.fixture()
 def persona(repo_root):
-    from coach.personas import load_persona_file
+    from coach.content.personas import load_persona_file
     return load_persona_file(repo_root / "personas" / "cfo_meridian.yaml")
 
 
@@ -117,7 +117,7 @@ def test_sentences_split_after_end_marks():
 
 
 def test_how_the_reply_is_chunked_never_changes_the_line(persona):
-    from coach.guard import VoiceStream, Verdict
+    from coach.call.model_voice import VoiceStream, Verdict
 
     reply = '  Dana: "Mostly people and paper.\nForty-two people in AP." Why?\n\nAs an AI I add this.'
     lines = set()

@@ -6,13 +6,13 @@ import json
 
 import pytest
 
-from coach.content import load_content
-from coach.grader import load_rubric
-from coach.judge import JudgeOutput, capable, check_answers, quote_found, rewrite_if_sound
+from coach.content.catalog import load_content
+from coach.grading.criteria import load_rubric
+from coach.grading.judge import JudgeOutput, capable, check_answers, quote_found, rewrite_if_sound
 from coach.llm import ScriptedBackend
-from coach.rules import load_analysis_rules
-from coach.session import Call
-from coach.simulate import TranscriptFile, grade_transcript
+from coach.call.rules import load_analysis_rules
+from coach.call.engine import Call
+from coach.call.simulate import TranscriptFile, grade_transcript
 
 GOOD = ["Thanks for making time. Is 30 minutes still right for you?",
         "Before anything about us: how far off has your cash forecast been against actuals, and what has that cost you?",
@@ -111,7 +111,7 @@ def test_a_model_rewrite_is_used_only_when_sound(line, ok):
 
 def test_coach_judge_off_keeps_a_capable_model_from_judging(tmp_path):
     from coach.config import Settings
-    from coach.judge import capable
+    from coach.grading.judge import capable
     from coach.llm import create_backend
 
     base = {"_env_file": None, "data_dir": tmp_path, "llm": "openai", "openai_base_url": "http://127.0.0.1:9/v1",

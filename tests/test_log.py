@@ -7,7 +7,7 @@ import logging
 
 from coach.errors import CoachError, ModelUnavailable
 from coach.log import get_logger, redact, register_secret
-from coach.runtime import configure_logging
+from coach.runtime.startup import configure_logging
 
 
 def test_registered_secrets_and_key_shapes_are_masked():

@@ -13,7 +13,7 @@ import time
 import pytest
 from pytest_socket import SocketConnectBlockedError
 
-from coach.runtime import prepare
+from coach.runtime.startup import prepare
 from tests.conftest import OUTSIDE_ATTEMPTS
 
 
@@ -46,7 +46,7 @@ def test_chroma_store_and_embeddings_work_with_no_outside_network(tmp_path):
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    from coach.embeddings import MiniLMEmbedder
+    from coach.retrieval.embeddings import MiniLMEmbedder
 
     client = chromadb.PersistentClient(path=str(tmp_path / "chroma"),
                                        settings=ChromaSettings(anonymized_telemetry=False))

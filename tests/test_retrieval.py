@@ -13,7 +13,7 @@ import pytest
 from tests.net import free_port
 
 from coach.config import Settings
-from coach.retrieval import KnowledgeStore, load_knowledge, rank_documents
+from coach.retrieval.index import KnowledgeStore, load_knowledge, rank_documents
 from tests.conftest import run_env
 from tests.content.factory import CASE_NOTE
 
@@ -84,7 +84,7 @@ def test_changed_added_and_removed_files_are_handled(tmp_path):
 REOPEN = """
 import sys
 import chromadb
-import coach.retrieval  # registers the embedding function
+import coach.retrieval.index  # registers the embedding function
 client = chromadb.PersistentClient(path=sys.argv[1])
 collection = client.get_collection("knowledge_case")
 hit = collection.query(query_texts=["cash forecast accuracy for lenders"], n_results=1)
@@ -130,7 +130,7 @@ def test_a_chroma_server_is_used_when_chroma_host_is_set(tmp_path):
 
 
 def test_labelled_queries_reach_the_recall_target(shipped_store):
-    from coach.kb_eval import DEFAULT_QUERIES, evaluate, load_queries
+    from coach.retrieval.evaluation import DEFAULT_QUERIES, evaluate, load_queries
 
     store, _ = shipped_store
     query_set = load_queries(DEFAULT_QUERIES)

@@ -25,7 +25,7 @@ import pytest
 import yaml
 from sqlalchemy import text
 
-from coach.store import Database, get_session, list_users, my_sessions, unfinished_session
+from coach.db import Database, get_session, list_users, my_sessions, unfinished_session
 from tests.conftest import run_env
 from tests.helpers import run_coach
 from tests.net import free_port
@@ -48,7 +48,7 @@ CALL_LINES = [
 # One app process starting: open the database (migrating it) and create the demo team if it is empty.
 APP_START = """
 import sys, time
-from coach.store import Database, ensure_demo
+from coach.db import Database, ensure_demo
 url, start_at, demo = sys.argv[1], float(sys.argv[2]), sys.argv[3] == "demo"
 while time.time() < start_at:
     time.sleep(0.001)
@@ -204,7 +204,7 @@ def test_knowledge_lives_on_the_chroma_server_named_by_chroma_host(tmp_path):
 def model_server():
     """The embedded llama.cpp server, started on its own as a separate process: it speaks the same
     OpenAI API as vLLM. Found and started the way the product starts its own (coach.llm.local)."""
-    from coach.assets import local_model_file
+    from coach.runtime.assets import local_model_file
     from coach.llm.local import LocalServer, ServerSpec
 
     server = LocalServer(ServerSpec(model_path=local_model_file().path, ctx=2048, threads=2))

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from coach.content import load_content
+from coach.content.catalog import load_content
 from coach.llm import RecordingBackend, RecordingStore, ReplayBackend
-from coach.session import Call
+from coach.call.engine import Call
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 RECORDINGS = Path(__file__).parent / "recordings" / "scenarios.jsonl"

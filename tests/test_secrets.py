@@ -25,7 +25,7 @@ from streamlit.testing.v1 import AppTest
 from coach.config import Settings
 from coach.errors import ModelUnavailable
 from coach.log import LOGGER_NAME, register_secret
-from coach.store import open_database, sign_in
+from coach.db import open_database, sign_in
 from tests.helpers import page_text, run_coach
 
 SENTINEL = "sk-test-SENTINEL-5f3a9c1e7b2d4a6f8c0e9d1b3a5c7e9f"
@@ -285,7 +285,7 @@ def test_the_app_and_the_export_keep_the_key_secret(tmp_path, fake, monkeypatch,
         st.cache_resource.clear()
     db = open_database(Settings(_env_file=None, data_dir=data))
     manager = sign_in(db, "manager", "practice-demo", delay_s=0)
-    from coach.store import team_sessions
+    from coach.db import team_sessions
 
     ended = team_sessions(db, manager)
     assert len(ended) == 1 and ended[0].overall is not None

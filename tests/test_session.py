@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from coach.content import load_content
+from coach.content.catalog import load_content
 from coach.errors import UserInputError
 from coach.llm import ScriptedBackend
-from coach.session import MAX_TURN_CHARS, Call, briefing_for, clean_rep_text
+from coach.call.engine import MAX_TURN_CHARS, Call, briefing_for, clean_rep_text
 
 PITCHES = ["Our platform has an AI engine, a REST API, SSO and fifty dashboards.",
            "It integrates with every ERP through our connector framework.",

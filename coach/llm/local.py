@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from coach.assets import local_model_file
+from coach.runtime.assets import local_model_file
 from coach.errors import ModelError, ModelUnavailable
 from coach.llm.base import ChatRequest
 from coach.llm.openai_compat import OpenAICompatBackend

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import tiktoken
 
-from coach.assets import TIKTOKEN_FILES, seed_tiktoken_cache
+from coach.runtime.assets import TIKTOKEN_FILES, seed_tiktoken_cache
 from coach.config import default_data_dir
 from coach.llm.base import ChatMessage
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from coach.errors import CoachError
-from coach.store import Viewer, demo_sign_ins, sign_in, viewer_by_id
+from coach.db import Viewer, demo_sign_ins, sign_in, viewer_by_id
 from coach.ui import resources
 
 KEY = "viewer_id"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from coach.errors import CoachError, UserInputError
-from coach.practice_call import PracticeCall, model_notice
-from coach.session import MAX_TURN_CHARS, briefing_for, clean_rep_text
-from coach.store import Viewer, assignments, get_session, my_sessions, unfinished_session
+from coach.call.practice import PracticeCall, model_notice
+from coach.call.engine import MAX_TURN_CHARS, briefing_for, clean_rep_text
+from coach.db import Viewer, assignments, get_session, my_sessions, unfinished_session
 from coach.ui import resources
 from coach.ui.scorecard_view import scorecard, stored_turns, transcript
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from coach.config import Settings
-from coach.content import Content, load_content
+from coach.content.catalog import Content, load_content
 from coach.llm import LLM, create_backend
 from coach.log import get_logger
-from coach.retrieval import KnowledgeStore, current_store
-from coach.runtime import prepare
-from coach.store import Database, ensure_demo, open_database
+from coach.retrieval.index import KnowledgeStore, current_store
+from coach.runtime.startup import prepare
+from coach.db import Database, ensure_demo, open_database
 
 log = get_logger("app")
 

@@ -8,7 +8,7 @@ from datetime import datetime, time
 import streamlit as st
 
 from coach.errors import CoachError
-from coach.store import SessionFilter, Viewer, add_comment, get_session, override_criterion, team_sessions
+from coach.db import SessionFilter, Viewer, add_comment, get_session, override_criterion, team_sessions
 from coach.ui import resources
 from coach.ui.scorecard_view import scorecard, stored_turns, transcript
 

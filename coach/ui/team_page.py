@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import streamlit as st
 
 from coach.errors import CoachError
-from coach.store import Viewer, assign, assignments, team_members, team_trends
+from coach.db import Viewer, assign, assignments, team_members, team_trends
 from coach.ui import resources
 
 

@@ -7,8 +7,8 @@ from collections import Counter
 
 import pytest
 
-from coach.content import load_content
-from coach.personas import MOVES
+from coach.content.catalog import load_content
+from coach.content.personas import MOVES
 from tests.helpers import run_coach
 
 TITLES = {"cfo", "coo", "cio", "ceo"}

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from coach.content import load_content
-from coach.contentio import ContentError
+from coach.content.catalog import load_content
+from coach.content.files import ContentError
 from tests.content.factory import write_content
 
 

@@ -17,10 +17,10 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
-from coach.content import load_content
+from coach.content.catalog import load_content
 from coach.errors import StoreUnavailable
-from coach.practice_call import PracticeCall
-from coach.store import Database, add_user, get_session
+from coach.call.practice import PracticeCall
+from coach.db import Database, add_user, get_session
 
 LINES = ["Thanks for making time. Is 30 minutes still right for you?",
          "How far off has your cash forecast been against actuals?",

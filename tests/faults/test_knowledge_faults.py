@@ -11,11 +11,11 @@ import chromadb
 import pytest
 
 from coach.config import Settings
-from coach.content import load_content
+from coach.content.catalog import load_content
 from coach.errors import KnowledgeStoreDamaged
-from coach.practice_call import PracticeCall
-from coach.retrieval import _clients, current_store
-from coach.store import Database, add_user, get_session
+from coach.call.practice import PracticeCall
+from coach.retrieval.index import _clients, current_store
+from coach.db import Database, add_user, get_session
 from tests.helpers import run_coach
 
 LINES = ["Thanks for making time. Is 30 minutes still right for you?",
@@ -73,7 +73,7 @@ def test_a_deleted_knowledge_folder_is_refilled_on_the_next_start(world, content
     shutil.rmtree(settings.data_dir / "chroma")
     restart_process_state(settings)
 
-    with caplog.at_level("WARNING", logger="coach.retrieval"):
+    with caplog.at_level("WARNING", logger="coach.retrieval.index"):
         store = current_store(settings)
     message = next(r.getMessage() for r in caplog.records if "knowledge store" in r.getMessage())
     assert store.count() > 200

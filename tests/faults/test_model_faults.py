@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import pytest
 
-from coach.content import load_content
-from coach.assets import local_model_file
+from coach.content.catalog import load_content
+from coach.runtime.assets import local_model_file
 from coach.llm.local import LocalBackend, LocalServer, ServerSpec
 from coach.llm.openai_compat import OpenAICompatBackend
-from coach.practice_call import PracticeCall, model_notice
-from coach.store import Database, add_user, get_session
+from coach.call.practice import PracticeCall, model_notice
+from coach.db import Database, add_user, get_session
 from tests.llm.fake_openai import Behaviour, FakeOpenAI
 
 LINES = ["Thanks for making time. Is 30 minutes still right for you?",

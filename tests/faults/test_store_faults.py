@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from coach.content import load_content
+from coach.content.catalog import load_content
 from coach.errors import StoreUnavailable
-from coach.practice_call import PracticeCall
-from coach.store import Database, Viewer, add_user, get_session
+from coach.call.practice import PracticeCall
+from coach.db import Database, Viewer, add_user, get_session
 from tests.pg import TempPostgres, serve
 
 LINES = [

@@ -108,7 +108,7 @@ class LocalHarness(Harness):
 
     def _backend(self, **kwargs):
         from coach.llm.local import LocalBackend, LocalServer, ServerSpec
-        from coach.assets import local_model_file
+        from coach.runtime.assets import local_model_file
 
         server = LocalServer(ServerSpec(local_model_file().path, ctx=2048, threads=2))
         self.servers.append(server)

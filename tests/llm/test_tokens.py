@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from coach.assets import TIKTOKEN_FILES
+from coach.runtime.assets import TIKTOKEN_FILES
 from coach.llm import ChatMessage
 from coach.llm.tokens import count_messages, count_text, fit_to_budget, truncate_to_tokens
 

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from coach.store import Database
+from coach.db import Database
 from tests.pg import serve
 
 _names = itertools.count()

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import inspect
 
 from coach.errors import AccessDenied, NotFound, UserInputError
-from coach.store import (SessionFilter, add_comment, add_user, assign, assignments, ensure_demo, finish_session,
+from coach.db import (SessionFilter, add_comment, add_user, assign, assignments, ensure_demo, finish_session,
                          get_session, list_users, my_sessions, override_criterion, record_buyer_reply, record_rep_line,
                          set_password, sign_in, start_session, team_sessions, unfinished_session)
-from coach.store.accounts import hash_password, verify_password
+from coach.db.accounts import hash_password, verify_password
 
 
 def people(db):
@@ -176,7 +176,7 @@ def test_assignments_track_progress_within_the_team(db):
 
 
 def test_team_trends_aggregate_only_what_the_viewer_may_see(db):
-    from coach.store import team_members, team_trends
+    from coach.db import team_members, team_trends
 
     p = people(db)
     a_call(db, p.ann, overall=40)
@@ -196,7 +196,7 @@ def test_upgrading_an_older_database_keeps_its_data(tmp_path):
     from alembic.config import Config
     from sqlalchemy import text
 
-    from coach.store.db import MIGRATIONS, Database, make_engine
+    from coach.db.db import MIGRATIONS, Database, make_engine
 
     url = f"sqlite:///{tmp_path / 'old.db'}"
     engine = make_engine(url)

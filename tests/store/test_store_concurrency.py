@@ -9,8 +9,8 @@ from types import SimpleNamespace
 import pytest
 
 from coach.errors import StoreUnavailable
-from coach.store import Viewer, add_user, get_session, record_buyer_reply, record_rep_line, start_session
-from coach.store.db import Database
+from coach.db import Viewer, add_user, get_session, record_buyer_reply, record_rep_line, start_session
+from coach.db.db import Database
 
 
 def reply(index: int, rep: str) -> SimpleNamespace:

@@ -1,0 +1,300 @@
+"""One practice call: rep turn in → analysis → buyer decision → voice → buyer turn out.
+
+Why one place: the CLI, the app and the eval suite all run calls the same way, including
+the handoff to the delegate, the clock and the end of the call.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from coach.call import policy
+from coach.call import lexicon
+from coach.call.analysis import Semantics, TurnAnalysis, analyse_turn, figure_index, persona_vocabulary
+from coach.call.policy import BuyerRules, BuyerState, Move, Outcome, load_buyer_rules
+from coach.config import LOCAL_MODEL_NAME
+from coach.content.catalog import Content
+from coach.errors import UserInputError
+from coach.call.model_voice import ModelVoice, VoiceStream, load_guard_rules
+from coach.llm import LLM, ChatMessage
+from coach.llm.tokens import truncate_to_tokens
+from coach.content.personas import Persona
+from coach.retrieval.index import KnowledgeStore, shared_embedder
+from coach.call.rules import AnalysisRules, load_analysis_rules
+from coach.call.composed_voice import compose, context_for
+
+MAX_TURN_CHARS = 4000
+HISTORY_TOKENS_PER_MESSAGE = 48
+
+
+class Briefing(BaseModel):
+    """What a rep may know before the call (never the hidden facts)."""
+
+    model_config = ConfigDict(extra="forbid")
+    persona_id: str
+    name: str
+    title: str
+    company: str
+    industry: str
+    size: str
+    time_budget_min: int
+    patience: str
+    background: str
+    value_propositions: list[str]
+    case_notes: list[str]
+
+
+class CallTurn(BaseModel):
+    """One exchange: what the rep said and how the buyer answered (the `coach simulate` turn)."""
+
+    model_config = ConfigDict(extra="forbid")
+    index: int
+    rep: str
+    buyer: str
+    buyer_persona: str
+    move: Move
+    reason: str
+    attention: int
+    elapsed_s: float
+    tags: list[str]
+    voice: Literal["composed", "model"] = "composed"
+    voice_check: str | None = None  # why a model line was not used, or was finished with the composed one
+    revealed: int | None = None  # index of the hidden fact this turn revealed
+    notice: str | None = None
+    analysis: TurnAnalysis | None = Field(None, exclude=True)  # kept for the grader and the store, not printed
+
+
+def clean_rep_text(text: str, limit: int | None = MAX_TURN_CHARS) -> tuple[str, str | None]:
+    """Strip control and zero-width characters, cut pastes longer than `limit`; (text, notice).
+
+    Why: what the buyer hears, the grader quotes and the store keeps must be printable text. A lone
+    surrogate (undecodable input) becomes U+FFFD, so the rep can see something was there.
+    """
+    cats = ["Zs" if ch.isspace() else unicodedata.category(ch) for ch in text]  # \r, \f: spaces
+
+    def joins_emoji(i: int) -> bool:  # a zero-width joiner inside an emoji sequence (👩‍💻) is part of it
+        return (text[i] == "\u200d" and 0 < i < len(text) - 1 and cats[i - 1] in ("So", "Sk", "Mn")
+                and cats[i + 1] == "So")
+
+    kept = "".join("\ufffd" if cat == "Cs" else ch for i, (ch, cat) in enumerate(zip(text, cats, strict=True))
+                   if cat not in ("Cc", "Cf") or joins_emoji(i))
+    kept = " ".join(kept.split())
+    if not kept:
+        raise UserInputError("The rep turn is empty", "say something to the buyer")
+    if limit is not None and len(kept) > limit:
+        return kept[:limit].rsplit(" ", 1)[0], (
+            f"Your turn was {len(kept):,} characters; the buyer heard the first {limit:,}.")
+    return kept, None
+
+
+GRADER_NOTE_NOTICE = ("A note to whoever grades the call was taken out: the buyer did not hear it and the grade "
+                      "ignores it.")
+
+
+def heard_text(rep_text: str, rules: AnalysisRules) -> tuple[str, str | None]:
+    """What the buyer hears of a rep turn (printable, not too long, without notes to the grader); (text, notice)."""
+    text, notice = clean_rep_text(rep_text)
+    kept, removed = lexicon.strip_notes(text, rules.grader_notes)
+    if not removed:
+        return text, notice
+    return kept or rules.neutral_line, " ".join(n for n in (notice, GRADER_NOTE_NOTICE) if n)
+
+
+def briefing_for(persona: Persona, content: Content) -> Briefing:
+    """The rep's pre-call briefing: who, where, how long, and what to study for this title."""
+    props = content.value_props_for(persona.title_key)
+    notes = [n for n in content.case_notes() if persona.title_key in n.meta.titles]
+    return Briefing(persona_id=persona.id, name=persona.name, title=persona.title, company=persona.company.name,
+                    industry=persona.company.industry, size=persona.company.size,
+                    time_budget_min=persona.time_budget_min, patience=persona.patience,
+                    background=persona.background, value_propositions=[d.id for d in props],
+                    case_notes=[d.id for d in notes])
+
+
+@dataclass
+class _Speaker:
+    persona: Persona
+    state: BuyerState
+    semantics: Semantics
+    figures: set[str]
+    acronyms: frozenset[str]
+    own_figures: set[str] = field(default_factory=set)  # the persona's own numbers
+
+
+class TurnStream:
+    """The buyer's reply to one rep turn, piece by piece; the turn is recorded when it ends."""
+
+    def __init__(self, composed: str, voice: VoiceStream | None,
+                 record: Callable[[str, str, str | None], CallTurn]) -> None:
+        self._composed, self._voice, self._record = composed, voice, record
+        self.turn: CallTurn | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        if self.turn is not None:
+            return
+        if self._voice is None:
+            yield self._composed
+            self.turn = self._record(self._composed, "composed", None)
+            return
+        yield from self._voice
+        voice = self._voice
+        self.turn = self._record(voice.line, voice.source, None if voice.source == "model" and voice.why == "ok"
+                                 else voice.why)
+
+    def finish(self) -> CallTurn:
+        """Drain what is left and return the recorded turn."""
+        for _ in self:
+            pass
+        assert self.turn is not None
+        return self.turn
+
+
+@dataclass
+class Call:
+    """A call in progress. `opening()` first, then `take_turn()` per rep line until `ended`."""
+
+    persona: Persona
+    content: Content
+    store: KnowledgeStore
+    llm: LLM | None = None
+    seed: int = 0
+    analysis_rules: AnalysisRules = field(default_factory=load_analysis_rules)
+    buyer_rules: BuyerRules = field(default_factory=load_buyer_rules)
+    turns: list[CallTurn] = field(default_factory=list)
+    outcome: Outcome = "open"
+    delegated_to: str | None = None
+
+    def __post_init__(self) -> None:
+        self._case_figures, self._figures = figure_index(list(self.content.knowledge.values()), self.analysis_rules)
+        self._used: set[str] = set()
+        self._line_vectors: dict[str, np.ndarray] = {}
+        self._heard: set[str] = set()  # figures the buyer has said: the rep may repeat them
+        self._speaker = self._speaker_for(self.persona, 0.0)
+        self.voice = None
+        if self.llm is not None:  # the embedded small model only paraphrases; capable models act the part
+            simple = self.llm.model == LOCAL_MODEL_NAME
+            self.voice = ModelVoice(self.llm, shared_embedder(), load_guard_rules(), simple=simple)
+
+    def _speaker_for(self, persona: Persona, elapsed_s: float) -> _Speaker:
+        semantics = Semantics(self.store, persona, shared_embedder(), self._case_figures)
+        figures, acronyms = persona_vocabulary(persona, self.analysis_rules)
+        return _Speaker(persona, policy.start(persona, self.buyer_rules, elapsed_s), semantics,
+                        figures | self._figures, acronyms, figures)
+
+    @property
+    def ended(self) -> bool:
+        return self.outcome in ("advanced", "disengaged", "timed_out") or (
+            self.outcome == "delegated" and self._speaker.state.ended)
+
+    @property
+    def current_persona(self) -> Persona:
+        return self._speaker.persona
+
+    def opening(self) -> str:
+        """The buyer's first words."""
+        s = self._speaker
+        decision = policy.Decision(move="open", reason="The call starts.")
+        return compose(s.persona, "open", context_for(s.persona, s.state, decision, self._delegate(), 0),
+                       seed=self.seed, turn_index=0, used=self._used)
+
+    def _delegate(self) -> Persona | None:
+        target = self._speaker.persona.delegates_to
+        return self.content.personas.get(target) if target else None
+
+    def prefetch(self, rep_lines: Sequence[str]) -> None:
+        """Analyse rep lines known in advance in one batch (grading a transcript): the turns then
+        cost no model or store round each. Lines said after a hand-off are analysed as they come."""
+        heard = []
+        for line in rep_lines:
+            try:
+                heard.append(heard_text(line, self.analysis_rules)[0])
+            except UserInputError:
+                continue  # an empty line fails when its turn comes, with the message
+        self._speaker.semantics.prefetch(heard)
+
+    def take_turn(self, rep_text: str) -> CallTurn:
+        """One rep line → the buyer's reply, with the move, its reason and the new attention."""
+        return self.stream_turn(rep_text).finish()
+
+    def stream_turn(self, rep_text: str) -> TurnStream:
+        """Like `take_turn`, but the buyer's words arrive as they are spoken: iterate the
+        stream, then read `.turn`. The decision is made before any word is streamed."""
+        if self.ended:
+            raise UserInputError("This call has ended", "start a new call to practise again")
+        text, notice = heard_text(rep_text, self.analysis_rules)
+        speaker = self._speaker
+        signals = speaker.semantics.signals(text)
+        analysis = analyse_turn(text, signals, self.analysis_rules, speaker.figures | self._heard, speaker.acronyms,
+                                derivable=speaker.own_figures | self._heard)
+        decision, state = policy.decide(speaker.state, analysis, speaker.persona, self.buyer_rules)
+        speaker.state = state
+        index = len(self.turns) + 1
+        context = context_for(speaker.persona, state, decision, self._delegate(), index)
+        relevance = self._relevance_to(signals.turn_vector) if decision.move == "answer" and decision.reveal is None \
+            else None
+        line = compose(speaker.persona, decision.move, context, seed=self.seed, turn_index=index, used=self._used,
+                       relevance=relevance)
+        voice: VoiceStream | None = None
+        if self.voice is not None:
+            unrevealed = [f.fact for i, f in enumerate(speaker.persona.hidden_facts) if i not in state.revealed]
+            # this title's value talk and the case note nearest the turn, for a capable model to draw on
+            known = [hit.text for hit in signals.value_hits[:2]] + [hit.text for hit in signals.case_hits[:1]]
+            voice = self.voice.stream(speaker.persona, decision.move, decision.reason, line, self._history(text),
+                                      unrevealed, seed=self.seed * 1000 + index, knowledge=known, fact=context.fact)
+
+        def record(spoken: str, source: str, why: str | None) -> CallTurn:
+            turn = CallTurn(index=index, rep=text, buyer=spoken, buyer_persona=speaker.persona.id,
+                            move=decision.move, reason=decision.reason, attention=state.attention,
+                            elapsed_s=round(state.elapsed_s, 1), tags=analysis.tags, voice=source,  # type: ignore[arg-type]
+                            voice_check=why, revealed=decision.reveal, notice=notice, analysis=analysis)
+            self.turns.append(turn)
+            self._heard.update(lexicon.figures(spoken, self.analysis_rules.figure_exempt_units))
+            self._after(decision, state)
+            return turn
+
+        return TurnStream(line, voice, record)
+
+    def _relevance_to(self, turn_vector: np.ndarray | None) -> Callable[[list[str]], list[float]] | None:
+        """Scores candidate lines by closeness in meaning to what the rep just said (line vectors cached)."""
+        if turn_vector is None:
+            return None
+
+        def score(lines: list[str]) -> list[float]:
+            missing = [line for line in lines if line not in self._line_vectors]
+            if missing:
+                self._line_vectors.update(zip(missing, shared_embedder().embed(missing), strict=True))
+            return [float(self._line_vectors[line] @ turn_vector) for line in lines]
+        return score
+
+    def _history(self, rep_text: str) -> list[ChatMessage]:
+        """The recent exchanges as chat messages (the buyer is the assistant)."""
+        def brief(text: str) -> str:  # bounded, so prompt size stays flat however long the call or the turns
+            return truncate_to_tokens(text, HISTORY_TOKENS_PER_MESSAGE, self.llm.model if self.llm else "gpt-4o")
+
+        messages: list[ChatMessage] = []
+        for turn in self.turns[-2:]:
+            messages += [ChatMessage(role="user", content=brief(turn.rep)),
+                         ChatMessage(role="assistant", content=brief(turn.buyer))]
+        return [*messages, ChatMessage(role="user", content=brief(rep_text))]
+
+    def revealed_facts(self, persona_id: str) -> list[str]:
+        """Hidden facts this buyer has told the rep so far in this call."""
+        persona = self.content.personas.get(persona_id, self.persona)
+        indices = {t.revealed for t in self.turns if t.buyer_persona == persona_id and t.revealed is not None}
+        return [persona.hidden_facts[i].fact for i in sorted(indices)]
+
+    def _after(self, decision: policy.Decision, state: BuyerState) -> None:
+        if decision.move == "delegate":
+            delegate = self._delegate()
+            self.outcome, self.delegated_to = "delegated", delegate.id if delegate else None
+            if delegate is not None:
+                self._speaker = self._speaker_for(delegate, state.elapsed_s)
+        elif decision.outcome is not None and self.outcome != "delegated":
+            self.outcome = decision.outcome
+        # after a handoff the delegate's own ending closes the call; the outcome stays `delegated`

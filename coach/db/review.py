@@ -1,0 +1,158 @@
+"""What managers do with calls: the team table, comments, criterion overrides, assignments.
+
+Why: a manager coaches from evidence. Comments attach to a turn; an override changes a
+criterion's result with a reason, and the original result is kept beside it. The same access
+rules as everywhere: a manager acts on their own team only, an admin on anyone.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import func, select
+
+from coach.errors import AccessDenied, NotFound, UserInputError
+from coach.db.accounts import Viewer
+from coach.db.db import Database
+from coach.db.models import MODES, Assignment, PracticeSession, Review, Scorecard, User
+from coach.db.practice import SessionRecord, _record, visible_to
+
+MAX_COMMENT = 2000
+SORTS = {"newest": PracticeSession.started_at.desc(), "oldest": PracticeSession.started_at.asc(),
+         "score_high": PracticeSession.overall.desc(), "score_low": PracticeSession.overall.asc()}
+
+
+class SessionFilter(BaseModel):
+    """The team table's filters; empty means any."""
+
+    model_config = ConfigDict(extra="forbid")
+    rep: str | None = None
+    persona_id: str | None = None
+    outcome: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    min_score: int | None = None
+    max_score: int | None = None
+    ended_only: bool = True
+    sort: str = "newest"
+    limit: int = 500
+    offset: int = 0
+
+
+def team_sessions(db: Database, viewer: Viewer, filters: SessionFilter | None = None) -> list[SessionRecord]:
+    """Calls the viewer may see, filtered and sorted (reps see only their own)."""
+    f = filters or SessionFilter()
+    if f.sort not in SORTS:
+        raise UserInputError(f"{f.sort!r} is not a sort order", f"use one of: {', '.join(SORTS)}")
+    query = select(PracticeSession, User).join(User, PracticeSession.user_id == User.id).where(visible_to(viewer))
+    conditions = [
+        (f.rep, lambda: User.name == f.rep), (f.persona_id, lambda: PracticeSession.persona_id == f.persona_id),
+        (f.outcome, lambda: PracticeSession.outcome == f.outcome), (f.since, lambda: PracticeSession.started_at >= f.since),
+        (f.until, lambda: PracticeSession.started_at <= f.until),
+        (f.min_score is not None, lambda: PracticeSession.overall >= f.min_score),
+        (f.max_score is not None, lambda: PracticeSession.overall <= f.max_score),
+        (f.ended_only, lambda: PracticeSession.ended_at.is_not(None)),
+    ]
+    for wanted, condition in conditions:
+        if wanted:
+            query = query.where(condition())
+    query = query.order_by(SORTS[f.sort], PracticeSession.id).limit(min(f.limit, 5000)).offset(f.offset)
+    with db.transaction() as s:
+        return [_record(row, user, full=False) for row, user in s.execute(query).all()]
+
+
+def _reviewable(s, viewer: Viewer, session_id: str) -> PracticeSession:  # noqa: ANN001
+    if viewer.role not in ("manager", "admin"):
+        raise NotFound(f"No practice session {session_id!r} to review", "managers review their team's calls")
+    row = s.scalar(select(PracticeSession).where(PracticeSession.id == session_id, visible_to(viewer)))
+    if row is None:
+        raise NotFound(f"No practice session {session_id!r} to review", "pick a call from the team table")
+    return row
+
+
+def add_comment(db: Database, viewer: Viewer, session_id: str, text: str, turn_index: int | None = None) -> int:
+    """A manager's comment, on one turn or on the whole call."""
+    text = text.strip()
+    if not text:
+        raise UserInputError("The comment is empty", "write what the rep should do differently")
+    with db.transaction() as s:
+        _reviewable(s, viewer, session_id)
+        review = Review(session_id=session_id, author_id=viewer.id, kind="comment", turn_index=turn_index,
+                        text=text[:MAX_COMMENT])
+        s.add(review)
+        s.flush()
+        return review.id
+
+
+def override_criterion(db: Database, viewer: Viewer, session_id: str, criterion_id: str, new_result: str,
+                       reason: str) -> int:
+    """Change a criterion's result with a reason; the grader's original stays on record."""
+    if new_result not in ("yes", "no", "unscored"):
+        raise UserInputError(f"{new_result!r} is not a result", "use yes, no or unscored")
+    if not reason.strip():
+        raise UserInputError("An override needs a reason", "say why the grader was wrong")
+    with db.transaction() as s:
+        _reviewable(s, viewer, session_id)
+        card = s.scalar(select(Scorecard).where(Scorecard.session_id == session_id))
+        if card is None:
+            raise UserInputError("This call has no scorecard yet", "overrides are possible once the call has ended")
+        original = next((c["result"] for c in card.criteria if c["id"] == criterion_id), None)
+        if original is None:
+            raise UserInputError(f"{criterion_id!r} is not a criterion of this scorecard", "pick one from the list")
+        review = Review(session_id=session_id, author_id=viewer.id, kind="override", criterion_id=criterion_id,
+                        original_result=original, new_result=new_result, text=reason.strip()[:MAX_COMMENT])
+        s.add(review)
+        s.flush()
+        return review.id
+
+
+def assign(db: Database, viewer: Viewer, rep_name: str, persona_id: str, *, mode: str = "exam",
+           pass_mark: int = 65, due: date | None = None) -> int:
+    """A manager assigns a buyer to one of their reps."""
+    if viewer.role not in ("manager", "admin"):
+        raise AccessDenied("Only managers assign practice", "ask your manager")
+    if mode not in MODES or not 0 <= pass_mark <= 100:
+        raise UserInputError("Bad mode or pass mark", f"mode is one of {', '.join(MODES)}; pass mark 0-100")
+    with db.transaction() as s:
+        rep = s.scalar(select(User).where(User.name == rep_name))
+        if rep is None or (viewer.role == "manager" and rep.team_id != viewer.team_id):
+            raise NotFound(f"No rep {rep_name!r} in your team", "pick a rep from your team")
+        row = Assignment(user_id=rep.id, assigned_by=viewer.id, persona_id=persona_id, mode=mode,
+                         pass_mark=pass_mark, due=due)
+        s.add(row)
+        s.flush()
+        return row.id
+
+
+class AssignmentStatus(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: int
+    rep: str
+    persona_id: str
+    mode: str
+    pass_mark: int
+    due: date | None
+    tries: int
+    best: int | None
+    status: str  # passed | tried | not started
+
+
+def assignments(db: Database, viewer: Viewer) -> list[AssignmentStatus]:
+    """Assignments the viewer may see (a rep's own, a manager's team's) with their progress."""
+    query = select(Assignment, User.name).join(User, Assignment.user_id == User.id)
+    if viewer.role == "rep":
+        query = query.where(Assignment.user_id == viewer.id)
+    elif viewer.role == "manager":
+        query = query.where(User.team_id == viewer.team_id)
+    out = []
+    with db.transaction() as s:
+        for row, rep in s.execute(query.order_by(Assignment.due, Assignment.id)).all():
+            tries, best = s.execute(select(func.count(), func.max(PracticeSession.overall)).where(
+                PracticeSession.user_id == row.user_id, PracticeSession.persona_id == row.persona_id,
+                PracticeSession.mode == row.mode, PracticeSession.ended_at.is_not(None),
+                PracticeSession.started_at >= row.created_at)).one()
+            status = "passed" if best is not None and best >= row.pass_mark else "tried" if tries else "not started"
+            out.append(AssignmentStatus(id=row.id, rep=rep, persona_id=row.persona_id, mode=row.mode,
+                                        pass_mark=row.pass_mark, due=row.due, tries=tries, best=best, status=status))
+    return out
