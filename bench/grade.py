@@ -26,7 +26,7 @@ from pathlib import Path
 from coach.call import policy
 from coach.config import Settings, apply_offline_environment
 from coach.content.catalog import load_content
-from coach.grading.criteria import grade_call
+from coach.grading.grade import grade_call
 from coach.retrieval.index import current_store
 from coach.call.engine import Call
 from coach.call.simulate import TranscriptFile, grade_transcript

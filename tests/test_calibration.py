@@ -6,7 +6,7 @@ import pytest
 
 from coach.grading.calibration import DEFAULT_DIR, evaluate, load_cases, quadratic_weighted_kappa, transcript_grader
 from coach.content.files import ContentError
-from coach.grading.criteria import load_rubric
+from coach.grading.rubric import load_rubric
 
 
 def test_kappa_is_one_for_perfect_agreement_and_falls_with_distance():

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from coach.content.catalog import load_content
-from coach.grading.criteria import load_rubric, overall_score
+from coach.grading.rubric import load_rubric
+from coach.grading.grade import overall_score
 from coach.call.engine import Call
 from coach.call.simulate import TranscriptFile, grade_transcript, run_script
 from tests.helpers import run_coach

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from coach.content.catalog import load_content
-from coach.grading.criteria import load_rubric
+from coach.grading.rubric import load_rubric
 from coach.grading.judge import JudgeOutput, capable, check_answers, quote_found, rewrite_if_sound
 from coach.llm import ScriptedBackend
 from coach.call.rules import load_analysis_rules

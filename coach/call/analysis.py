@@ -1,9 +1,8 @@
 """Turn analysis: what a rep's turn did, with the evidence for each finding.
 
-Two halves. `SemanticSignals` are similarities between the turn and what we know (the
-offerings' capabilities, this title's value propositions, case notes, the persona's
-goals, priorities and hidden-fact topics); `Semantics` computes them with one embedding
-per turn. `analyse_turn` is pure: text + signals + rules → `TurnAnalysis`.
+`analyse_turn` is pure: text + `SemanticSignals` (similarities between the turn and what we
+know, computed elsewhere by `coach.retrieval.signals.Semantics` and handed in as plain data)
++ rules → `TurnAnalysis`. It imports no embedder, index, model or database.
 """
 
 from __future__ import annotations
@@ -12,18 +11,15 @@ import bisect
 import re
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Literal
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from coach.call import lexicon
-from coach.retrieval.embeddings import MiniLMEmbedder
-from coach.content.knowledge import VALUE_SECTIONS, KnowledgeDoc
-from coach.content.personas import Persona
-from coach.retrieval.index import Hit, KnowledgeStore
 from coach.call.rules import AnalysisRules
+from coach.call.signals import SemanticSignals
+from coach.content.knowledge import KnowledgeDoc
+from coach.content.personas import Persona
 
 
 class Evidence(BaseModel):
@@ -89,93 +85,20 @@ class TurnAnalysis(BaseModel):
     def discovery_questions(self) -> int:
         return sum(bool(q.discovery) and q.form == "open" for q in self.questions)
 
-
-@dataclass(frozen=True)
-class SemanticSignals:
-    """Similarities of one turn to what we know; all lists best first."""
-
-    capability_hits: list[Hit] = field(default_factory=list)
-    value_hits: list[Hit] = field(default_factory=list)
-    case_hits: list[Hit] = field(default_factory=list)
-    statement_scores: dict[str, float] = field(default_factory=dict)  # goals/problems/needs → similarity
-    priority_scores: dict[str, float] = field(default_factory=dict)
-    priorities_named: list[str] = field(default_factory=list)  # named in their own words (for the grader)
-    fact_scores: list[float] = field(default_factory=list)  # per hidden fact: best question vs reveal_when
-    case_figures: dict[str, set[str]] = field(default_factory=dict)  # case id → figures in that note
-    turn_vector: np.ndarray | None = None  # the turn's embedding, for reuse (choosing relevant lines)
+    @property
+    def discovery_question_texts(self) -> list[str]:
+        """The open discovery questions asked, as said."""
+        return [q.text for q in self.questions if q.form == "open" and q.discovery]
 
     @property
-    def best_score(self) -> float:
-        scores = [h.score for h in self.capability_hits + self.value_hits + self.case_hits]
-        scores += list(self.statement_scores.values()) + list(self.priority_scores.values())
-        return max(scores, default=0.0)
+    def value_turn(self) -> bool:
+        """Talks about this buyer's goals, problems or needs without pitching features (buyer and grader agree)."""
+        return self.value_for_title and not self.feature_pitch
 
-
-class Semantics:
-    """Computes `SemanticSignals` for one persona, embedding the persona's statements once."""
-
-    def __init__(self, store: KnowledgeStore, persona: Persona, embedder: MiniLMEmbedder,
-                 case_figures: dict[str, set[str]]) -> None:
-        self.store = store
-        self.persona = persona
-        self.embedder = embedder
-        self.case_figures = case_figures
-        self.statements = [*persona.goals, *persona.problems, *persona.needs]
-        self.priorities = list(persona.priorities)
-        self.topics = [f.reveal_when for f in persona.hidden_facts]
-        everything = self.statements + self.priorities + self.topics
-        vectors = embedder.embed(everything) if everything else np.zeros((0, 384), dtype=np.float32)
-        n_s, n_p = len(self.statements), len(self.priorities)
-        self._statement_vectors = vectors[:n_s]
-        self._priority_vectors = vectors[n_s:n_s + n_p]
-        self._topic_vectors = vectors[n_s + n_p:]
-        standing = set().union(*(priority_terms(g) for g in [*persona.goals, *persona.problems, *persona.needs]))
-        # a term that also names a standing goal or problem does not single out the urgent priority
-        self._priority_terms = {p: priority_terms(p) - standing for p in self.priorities}
-        self._prefetched: dict[str, SemanticSignals] = {}
-
-    def _priorities_named(self, text: str) -> list[str]:
-        """Priorities the turn names outright, in the priority's own words."""
-        lowered = f" {' '.join(re.findall(r'[a-z0-9][a-z0-9/&-]*', text.lower()))} "
-        return [p for p, terms in self._priority_terms.items() if any(f" {term} " in lowered for term in terms)]
-
-    def signals(self, text: str) -> SemanticSignals:
-        """One embedding of the turn (plus one per question) against everything we know."""
-        known = self._prefetched.pop(text, None)
-        return known if known is not None else self.signals_many([text])[0]
-
-    def prefetch(self, texts: Sequence[str]) -> None:
-        """Compute signals for turns known in advance (a transcript being graded) in one batch;
-        `signals` then returns them without touching the model or the store."""
-        fresh = [t for t in dict.fromkeys(texts) if t not in self._prefetched]
-        self._prefetched.update(zip(fresh, self.signals_many(fresh), strict=True))
-
-    def signals_many(self, texts: Sequence[str]) -> list[SemanticSignals]:
-        """`signals` for several turns, with one knowledge-store round per kind of search."""
-        if not texts:
-            return []
-        questions = [lexicon.questions(text) for text in texts]
-        vectors = self.embedder.embed([*texts, *(q for asked in questions for q in asked)])
-        turns, question_vectors = vectors[:len(texts)], vectors[len(texts):]
-        queries = turns.tolist()
-        capability = self.store.search_many(queries, kind="value_proposition", sections=("capability",), k=3)
-        value = self.store.search_many(queries, kind="value_proposition", title=self.persona.title_key,
-                                       sections=VALUE_SECTIONS, k=3)
-        cases = self.store.search_many(queries, kind="case_note", k=3)
-        out, at = [], 0
-        for i, (text, asked) in enumerate(zip(texts, questions, strict=True)):
-            asked_vectors, at = question_vectors[at:at + len(asked)], at + len(asked)
-            turn = turns[i]
-            out.append(SemanticSignals(
-                capability_hits=capability[i], value_hits=value[i], case_hits=cases[i],
-                statement_scores=dict(zip(self.statements, (self._statement_vectors @ turn).tolist(), strict=True)),
-                priority_scores=dict(zip(self.priorities, (self._priority_vectors @ turn).tolist(), strict=True)),
-                priorities_named=self._priorities_named(text),
-                fact_scores=[float(max((asked_vectors @ topic).tolist(), default=0.0)) for topic in self._topic_vectors],
-                case_figures=self.case_figures,
-                turn_vector=turn,
-            ))
-        return out
+    @property
+    def first_feature_phrase(self) -> str | None:
+        """The first feature word the rep used, to quote."""
+        return next((e.phrase for e in self.feature_evidence if e.phrase), None)
 
 
 _PRIORITY_STOP = set("""a an the and or of to in on at for with by from is are was be been has have had it its this

@@ -6,18 +6,17 @@ the handoff to the delegate, the clock and the end of the call.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from coach.call import policy
 from coach.call import lexicon
-from coach.call.analysis import Semantics, TurnAnalysis, analyse_turn, figure_index, persona_vocabulary
-from coach.call.policy import BuyerRules, BuyerState, Move, Outcome, load_buyer_rules
+from coach.call.analysis import analyse_turn, figure_index, persona_vocabulary
+from coach.retrieval.signals import Semantics
+from coach.call.policy import BuyerRules, BuyerState, Outcome, load_buyer_rules
 from coach.config import LOCAL_MODEL_NAME
 from coach.content.catalog import Content
 from coach.errors import UserInputError
@@ -25,11 +24,12 @@ from coach.call.model_voice import ModelVoice, VoiceStream, load_guard_rules
 from coach.llm import LLM, ChatMessage
 from coach.llm.tokens import truncate_to_tokens
 from coach.content.personas import Persona
-from coach.retrieval.index import KnowledgeStore, shared_embedder
+from coach.retrieval.chroma_embeddings import shared_embedder
+from coach.retrieval.index import KnowledgeStore
 from coach.call.rules import AnalysisRules, load_analysis_rules
+from coach.transcript import CallTurn, heard_text
 from coach.call.composed_voice import compose, context_for
 
-MAX_TURN_CHARS = 4000
 HISTORY_TOKENS_PER_MESSAGE = 48
 
 
@@ -48,62 +48,6 @@ class Briefing(BaseModel):
     background: str
     value_propositions: list[str]
     case_notes: list[str]
-
-
-class CallTurn(BaseModel):
-    """One exchange: what the rep said and how the buyer answered (the `coach simulate` turn)."""
-
-    model_config = ConfigDict(extra="forbid")
-    index: int
-    rep: str
-    buyer: str
-    buyer_persona: str
-    move: Move
-    reason: str
-    attention: int
-    elapsed_s: float
-    tags: list[str]
-    voice: Literal["composed", "model"] = "composed"
-    voice_check: str | None = None  # why a model line was not used, or was finished with the composed one
-    revealed: int | None = None  # index of the hidden fact this turn revealed
-    notice: str | None = None
-    analysis: TurnAnalysis | None = Field(None, exclude=True)  # kept for the grader and the store, not printed
-
-
-def clean_rep_text(text: str, limit: int | None = MAX_TURN_CHARS) -> tuple[str, str | None]:
-    """Strip control and zero-width characters, cut pastes longer than `limit`; (text, notice).
-
-    Why: what the buyer hears, the grader quotes and the store keeps must be printable text. A lone
-    surrogate (undecodable input) becomes U+FFFD, so the rep can see something was there.
-    """
-    cats = ["Zs" if ch.isspace() else unicodedata.category(ch) for ch in text]  # \r, \f: spaces
-
-    def joins_emoji(i: int) -> bool:  # a zero-width joiner inside an emoji sequence (👩‍💻) is part of it
-        return (text[i] == "\u200d" and 0 < i < len(text) - 1 and cats[i - 1] in ("So", "Sk", "Mn")
-                and cats[i + 1] == "So")
-
-    kept = "".join("\ufffd" if cat == "Cs" else ch for i, (ch, cat) in enumerate(zip(text, cats, strict=True))
-                   if cat not in ("Cc", "Cf") or joins_emoji(i))
-    kept = " ".join(kept.split())
-    if not kept:
-        raise UserInputError("The rep turn is empty", "say something to the buyer")
-    if limit is not None and len(kept) > limit:
-        return kept[:limit].rsplit(" ", 1)[0], (
-            f"Your turn was {len(kept):,} characters; the buyer heard the first {limit:,}.")
-    return kept, None
-
-
-GRADER_NOTE_NOTICE = ("A note to whoever grades the call was taken out: the buyer did not hear it and the grade "
-                      "ignores it.")
-
-
-def heard_text(rep_text: str, rules: AnalysisRules) -> tuple[str, str | None]:
-    """What the buyer hears of a rep turn (printable, not too long, without notes to the grader); (text, notice)."""
-    text, notice = clean_rep_text(rep_text)
-    kept, removed = lexicon.strip_notes(text, rules.grader_notes)
-    if not removed:
-        return text, notice
-    return kept or rules.neutral_line, " ".join(n for n in (notice, GRADER_NOTE_NOTICE) if n)
 
 
 def briefing_for(persona: Persona, content: Content) -> Briefing:

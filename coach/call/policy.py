@@ -131,7 +131,7 @@ def attention_changes(a: TurnAnalysis, state: BuyerState, persona: Persona, rule
     w = rules.attention
     scale = rules.patience[persona.patience].cost_multiplier
     found: list[tuple[str, bool, str]] = [
-        ("value_for_title", a.value_for_title and not a.lecturing and not a.feature_pitch,
+        ("value_for_title", a.value_turn and not a.lecturing,
          "talks about their goals, problems or needs"),
         ("priority", a.priority is not None, f"ties to a current priority ({_short(a.priority)})"),
         ("discovery_question", a.discovery_questions > 0, "asks a real discovery question"),
@@ -191,7 +191,7 @@ def decide(state: BuyerState, a: TurnAnalysis, persona: Persona, rules: BuyerRul
         "elapsed_s": state.elapsed_s + a.speaking_s + rules.clock.buyer_turn_s,
         "feature_pitches": state.feature_pitches + int(a.feature_pitch),
         "feature_streak": state.feature_streak + 1 if pitched else 0,
-        "value_turns": state.value_turns + int(a.value_for_title and not a.feature_pitch and not a.lecturing),
+        "value_turns": state.value_turns + int(a.value_turn and not a.lecturing),
         "discovery_questions": state.discovery_questions + a.discovery_questions,
         "rude_turns": state.rude_turns + int(bool(a.rude)),
         "injection_turns": state.injection_turns + int(bool(a.injection)),

@@ -15,11 +15,13 @@ from random import randrange
 from coach import db as store
 from coach.content.catalog import Content
 from coach.errors import CoachError, UserInputError
-from coach.grading.criteria import Scorecard, grade_call
+from coach.grading.scorecard import Scorecard
+from coach.grading.grade import grade_call
 from coach.grading.judge import capable
 from coach.llm import LLM
 from coach.retrieval.index import KnowledgeStore
-from coach.call.engine import Call, CallTurn, clean_rep_text
+from coach.call.engine import Call
+from coach.transcript import CallTurn, clean_rep_text
 from coach.db import Database, Viewer
 
 

@@ -12,9 +12,11 @@ from coach.call.policy import Outcome
 from coach.content.catalog import resolve_persona
 from coach.content.files import (MAX_SCRIPT_TURNS, ContentError, ScriptFile, TranscriptFile, TranscriptTurn, load_script,
                              load_transcript)
-from coach.grading.criteria import Scorecard, grade_call
+from coach.grading.scorecard import Scorecard
+from coach.grading.grade import grade_call
 from coach.llm import LLM
-from coach.call.engine import Call, CallTurn
+from coach.call.engine import Call
+from coach.transcript import CallTurn
 
 
 class SimulationResult(BaseModel):

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from coach.call import lexicon
 from coach.content.catalog import Content
 from coach.content.files import ContentError, ProblemList, load_yaml_model
-from coach.grading.criteria import grade_call
+from coach.grading.grade import grade_call
 from coach.call.model_voice import load_guard_rules
 from coach.llm import LLM
 from coach.retrieval.index import KnowledgeStore

@@ -16,7 +16,9 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from coach.content.files import ContentError, ProblemList, load_yaml_model
-from coach.grading.criteria import Rubric, Scorecard, load_rubric, rating_for
+from coach.grading.rubric import Rubric, load_rubric
+from coach.grading.scorecard import Scorecard
+from coach.grading.grade import rating_for
 from coach.content.catalog import Content
 from coach.retrieval.index import KnowledgeStore
 from coach.call.engine import Call

@@ -24,12 +24,13 @@ from langchain_chroma import Chroma
 from coach.config import Settings
 from coach.retrieval.chunks import Chunk, chunks_of, embed_chunks, whole_docs
 from coach.retrieval.embeddings import MiniLMEmbedder
-from coach.retrieval.chroma_embeddings import ChromaMiniLM, MiniLMEmbeddings, shared_embedder
+from coach.retrieval.chroma_embeddings import ChromaMiniLM, MiniLMEmbeddings
 from coach.errors import CoachError, KnowledgeStoreDamaged, StoreUnavailable, UserInputError
 from coach.content.files import ProblemList
 from coach.content.knowledge import VALUE_SECTIONS, KnowledgeDoc, load_knowledge_dirs
 from coach.content.catalog import shipped_knowledge_dir
 from coach.log import get_logger
+from coach.retrieval.hits import Hit
 
 log = get_logger("retrieval")
 ADD_BATCH = 256  # chunks per embed+upsert round; whole documents only
@@ -63,21 +64,6 @@ def partitions_for(kind: str | None, sections: Sequence[str] | None) -> tuple[st
     if kind == "value_proposition":
         return ("value", "capability", "other")
     return PARTITIONS
-
-
-@dataclass(frozen=True)
-class Hit:
-    """A retrieved chunk with its cosine similarity (1 = same meaning)."""
-
-    id: str
-    doc_id: str
-    kind: str
-    section: str
-    offering: str
-    titles: tuple[str, ...]
-    industry: str
-    text: str
-    score: float
 
 
 @dataclass

@@ -6,7 +6,8 @@ import streamlit as st
 
 from coach.errors import CoachError, UserInputError
 from coach.call.practice import PracticeCall, model_notice
-from coach.call.engine import MAX_TURN_CHARS, briefing_for, clean_rep_text
+from coach.call.engine import briefing_for
+from coach.transcript import MAX_TURN_CHARS, clean_rep_text
 from coach.db import Viewer, assignments, get_session, my_sessions, unfinished_session
 from coach.ui import resources
 from coach.ui.scorecard_view import scorecard, stored_turns, transcript

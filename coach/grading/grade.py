@@ -1,0 +1,181 @@
+"""Grading a call: the criteria's answers, call metrics, an outcome-capped score, coaching from
+this title's content and, with a capable model, the model judge beside the rules.
+
+Why deterministic first: a manager must see why a score is what it is. Each criterion is
+answered from the turn analyses with the exact words that decided it (`coach.grading.criteria`);
+what cannot be judged is `unscored` and left out of the arithmetic; the outcome caps the score (a
+call that got delegated can never be strong). Weights, bands and caps live in
+`coach/data/rubric.yaml`. Coaching searches the knowledge index and the judge asks a model, so
+they live here, a layer above the pure criteria.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from coach.call import lexicon
+from coach.call.engine import Call
+from coach.call.policy import load_buyer_rules, start
+from coach.grading.criteria import answer_all
+from coach.grading.judge import capable, judge_call
+from coach.grading.rubric import Rubric, load_rubric
+from coach.grading.scorecard import CriterionResult, Result, Scorecard
+from coach.llm import LLM
+from coach.transcript import CallTurn
+
+
+def overall_score(results: dict[str, Result], rubric: Rubric, outcome: str,
+                  conduct: Sequence[str] = ()) -> tuple[int | None, str | None]:
+    """Weighted share of `yes` among scored criteria, capped by the outcome and by conduct
+    (`conduct`: tags such as "injection" or "rude" seen in the rep's turns); None if nothing was scored."""
+    weights = {c.id: c.weight for c in rubric.criteria}
+    scored = {k: v for k, v in results.items() if v != "unscored"}
+    if not scored:
+        return None, None
+    total = sum(weights[k] for k in scored)
+    raw = 100 * sum(weights[k] for k, v in scored.items() if v == "yes") / total
+    caps = [rubric.outcome_caps.get(outcome, 100), *(rubric.conduct_caps[t] for t in conduct if t in rubric.conduct_caps)]
+    score = round(min(raw, *caps))
+    band = next(name for name, floor in sorted(rubric.bands.items(), key=lambda kv: -kv[1]) if score >= floor)
+    return score, band
+
+
+def rating_for(score: int | None, rubric: Rubric) -> int | None:
+    """The 1-5 rating a sales manager would give for an overall score (None when unscored)."""
+    if score is None:
+        return None
+    return max(rating for rating, floor in rubric.ratings.items() if score >= floor)
+
+
+def metrics_for(call: Call, buyer_words: int) -> dict:
+    """Numbers a manager reads at a glance."""
+    analyses = [t.analysis for t in call.turns if t.analysis is not None]
+    rep_words = sum(x.words for x in analyses)
+    questions = [q for x in analyses for q in x.questions]
+    kinds: dict[str, int] = {}
+    for q in questions:
+        for kind in q.discovery:
+            kinds[kind] = kinds.get(kind, 0) + 1
+    jargon = sum(len(x.jargon) for x in analyses)
+    case_refs = [c for x in analyses for c in x.case_notes]
+    asks = [t for t in call.turns if t.analysis and t.analysis.next_step_ask]
+    return {
+        "rep_turns": len(analyses),
+        "rep_talk_share": round(rep_words / max(1, rep_words + buyer_words), 3),
+        "rep_seconds": round(sum(x.speaking_s for x in analyses), 1),
+        "questions": len(questions),
+        "open_questions": sum(q.form == "open" for q in questions),
+        "leading_questions": sum(q.form == "leading" for q in questions),
+        "discovery_kinds": kinds,
+        "longest_turn_words": max((x.words for x in analyses), default=0),
+        "feature_pitches": sum(x.feature_pitch for x in analyses),
+        "value_for_title_turns": sum(x.value_turn for x in analyses),
+        "jargon_per_100_words": round(100 * jargon / max(1, rep_words), 2),
+        "priorities_named": sorted({x.priority for x in analyses if x.priority}),
+        "case_notes_used": sorted({c.case_id for c in case_refs}),
+        "case_note_figures_wrong": sum(not c.figures_match for c in case_refs),
+        "unsupported_claims": sum(len(x.unsupported_claims) for x in analyses),
+        "minutes_used": round(max((t.elapsed_s for t in call.turns), default=0.0) / 60, 1),
+        "minutes_budget": call.persona.time_budget_min,
+        "next_step_asked": bool(asks),
+        "next_step_agreed": call.outcome == "advanced",
+        "next_step_with": call.persona.id if call.outcome == "advanced" else call.delegated_to,
+        "outcome": call.outcome,
+        "attention": [t.attention for t in call.turns],
+    }
+
+
+def coaching_for(call: Call, results: list[CriterionResult], rubric: Rubric) -> dict:
+    """Two strengths, three improvements naming this title's value proposition or case note, and a rewrite."""
+    weights = {c.id: c.weight for c in rubric.criteria}
+    title = call.persona.title_key
+    props = call.content.value_props_for(title)
+    notes = [n for n in call.content.case_notes() if title in n.meta.titles] or call.content.case_notes()
+    turns = [t for t in call.turns if t.analysis is not None]
+    candidates = [t for t in turns if t.move != "advance"] or turns
+    weakest = min(candidates, key=lambda t: (t.attention - _attention_before(call, t), t.index)) if turns else None
+    vector_text = weakest.rep if weakest else call.persona.goals[0]
+    hits = call.store.value_for_title(vector_text, title, k=1) if props else []
+    prop = call.content.knowledge.get(hits[0].doc_id) if hits else (props[0] if props else None)
+    case_hits = call.store.case_notes(vector_text, title=title, k=1)
+    note = call.content.knowledge.get(case_hits[0].doc_id) if case_hits else (notes[0] if notes else None)
+
+    def ref(doc) -> dict | None:
+        return {"id": doc.id, "title": doc.title} if doc else None
+
+    strengths = sorted((r for r in results if r.result == "yes"), key=lambda r: -weights[r.id])[:2]
+    gaps = sorted((r for r in results if r.result == "no"), key=lambda r: -weights[r.id])[:3]
+    rewrite = None
+    if weakest is not None and prop is not None:
+        problem = (prop.section("problems").text.splitlines() or [""])[0].lstrip("- ").rstrip(".")
+        result = note.section("result").text.splitlines()[0].lstrip("- ").rstrip(".") if note else ""
+        line = f"Many {call.persona.title}s we work with tell us: {problem.lower()}. Is that true at " \
+               f"{call.persona.company.name}?"
+        if result and note:
+            line += f" One customer we worked with: {result}."
+        rewrite = {"turn": weakest.index, "original": weakest.rep, "suggested": line,
+                   "why": f"It cost the most attention ({weakest.reason}); this puts their problem first, in "
+                          f"their words, and tests it with a question.",
+                   "source": [ref(prop), ref(note)], "written_by": "rules"}
+    return {
+        "strengths": [{"criterion": r.id, "note": r.question, "evidence": [q.model_dump() for q in r.evidence]}
+                      for r in strengths],
+        "improvements": [{"criterion": r.id, "tip": r.tip, "use": ref(prop) if i % 2 == 0 else ref(note)}
+                         for i, r in enumerate(gaps)],
+        "rewrite": rewrite,
+    }
+
+
+def _attention_before(call: Call, turn: CallTurn) -> int:
+    earlier = [t for t in call.turns if t.index < turn.index and t.buyer_persona == turn.buyer_persona]
+    if earlier:
+        return earlier[-1].attention
+    persona = call.content.personas.get(turn.buyer_persona, call.persona)
+    return start(persona, load_buyer_rules()).attention
+
+
+def grade_call(call: Call, buyer_lines: dict[int, str] | None = None, rubric: Rubric | None = None,
+               judge: LLM | None = None) -> Scorecard:
+    """Grade a finished (or open) call. `buyer_lines` replaces the simulated buyer's words where a
+    real transcript had its own (used for follow-up questions and talk share). With a capable
+    `judge` model, its quote-checked answers are added beside the deterministic ones."""
+    rubric = rubric or load_rubric()
+    said = {t.index: t.buyer for t in call.turns} | (buyer_lines or {})
+    buyer_before = {i + 1: said[i] for i in said if i + 1 in said}
+    judged = answer_all(call.turns, buyer_before, call.persona.time_budget_min * 60, rubric)
+    results = [CriterionResult(id=c.id, question=c.question, result=judged[c.id][0], evidence=judged[c.id][1],
+                               tip=c.tip) for c in rubric.criteria]
+    conduct = sorted({tag for t in call.turns for tag in t.tags if tag in rubric.conduct_caps})
+    overall, band = overall_score({r.id: r.result for r in results}, rubric, call.outcome, conduct)
+    buyer_words = sum(len(lexicon.words(t)) for t in said.values())
+    card = Scorecard(overall=overall, band=band, rating=rating_for(overall, rubric), outcome=call.outcome,
+                     criteria=results, metrics=metrics_for(call, buyer_words),
+                     coaching=coaching_for(call, results, rubric))
+    if capable(judge) and call.turns:
+        card.judge = _ask_judge(judge, call, said, results, rubric, card.coaching)
+    return card
+
+
+def _ask_judge(judge: LLM, call: Call, said: dict[int, str], results: list[CriterionResult], rubric: Rubric,
+               coaching: dict) -> dict:
+    """Run the model judge; adopt its rewrite in the coaching when it passed the checks."""
+    turns: list[tuple[str, int, str]] = []
+    for t in call.turns:
+        turns += [("rep", t.index, t.rep), ("buyer", t.index, said.get(t.index, t.buyer))]
+    rewrite = coaching.get("rewrite") or {}
+    sources = [call.content.knowledge.get(ref["id"]) for ref in rewrite.get("source", []) if ref]
+    prop = next((d for d in sources if d is not None and d.meta.kind == "value_proposition"), None)
+    note = next((d for d in sources if d is not None and d.meta.kind == "case_note"), None)
+    value = " ".join(prop.section("problems").text.split()[:60]) if prop else "; ".join(call.persona.goals[:2])
+    result = note.section("result").text.splitlines()[0].lstrip("- ") if note else ""
+    known = set(lexicon.figures(f"{value} {result}")) | set(lexicon.figures(" ".join(call.persona.goals)))
+    report = judge_call(judge, buyer_name=call.persona.name, buyer_title=call.persona.title,
+                        company=call.persona.company.name, turns=turns,
+                        criteria=[(c.id, c.question) for c in rubric.criteria],
+                        deterministic={r.id: r.result for r in results},
+                        weak_turn=rewrite.get("turn", call.turns[-1].index), value=value, result=result,
+                        known_figures=known)
+    if report["rewrite"] and rewrite:
+        rewrite["built"] = rewrite["suggested"]
+        rewrite["suggested"], rewrite["written_by"] = report["rewrite"], "model"
+    return report

@@ -1,0 +1,65 @@
+"""The rubric: criteria with weights and tips, score bands, ratings and caps, from `coach/data/rubric.yaml`.
+
+Why data: a sales enablement lead tunes weights and caps without reading Python. Every criterion
+the rubric names must have a registered function (`coach.grading.criteria`), and every registered
+function must be in the rubric: a mismatch is one clear error at load, never a silent gap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+from coach.errors import UserInputError
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RubricCriterion(_Frozen):
+    id: str
+    question: str
+    weight: float
+    tip: str
+
+
+class Rubric(_Frozen):
+    criteria: list[RubricCriterion]
+    bands: dict[str, int]
+    ratings: dict[int, int]
+    outcome_caps: dict[str, int]
+    insight_cues: list[str]
+    follow_up_cues: list[str]
+    conduct_caps: dict[str, int]
+
+
+def check_criteria(rubric: Rubric, registered: Collection[str], source: str = "coach/data/rubric.yaml") -> None:
+    """Refuse a rubric whose criteria and the registered criterion functions differ."""
+    named = [c.id for c in rubric.criteria]
+    unknown = [c for c in named if c not in registered]
+    missing = [c for c in registered if c not in named]
+    duplicated = sorted({c for c in named if named.count(c) > 1})
+    problems = [f"names unknown criteria {', '.join(unknown)}" if unknown else "",
+                f"leaves out registered criteria {', '.join(missing)}" if missing else "",
+                f"names {', '.join(duplicated)} twice" if duplicated else ""]
+    problems = [p for p in problems if p]
+    if problems:
+        raise UserInputError(f"The rubric {source} {'; '.join(problems)}",
+                          "give every criterion in coach/grading/criteria.py exactly one entry in the rubric, "
+                          "or register a function for a new one with @criterion(\"id\")")
+
+
+@lru_cache(maxsize=1)
+def load_rubric() -> Rubric:
+    """The shipped rubric, checked against the registered criteria."""
+    from coach.grading.criteria import CRITERIA  # the registry fills as its module loads
+
+    rubric = Rubric.model_validate(yaml.safe_load(
+        resources.files("coach.data").joinpath("rubric.yaml").read_text(encoding="utf-8")))
+    check_criteria(rubric, CRITERIA)
+    return rubric

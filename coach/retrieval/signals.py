@@ -1,0 +1,88 @@
+"""Computes the `SemanticSignals` of rep turns: one embedding per turn and question, searched
+against the knowledge index and the persona's own statements.
+
+Why here: this is the I/O half of turn analysis (the embedder and the index); the pure half,
+`coach.call.analysis.analyse_turn`, only reads the result.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from coach.call import lexicon
+from coach.call.analysis import priority_terms
+from coach.call.signals import SemanticSignals
+from coach.content.knowledge import VALUE_SECTIONS
+from coach.content.personas import Persona
+from coach.retrieval.embeddings import MiniLMEmbedder
+from coach.retrieval.index import KnowledgeStore
+
+
+class Semantics:
+    """Computes `SemanticSignals` for one persona, embedding the persona's statements once."""
+
+    def __init__(self, store: KnowledgeStore, persona: Persona, embedder: MiniLMEmbedder,
+                 case_figures: dict[str, set[str]]) -> None:
+        self.store = store
+        self.persona = persona
+        self.embedder = embedder
+        self.case_figures = case_figures
+        self.statements = [*persona.goals, *persona.problems, *persona.needs]
+        self.priorities = list(persona.priorities)
+        self.topics = [f.reveal_when for f in persona.hidden_facts]
+        everything = self.statements + self.priorities + self.topics
+        vectors = embedder.embed(everything) if everything else np.zeros((0, 384), dtype=np.float32)
+        n_s, n_p = len(self.statements), len(self.priorities)
+        self._statement_vectors = vectors[:n_s]
+        self._priority_vectors = vectors[n_s:n_s + n_p]
+        self._topic_vectors = vectors[n_s + n_p:]
+        standing = set().union(*(priority_terms(g) for g in [*persona.goals, *persona.problems, *persona.needs]))
+        # a term that also names a standing goal or problem does not single out the urgent priority
+        self._priority_terms = {p: priority_terms(p) - standing for p in self.priorities}
+        self._prefetched: dict[str, SemanticSignals] = {}
+
+    def _priorities_named(self, text: str) -> list[str]:
+        """Priorities the turn names outright, in the priority's own words."""
+        lowered = f" {' '.join(re.findall(r'[a-z0-9][a-z0-9/&-]*', text.lower()))} "
+        return [p for p, terms in self._priority_terms.items() if any(f" {term} " in lowered for term in terms)]
+
+    def signals(self, text: str) -> SemanticSignals:
+        """One embedding of the turn (plus one per question) against everything we know."""
+        known = self._prefetched.pop(text, None)
+        return known if known is not None else self.signals_many([text])[0]
+
+    def prefetch(self, texts: Sequence[str]) -> None:
+        """Compute signals for turns known in advance (a transcript being graded) in one batch;
+        `signals` then returns them without touching the model or the store."""
+        fresh = [t for t in dict.fromkeys(texts) if t not in self._prefetched]
+        self._prefetched.update(zip(fresh, self.signals_many(fresh), strict=True))
+
+    def signals_many(self, texts: Sequence[str]) -> list[SemanticSignals]:
+        """`signals` for several turns, with one knowledge-store round per kind of search."""
+        if not texts:
+            return []
+        questions = [lexicon.questions(text) for text in texts]
+        vectors = self.embedder.embed([*texts, *(q for asked in questions for q in asked)])
+        turns, question_vectors = vectors[:len(texts)], vectors[len(texts):]
+        queries = turns.tolist()
+        capability = self.store.search_many(queries, kind="value_proposition", sections=("capability",), k=3)
+        value = self.store.search_many(queries, kind="value_proposition", title=self.persona.title_key,
+                                       sections=VALUE_SECTIONS, k=3)
+        cases = self.store.search_many(queries, kind="case_note", k=3)
+        out, at = [], 0
+        for i, (text, asked) in enumerate(zip(texts, questions, strict=True)):
+            asked_vectors, at = question_vectors[at:at + len(asked)], at + len(asked)
+            turn = turns[i]
+            out.append(SemanticSignals(
+                capability_hits=capability[i], value_hits=value[i], case_hits=cases[i],
+                statement_scores=dict(zip(self.statements, (self._statement_vectors @ turn).tolist(), strict=True)),
+                priority_scores=dict(zip(self.priorities, (self._priority_vectors @ turn).tolist(), strict=True)),
+                priorities_named=self._priorities_named(text),
+                fact_scores=[float(max((asked_vectors @ topic).tolist(), default=0.0)) for topic in self._topic_vectors],
+                case_figures=self.case_figures,
+                turn_vector=turn,
+            ))
+        return out
