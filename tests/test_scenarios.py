@@ -41,13 +41,7 @@ def content():
 
 def play(content, store, persona_id, turns, seed=0, llm=None):
     call = Call(content.personas[persona_id], content, store, seed=seed, llm=llm)
-    call.opening()
-    played = []
-    for line in turns[:6]:
-        if call.ended:
-            break
-        played.append(call.take_turn(line))
-    return call, played
+    return call, call.play(turns[:6]).turns
 
 
 @pytest.mark.parametrize("persona_id, script", list(scripts()))

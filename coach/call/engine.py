@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict
 
 from coach.call import policy
 from coach.call import lexicon
-from coach.call.analysis import analyse_turn, figure_index, persona_vocabulary
+from coach.call.analysis import TurnAnalysis, analyse_turn, figure_index, persona_vocabulary
+from coach.call.signals import SemanticSignals
 from coach.retrieval.signals import Semantics
 from coach.call.policy import BuyerRules, BuyerState, Outcome, load_buyer_rules
 from coach.config import LOCAL_MODEL_NAME
@@ -71,32 +72,57 @@ class _Speaker:
     own_figures: set[str] = field(default_factory=set)  # the persona's own numbers
 
 
-class TurnStream:
-    """The buyer's reply to one rep turn, piece by piece; the turn is recorded when it ends."""
+@dataclass(frozen=True)
+class Decided:
+    """The buyer's decision on one rep line, before a word is spoken: what was heard, the analysis,
+    the move and its reason, the new buyer state and the composed line for that move."""
 
-    def __init__(self, composed: str, voice: VoiceStream | None,
-                 record: Callable[[str, str, str | None], CallTurn]) -> None:
-        self._composed, self._voice, self._record = composed, voice, record
+    index: int
+    text: str
+    notice: str | None
+    persona: Persona
+    analysis: TurnAnalysis
+    decision: policy.Decision
+    state: BuyerState
+    line: str
+    signals: SemanticSignals  # what the turn is close to: the model voice draws on it
+    fact: str | None  # the hidden fact the line reveals, if any
+
+
+class TurnStream:
+    """The buyer's reply to one rep turn, piece by piece; the call commits the turn when it ends."""
+
+    def __init__(self, call: Call, decided: Decided, voice: VoiceStream | None) -> None:
+        self._call, self._decided, self._voice = call, decided, voice
         self.turn: CallTurn | None = None
 
     def __iter__(self) -> Iterator[str]:
         if self.turn is not None:
             return
         if self._voice is None:
-            yield self._composed
-            self.turn = self._record(self._composed, "composed", None)
+            yield self._decided.line
+            self.turn = self._call.commit(self._decided, self._decided.line, "composed", None)
             return
         yield from self._voice
         voice = self._voice
-        self.turn = self._record(voice.line, voice.source, None if voice.source == "model" and voice.why == "ok"
-                                 else voice.why)
+        self.turn = self._call.commit(self._decided, voice.line, voice.source,
+                                      None if voice.source == "model" and voice.why == "ok" else voice.why)
 
     def finish(self) -> CallTurn:
-        """Drain what is left and return the recorded turn."""
+        """Drain what is left and return the committed turn."""
         for _ in self:
             pass
         assert self.turn is not None
         return self.turn
+
+
+@dataclass
+class Played:
+    """What `Call.play` did with a list of rep lines."""
+
+    opening: str | None  # the buyer's first words, when this play opened the call
+    turns: list[CallTurn]
+    unspoken: list[str]  # lines left when the call ended
 
 
 @dataclass
@@ -120,6 +146,7 @@ class Call:
         self._line_vectors: dict[str, np.ndarray] = {}
         self._heard: set[str] = set()  # figures the buyer has said: the rep may repeat them
         self._speaker = self._speaker_for(self.persona, 0.0)
+        self._opened = False
         self.voice = None
         if self.llm is not None:  # the embedded small model only paraphrases; capable models act the part
             simple = self.llm.model == LOCAL_MODEL_NAME
@@ -144,6 +171,7 @@ class Call:
         """The buyer's first words."""
         s = self._speaker
         decision = policy.Decision(move="open", reason="The call starts.")
+        self._opened = True
         return compose(s.persona, "open", context_for(s.persona, s.state, decision, self._delegate(), 0),
                        seed=self.seed, turn_index=0, used=self._used)
 
@@ -162,6 +190,24 @@ class Call:
                 continue  # an empty line fails when its turn comes, with the message
         self._speaker.semantics.prefetch(heard)
 
+    def play(self, lines: Sequence[str], *, heard: Sequence[str | None] | None = None) -> Played:
+        """Speak each line until the call ends (opening it first if nobody has spoken yet).
+
+        The one loop every caller shares: simulate, the eval cases, grading a transcript, resuming
+        or rewinding a stored call, tests. `heard`, when given, holds the buyer's words the rep
+        actually heard for each line (a stored call); they replace the composed ones in the turn.
+        """
+        opening = self.opening() if not self.turns and not self._opened else None
+        played: list[CallTurn] = []
+        for i, line in enumerate(lines):
+            if self.ended:
+                return Played(opening, played, list(lines[i:]))
+            turn = self.take_turn(line)
+            if heard is not None and heard[i] is not None:
+                turn.buyer = heard[i]
+            played.append(turn)
+        return Played(opening, played, [])
+
     def take_turn(self, rep_text: str) -> CallTurn:
         """One rep line → the buyer's reply, with the move, its reason and the new attention."""
         return self.stream_turn(rep_text).finish()
@@ -169,6 +215,10 @@ class Call:
     def stream_turn(self, rep_text: str) -> TurnStream:
         """Like `take_turn`, but the buyer's words arrive as they are spoken: iterate the
         stream, then read `.turn`. The decision is made before any word is streamed."""
+        return self.speak(self.decide(rep_text))
+
+    def decide(self, rep_text: str) -> Decided:
+        """Analyse what the buyer heard and make the buyer's move; nothing is said or recorded yet."""
         if self.ended:
             raise UserInputError("This call has ended", "start a new call to practise again")
         text, notice = heard_text(rep_text, self.analysis_rules)
@@ -184,25 +234,33 @@ class Call:
             else None
         line = compose(speaker.persona, decision.move, context, seed=self.seed, turn_index=index, used=self._used,
                        relevance=relevance)
+        return Decided(index, text, notice, speaker.persona, analysis, decision, state, line, signals, context.fact)
+
+    def speak(self, decided: Decided) -> TurnStream:
+        """The buyer's words for a decision: the composed line, or the model's when the guard accepts it."""
         voice: VoiceStream | None = None
         if self.voice is not None:
-            unrevealed = [f.fact for i, f in enumerate(speaker.persona.hidden_facts) if i not in state.revealed]
+            persona, state = decided.persona, decided.state
+            unrevealed = [f.fact for i, f in enumerate(persona.hidden_facts) if i not in state.revealed]
             # this title's value talk and the case note nearest the turn, for a capable model to draw on
+            signals = decided.signals
             known = [hit.text for hit in signals.value_hits[:2]] + [hit.text for hit in signals.case_hits[:1]]
-            voice = self.voice.stream(speaker.persona, decision.move, decision.reason, line, self._history(text),
-                                      unrevealed, seed=self.seed * 1000 + index, knowledge=known, fact=context.fact)
+            voice = self.voice.stream(persona, decided.decision.move, decided.decision.reason, decided.line,
+                                      self._history(decided.text), unrevealed, seed=self.seed * 1000 + decided.index,
+                                      knowledge=known, fact=decided.fact)
+        return TurnStream(self, decided, voice)
 
-        def record(spoken: str, source: str, why: str | None) -> CallTurn:
-            turn = CallTurn(index=index, rep=text, buyer=spoken, buyer_persona=speaker.persona.id,
-                            move=decision.move, reason=decision.reason, attention=state.attention,
-                            elapsed_s=round(state.elapsed_s, 1), tags=analysis.tags, voice=source,  # type: ignore[arg-type]
-                            voice_check=why, revealed=decision.reveal, notice=notice, analysis=analysis)
-            self.turns.append(turn)
-            self._heard.update(lexicon.figures(spoken, self.analysis_rules.figure_exempt_units))
-            self._after(decision, state)
-            return turn
-
-        return TurnStream(line, voice, record)
+    def commit(self, decided: Decided, spoken: str, source: str, why: str | None) -> CallTurn:
+        """Record the turn as said and move the call on (a hand-off, the end of the call)."""
+        decision, state, analysis = decided.decision, decided.state, decided.analysis
+        turn = CallTurn(index=decided.index, rep=decided.text, buyer=spoken, buyer_persona=decided.persona.id,
+                        move=decision.move, reason=decision.reason, attention=state.attention,
+                        elapsed_s=round(state.elapsed_s, 1), tags=analysis.tags, voice=source,  # type: ignore[arg-type]
+                        voice_check=why, revealed=decision.reveal, notice=decided.notice, analysis=analysis)
+        self.turns.append(turn)
+        self._heard.update(lexicon.figures(spoken, self.analysis_rules.figure_exempt_units))
+        self._after(decision, state)
+        return turn
 
     def _relevance_to(self, turn_vector: np.ndarray | None) -> Callable[[list[str]], list[float]] | None:
         """Scores candidate lines by closeness in meaning to what the rep just said (line vectors cached)."""

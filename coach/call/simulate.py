@@ -35,43 +35,33 @@ class SimulationResult(BaseModel):
 
 def run_script(call: Call, lines: list[str]) -> SimulationResult:
     """Speak each line until the call ends; lines left over are reported, not dropped silently."""
-    opening = call.opening()
-    turns: list[CallTurn] = []
-    spoken = 0
-    for line in lines:
-        if call.ended:
-            break
-        turn = call.take_turn(line)
-        spoken += 1
-        turns.append(turn)
+    played = call.play(lines)
     voice = None
     if call.voice is not None:
         voice = {"backend": call.voice.llm.backend_name, "model": call.voice.llm.model, "asked": call.voice.asked,
                  "accepted": call.voice.accepted}
     return SimulationResult(persona=call.persona.id, outcome=call.outcome, delegated_to=call.delegated_to,
-                            opening=opening, turns=turns, unspoken=lines[spoken:], model_voice=voice,
+                            opening=played.opening or "", turns=played.turns, unspoken=played.unspoken,
+                            model_voice=voice,
                             grade=grade_call(call, judge=call.llm))
 
 
 def grade_transcript(transcript: TranscriptFile, call: Call, judge: LLM | None = None) -> Scorecard:
     """Replay the rep's lines through the buyer (for analysis, attention and outcome), keep the
     transcript's own buyer lines for follow-up checks, and grade."""
+    rep_lines = [turn.text for turn in transcript.turns if turn.speaker == "rep"]
+    call.prefetch(rep_lines)
+    played = call.play(rep_lines)
     buyer_lines: dict[int, str] = {}
-    rep_index = 0
-    after_end = 0
-    call.opening()
-    call.prefetch([turn.text for turn in transcript.turns if turn.speaker == "rep"])
+    reps_before = 0
     for turn in transcript.turns:
-        if turn.speaker == "buyer":
-            if rep_index:
-                buyer_lines[rep_index] = (buyer_lines.get(rep_index, "") + " " + turn.text).strip()
-            continue
-        if call.ended:
-            after_end += 1
-            continue
-        rep_index = call.take_turn(turn.text).index
+        if turn.speaker == "rep":
+            reps_before += 1
+        elif reps_before and played.turns:  # the buyer's words after a rep line belong to the last turn spoken
+            index = played.turns[min(reps_before, len(played.turns)) - 1].index
+            buyer_lines[index] = (buyer_lines.get(index, "") + " " + turn.text).strip()
     card = grade_call(call, buyer_lines, judge=judge)
-    card.metrics["rep_turns_after_end"] = after_end
+    card.metrics["rep_turns_after_end"] = len(played.unspoken)
     return card
 
 

@@ -135,11 +135,7 @@ def run_case(case: EvalCase, content: Content, store: KnowledgeStore, llm: LLM |
     """Play the case's lines against the buyer and grade the call."""
     persona = content.personas[case.persona]
     call = Call(persona, content, store, llm=llm, seed=seed)
-    call.opening()
-    for line in case.turns:
-        if call.ended:
-            break
-        call.take_turn(line)
+    call.play(case.turns)
     card = grade_call(call)
     turns = call.turns
     rules = load_guard_rules()
