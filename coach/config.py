@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from coach.errors import ConfigError
+from coach.errors import ConfigError, UserInputError
 from coach.log import register_secret
 
 Backend = Literal["local", "openai", "replay", "record", "none"]
@@ -40,24 +40,90 @@ OFFLINE_ENVIRONMENT = {
     "DO_NOT_TRACK": "1",
 }
 
-# The folder that holds the package: the source checkout when run from one.
+# The folder that holds the package: the source checkout when run from one (`make setup` installs
+# it in place). Only checkout-only material is read from here (evals/: cases, calibration labels,
+# recordings, baseline, reports); in an installed wheel it is site-packages, which has none of it.
+# Shipped content travels inside the package (coach/shipped, coach/data, coach/prompts).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def in_checkout() -> bool:
+    """True when the package runs from the source checkout, False for an installed wheel."""
+    return (PROJECT_ROOT / "pyproject.toml").is_file()
+
+
+def checkout_path(path: Path, what: str, instead: str) -> Path:
+    """`path`, a file or folder only the source checkout has, or one line naming the fix.
+
+    Why: an installed wheel carries the product, not its eval material; a command that needs
+    that material says so up front instead of failing on a missing file deep inside.
+    """
+    if path.exists():
+        return path
+    raise UserInputError(f"No {what} at {path}: that comes with the source checkout, not with the installed package",
+                         f"run this from a checkout of the repository (after `make setup`), or {instead}")
 
 
 def default_data_dir() -> Path:
     """`data/` beside the source checkout, else the user's data folder."""
-    if (PROJECT_ROOT / "pyproject.toml").is_file():
+    if in_checkout():
         return PROJECT_ROOT / "data"
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "exec-call-coach"
 
 
-class Settings(BaseSettings):
-    """Everything configurable, from environment variables or an optional `.env`."""
+class ContentSettings(BaseSettings):
+    """Where the shipped personas and knowledge are read from: `COACH_CONTENT_DIR`, else the package.
+
+    Why a class of its own: content is loaded by code that has no `Settings` at hand (the catalog,
+    the app's cached loader), and an unrelated bad variable must not stop it. `Settings` inherits
+    this field, so `load_settings` checks it with every other setting.
+    """
 
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
     )
+
+    content_dir: Path | None = Field(
+        None, validation_alias=AliasChoices("COACH_CONTENT_DIR", "content_dir")
+    )
+
+    @field_validator("content_dir", mode="before")
+    @classmethod
+    def _content_blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("content_dir")
+    @classmethod
+    def _content_dir_shape(cls, value: Path | None) -> Path | None:
+        if value is None:
+            return None
+        value = value.expanduser()
+        if not value.is_dir():
+            raise ValueError("is not a folder (it must hold personas/ and knowledge/; unset it for the shipped ones)")
+        missing = [name + "/" for name in ("personas", "knowledge") if not (value / name).is_dir()]
+        if missing:
+            raise ValueError(f"has no {' or '.join(missing)} folder (it must hold personas/ and knowledge/; "
+                             "unset it for the shipped ones)")
+        return value
+
+
+def content_root() -> Path | None:
+    """The folder holding the personas/ and knowledge/ to use instead of the shipped ones, if set.
+
+    Read on every call (cheap: one variable and `.env`), so a changed environment takes effect
+    without restarting anything that cached settings.
+    """
+    try:
+        return ContentSettings().content_dir
+    except ValidationError as exc:
+        problems = "; ".join(_describe(e) for e in exc.errors())
+        raise ConfigError(f"Bad setting: {problems}",
+                          "correct it in your environment or in .env (see the configuration table in README.md)") from None
+
+
+class Settings(ContentSettings):
+    """Everything configurable, from environment variables or an optional `.env`."""
 
     llm: Backend = Field("local", validation_alias=AliasChoices("COACH_LLM", "llm"))
     model: str | None = Field(None, validation_alias=AliasChoices("COACH_MODEL", "model"))

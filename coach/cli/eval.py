@@ -11,7 +11,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from coach.cli.common import err, out
-from coach.config import PROJECT_ROOT
+from coach.config import PROJECT_ROOT, checkout_path, in_checkout
 
 
 RECORDINGS = PROJECT_ROOT / "evals" / "recordings"
@@ -43,14 +43,26 @@ def eval_command(
     from coach.errors import UserInputError
     from coach.grading.criteria import load_rubric
     from coach.retrieval.index import open_store
+    from coach.evals import cases as eval_cases, report as eval_report
     from coach.runtime.startup import prepare
 
+    # The eval material comes with the source checkout only: say so before any work is done.
+    directory = directory or checkout_path(DEFAULT_DIR, "labelled calls (evals/calibration)", "pass --dir FOLDER")
+    if not calibration:
+        cases_dir = cases_dir or checkout_path(eval_cases.DEFAULT_DIR, "eval cases (evals/cases)",
+                                               "pass --cases FOLDER")
+        if record_missing or (llm == "replay" and not record):
+            checkout_path(RECORDINGS, "recorded model lines (evals/recordings)", "use --llm none")
+        if record:
+            checkout_path(RECORDINGS.parent, "evals/ folder for the recordings", "use --llm none")
+        if update_baseline and baseline is None:
+            checkout_path(eval_report.BASELINE.parent, "evals/ folder for the baseline", "pass --baseline FILE")
     settings = prepare(llm="none")
     rubric = load_rubric()
     content = load_content()
     store = open_store(settings)
     store.ingest(content.knowledge.values())
-    cal_cases = load_cases(directory or DEFAULT_DIR, rubric)
+    cal_cases = load_cases(directory, rubric)
     unknown = sorted({c.persona for c in cal_cases} - content.personas.keys())
     if unknown:
         raise UserInputError(f"Calibration files name unknown personas: {', '.join(unknown)}",
@@ -124,7 +136,7 @@ def _run_cases(settings, content, store, calibration, cases_dir, kind, seeds, re
     metrics["calibration_within_one"] = calibration.within_one
     run_id = eval_report.new_run_id()
     report = {
-        "run": run_id, "commit": eval_report.git_commit(PROJECT_ROOT),
+        "run": run_id, "commit": eval_report.git_commit(PROJECT_ROOT) if in_checkout() else None,
         "backend": kind, "model": getattr(llm, "model", None), "seconds": round(time.perf_counter() - started, 1),
         "settings": {"seeds": seeds, "cases_dir": str(cases_dir or eval_cases.DEFAULT_DIR),
                      "tolerance": eval_report.TOLERANCE},
@@ -137,7 +149,8 @@ def _run_cases(settings, content, store, calibration, cases_dir, kind, seeds, re
     baseline_file = baseline_path or eval_report.BASELINE
     baseline = json.loads(baseline_file.read_text(encoding="utf-8")) if baseline_file.is_file() else None
     report["regressions"] = eval_report.compare(metrics, baseline, passed) if baseline else []
-    out_dir = report_dir or (PROJECT_ROOT / "evals" / "reports" / run_id)
+    reports = PROJECT_ROOT / "evals" / "reports" if in_checkout() else settings.data_dir / "eval-reports"
+    out_dir = report_dir or (reports / run_id)
     eval_report.write_report(out_dir, report, runs)
     if update_baseline:
         baseline_file.write_text(json.dumps({"metrics": metrics, "passing_cases": sorted(passed),

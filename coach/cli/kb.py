@@ -107,8 +107,10 @@ def kb_eval(
     from coach.retrieval.evaluation import DEFAULT_QUERIES, evaluate, load_queries
     from coach.retrieval.index import current_store
     from coach.runtime.startup import prepare
+    from coach.config import checkout_path
 
-    query_set = load_queries(queries or DEFAULT_QUERIES)
+    query_set = load_queries(queries or checkout_path(DEFAULT_QUERIES, "labelled retrieval queries "
+                                                      "(evals/retrieval/queries.yaml)", "pass --queries FILE"))
     scores = evaluate(current_store(prepare()), query_set)
     if as_json:
         out.print_json(scores.model_dump_json())

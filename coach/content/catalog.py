@@ -15,19 +15,20 @@ from coach.content.files import ProblemList
 from coach.errors import UserInputError
 from coach.content.knowledge import KnowledgeDoc, load_knowledge_dirs
 from coach.content.personas import Persona, load_persona_dirs, load_persona_file
-from coach.config import PROJECT_ROOT
-
-SHIPPED_ROOT = PROJECT_ROOT
+from coach.config import content_root
+from coach.shipped import shipped_folder
 
 
 def shipped_personas_dir() -> Path:
-    """The personas that ship with the product."""
-    return SHIPPED_ROOT / "personas"
+    """The personas that ship with the product (inside the package), or `$COACH_CONTENT_DIR/personas`."""
+    root = content_root()
+    return root / "personas" if root else shipped_folder("personas")
 
 
 def shipped_knowledge_dir() -> Path:
-    """The value propositions and case notes that ship with the product."""
-    return SHIPPED_ROOT / "knowledge"
+    """The value propositions and case notes that ship with the product, or `$COACH_CONTENT_DIR/knowledge`."""
+    root = content_root()
+    return root / "knowledge" if root else shipped_folder("knowledge")
 
 
 @dataclass(frozen=True)
