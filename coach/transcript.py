@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from coach.call import lexicon
 from coach.call.analysis import TurnAnalysis
-from coach.call.policy import Move
+from coach.call.policy import Move, Outcome
 from coach.call.rules import AnalysisRules
 from coach.errors import UserInputError
 
@@ -75,3 +75,13 @@ def heard_text(rep_text: str, rules: AnalysisRules) -> tuple[str, str | None]:
     if not removed:
         return text, notice
     return kept or rules.neutral_line, " ".join(n for n in (notice, GRADER_NOTE_NOTICE) if n)
+
+
+class Transcript(BaseModel):
+    """A call as it happened: who it was with, how it ended and every turn in order."""
+
+    model_config = ConfigDict(extra="forbid")
+    persona: str  # the executive's id
+    outcome: Outcome
+    delegated_to: str | None = None
+    turns: list[CallTurn]

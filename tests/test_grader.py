@@ -11,7 +11,7 @@ from coach.grading.rubric import load_rubric
 from coach.grading.grade import overall_score
 from coach.call.engine import Call
 from coach.call.simulate import TranscriptFile, grade_transcript, run_script
-from tests.helpers import run_coach
+from tests.helpers import invoke_coach
 
 GOOD = ["Thanks for making time. Is 30 minutes still right for you?",
         "Before anything about us: how far off has your cash forecast been against actuals, and what has that cost you?",
@@ -95,13 +95,13 @@ def test_grade_command_reads_a_transcript_file(tmp_path, tmp_path_factory):
     for line in GOOD:
         turns += [{"speaker": "rep", "text": line}, {"speaker": "buyer", "text": "Go on."}]
     path.write_text(json.dumps({"persona": "cfo_meridian", "turns": turns}))
-    result = run_coach("grade", str(path), "--json", COACH_DATA_DIR=str(tmp_path_factory.mktemp("g")))
+    result = invoke_coach("grade", str(path), "--json", COACH_DATA_DIR=str(tmp_path_factory.mktemp("g")))
     assert result.returncode == 0, result.stderr
     card = json.loads(result.stdout)
     assert {"overall", "band", "outcome", "criteria", "metrics", "coaching"} <= card.keys()
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"persona": "cfo_meridian", "turns": [{"speaker": "narrator", "text": "x"}]}))
-    result = run_coach("grade", str(bad), COACH_DATA_DIR=str(tmp_path))
+    result = invoke_coach("grade", str(bad), COACH_DATA_DIR=str(tmp_path))
     assert result.returncode == 2 and "speaker" in result.stderr and "Traceback" not in result.stderr
 
 
@@ -188,3 +188,18 @@ def test_a_note_to_the_grader_changes_the_grade_by_exactly_nothing(content, ship
     assert attacked.overall == plain.overall and attacked.outcome == plain.outcome
     assert [(c.id, c.result) for c in attacked.criteria] == [(c.id, c.result) for c in plain.criteria]
     assert attacked.metrics == plain.metrics
+
+
+def test_the_grader_reads_a_transcript_not_the_call_that_made_it(content, shipped_store):
+    """A transcript handed over on its own (turns, outcome, who it was with) grades exactly as the live call."""
+    from coach.grading.grade import grade, grade_call
+    from coach.transcript import Transcript
+
+    store, _ = shipped_store
+    call = Call(content.personas["cfo_meridian"], content, store, seed=0)
+    call.play(GOOD)
+    handed_over = Transcript.model_validate({"persona": "cfo_meridian", "outcome": call.outcome,
+                                             "delegated_to": call.delegated_to, "turns": list(call.turns)})
+    card = grade(handed_over, persona=content.personas["cfo_meridian"], content=content, search=store)
+    assert card == grade_call(call)
+    assert card.outcome == "advanced" and card.overall is not None

@@ -28,7 +28,7 @@ from coach.content.personas import Persona
 from coach.retrieval.chroma_embeddings import shared_embedder
 from coach.retrieval.index import KnowledgeStore
 from coach.call.rules import AnalysisRules, load_analysis_rules
-from coach.transcript import CallTurn, heard_text
+from coach.transcript import CallTurn, Transcript, heard_text
 from coach.call.composed_voice import compose, context_for
 
 HISTORY_TOKENS_PER_MESSAGE = 48
@@ -162,6 +162,12 @@ class Call:
     def ended(self) -> bool:
         return self.outcome in ("advanced", "disengaged", "timed_out") or (
             self.outcome == "delegated" and self._speaker.state.ended)
+
+    @property
+    def transcript(self) -> Transcript:
+        """The call so far in its typed shape (the same turn objects, in a new list)."""
+        return Transcript(persona=self.persona.id, outcome=self.outcome, delegated_to=self.delegated_to,
+                          turns=self.turns)
 
     @property
     def current_persona(self) -> Persona:

@@ -12,16 +12,56 @@ they live here, a layer above the pure criteria.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 from coach.call import lexicon
-from coach.call.engine import Call
 from coach.call.policy import load_buyer_rules, start
+from coach.content.catalog import Content
+from coach.content.personas import Persona
 from coach.grading.criteria import answer_all
 from coach.grading.judge import capable, judge_call
 from coach.grading.rubric import Rubric, load_rubric
 from coach.grading.scorecard import CriterionResult, Result, Scorecard
-from coach.llm import LLM
-from coach.transcript import CallTurn
+from coach.retrieval.hits import Hit
+from coach.transcript import CallTurn, Transcript
+
+if TYPE_CHECKING:
+    from coach.call.engine import Call
+    from coach.llm import LLM
+
+
+class CoachingSearch(Protocol):
+    """What coaching asks of the knowledge index: this title's value talk and case notes nearest a turn."""
+
+    def value_for_title(self, text: str = "", title: str = "", offering: str | None = None, k: int = 4) -> list[Hit]:
+        ...
+
+    def case_notes(self, text: str = "", title: str | None = None, industry: str | None = None,
+                   k: int = 3) -> list[Hit]:
+        ...
+
+
+@dataclass(frozen=True)
+class _Graded:
+    """A transcript with who it was with and what the coaching may draw on."""
+
+    transcript: Transcript
+    persona: Persona  # the executive the call was with
+    content: Content
+    search: CoachingSearch
+
+    @property
+    def turns(self) -> list[CallTurn]:
+        return self.transcript.turns
+
+    @property
+    def outcome(self) -> str:
+        return self.transcript.outcome
+
+    @property
+    def delegated_to(self) -> str | None:
+        return self.transcript.delegated_to
 
 
 def overall_score(results: dict[str, Result], rubric: Rubric, outcome: str,
@@ -47,7 +87,7 @@ def rating_for(score: int | None, rubric: Rubric) -> int | None:
     return max(rating for rating, floor in rubric.ratings.items() if score >= floor)
 
 
-def metrics_for(call: Call, buyer_words: int) -> dict:
+def metrics_for(call: _Graded, buyer_words: int) -> dict:
     """Numbers a manager reads at a glance."""
     analyses = [t.analysis for t in call.turns if t.analysis is not None]
     rep_words = sum(x.words for x in analyses)
@@ -85,7 +125,7 @@ def metrics_for(call: Call, buyer_words: int) -> dict:
     }
 
 
-def coaching_for(call: Call, results: list[CriterionResult], rubric: Rubric) -> dict:
+def coaching_for(call: _Graded, results: list[CriterionResult], rubric: Rubric) -> dict:
     """Two strengths, three improvements naming this title's value proposition or case note, and a rewrite."""
     weights = {c.id: c.weight for c in rubric.criteria}
     title = call.persona.title_key
@@ -95,9 +135,9 @@ def coaching_for(call: Call, results: list[CriterionResult], rubric: Rubric) -> 
     candidates = [t for t in turns if t.move != "advance"] or turns
     weakest = min(candidates, key=lambda t: (t.attention - _attention_before(call, t), t.index)) if turns else None
     vector_text = weakest.rep if weakest else call.persona.goals[0]
-    hits = call.store.value_for_title(vector_text, title, k=1) if props else []
+    hits = call.search.value_for_title(vector_text, title, k=1) if props else []
     prop = call.content.knowledge.get(hits[0].doc_id) if hits else (props[0] if props else None)
-    case_hits = call.store.case_notes(vector_text, title=title, k=1)
+    case_hits = call.search.case_notes(vector_text, title=title, k=1)
     note = call.content.knowledge.get(case_hits[0].doc_id) if case_hits else (notes[0] if notes else None)
 
     def ref(doc) -> dict | None:
@@ -126,7 +166,7 @@ def coaching_for(call: Call, results: list[CriterionResult], rubric: Rubric) -> 
     }
 
 
-def _attention_before(call: Call, turn: CallTurn) -> int:
+def _attention_before(call: _Graded, turn: CallTurn) -> int:
     earlier = [t for t in call.turns if t.index < turn.index and t.buyer_persona == turn.buyer_persona]
     if earlier:
         return earlier[-1].attention
@@ -136,9 +176,19 @@ def _attention_before(call: Call, turn: CallTurn) -> int:
 
 def grade_call(call: Call, buyer_lines: dict[int, str] | None = None, rubric: Rubric | None = None,
                judge: LLM | None = None) -> Scorecard:
-    """Grade a finished (or open) call. `buyer_lines` replaces the simulated buyer's words where a
-    real transcript had its own (used for follow-up questions and talk share). With a capable
-    `judge` model, its quote-checked answers are added beside the deterministic ones."""
+    """Grade a call held by the engine (simulated, practised or replayed)."""
+    return grade(call.transcript, persona=call.persona, content=call.content, search=call.store,
+                 buyer_lines=buyer_lines, rubric=rubric, judge=judge)
+
+
+def grade(transcript: Transcript, *, persona: Persona, content: Content, search: CoachingSearch,
+          buyer_lines: dict[int, str] | None = None, rubric: Rubric | None = None,
+          judge: LLM | None = None) -> Scorecard:
+    """Grade a transcript with the executive it was with. `buyer_lines` replaces the buyer's words
+    where a real transcript had its own (used for follow-up questions and talk share). With a capable
+    `judge` model, its quote-checked answers are added beside the deterministic ones; coaching
+    searches `search` for this title's value proposition and case note."""
+    call = _Graded(transcript, persona, content, search)
     rubric = rubric or load_rubric()
     said = {t.index: t.buyer for t in call.turns} | (buyer_lines or {})
     buyer_before = {i + 1: said[i] for i in said if i + 1 in said}
@@ -156,7 +206,7 @@ def grade_call(call: Call, buyer_lines: dict[int, str] | None = None, rubric: Ru
     return card
 
 
-def _ask_judge(judge: LLM, call: Call, said: dict[int, str], results: list[CriterionResult], rubric: Rubric,
+def _ask_judge(judge: LLM, call: _Graded, said: dict[int, str], results: list[CriterionResult], rubric: Rubric,
                coaching: dict) -> dict:
     """Run the model judge; adopt its rewrite in the coaching when it passed the checks."""
     turns: list[tuple[str, int, str]] = []
