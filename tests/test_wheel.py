@@ -138,6 +138,11 @@ def test_the_installed_wheel_runs_a_call_away_from_the_checkout(tmp_path: Path) 
     assert call["grade"]["overall"] is None or 0 <= call["grade"]["overall"] <= 100
     assert (tmp_path / "data").is_dir() and not (run / "data").exists()
 
+    # The database schema is created by the migrations inside the wheel (alembic env and template).
+    added = _ok(_run([bin_dir / "coach", "users", "add", "rep9", "--role", "rep", "--team", "east"], cwd=run,
+                     env=env | {"COACH_NEW_PASSWORD": "wheel-test-password-1"}), "coach users add").stdout
+    assert "rep9" in added and (tmp_path / "data" / "coach.db").is_file()
+
     # What only a checkout has is refused with one line naming the fix, never a traceback.
     for command in (["eval", "--calibration"], ["eval"], ["kb", "eval"]):
         refused = _run([bin_dir / "coach", *command], cwd=run, env=env)
