@@ -49,7 +49,7 @@ from coach.llm import LLM, ChatRequest, RecordingBackend, RecordingStore, Replay
 from coach.llm.replay import chunk_text  # noqa: E402
 from coach.call.practice import PracticeCall  # noqa: E402
 from coach.prompts import load_prompt  # noqa: E402
-from coach.retrieval.index import KnowledgeStore, current_store  # noqa: E402
+from coach.retrieval.index import KnowledgeIndex, current_store  # noqa: E402
 from coach.db import Database, Viewer, add_user  # noqa: E402
 from coach.db.models import PracticeSession, Turn  # noqa: E402
 
@@ -174,7 +174,7 @@ class RepResult:
     errors: list[str] = field(default_factory=list)  # every failure that reached the rep
 
 
-def hold_calls(db: Database, viewer: Viewer, content: Content, knowledge: KnowledgeStore, llm: LLM | None,
+def hold_calls(db: Database, viewer: Viewer, content: Content, knowledge: KnowledgeIndex, llm: LLM | None,
                rep_no: int, turns: int, think_ms: float, start: threading.Barrier | None = None) -> RepResult:
     """One rep: say `turns` lines, starting a new call whenever the buyer ends one; resume after a failure."""
     result, rng = RepResult(), random.Random(rep_no)
@@ -240,7 +240,7 @@ def make_model(kind: str, model_ms: float, recordings: Path | None) -> LLM | Non
     return TimedModel(EchoModel(model_ms))
 
 
-def warm_up(db: Database, content: Content, knowledge: KnowledgeStore, llm: LLM | None) -> None:
+def warm_up(db: Database, content: Content, knowledge: KnowledgeIndex, llm: LLM | None) -> None:
     """Load the embedder, the knowledge store and every buyer once, as the app's first user would."""
     viewer = add_user(db, f"warmup{random.randrange(10**6)}", "password-123", role="rep", team="warmup")
     for persona in BUYERS:

@@ -18,7 +18,7 @@ from pathlib import Path
 from coach.config import Settings, apply_offline_environment
 from coach.content.catalog import shipped_knowledge_dir
 from coach.content.knowledge import knowledge_files
-from coach.retrieval.index import KnowledgeStore, load_knowledge
+from coach.retrieval.index import KnowledgeIndex, load_knowledge
 
 QUERIES = {
     "value_for_title": lambda s, q: s.value_for_title(q, "cfo"),
@@ -52,7 +52,7 @@ def generate(target: Path, count: int, seed: int = 7) -> None:
                                              encoding="utf-8")
 
 
-def timed_ingest(store: KnowledgeStore, extra: list[Path]) -> tuple[float, int, int]:
+def timed_ingest(store: KnowledgeIndex, extra: list[Path]) -> tuple[float, int, int]:
     docs = load_knowledge(extra)
     started = time.perf_counter()
     report = store.ingest(docs.values())
@@ -68,7 +68,7 @@ def main() -> None:
     apply_offline_environment()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        store = KnowledgeStore(Settings(_env_file=None, data_dir=root / "data"))
+        store = KnowledgeIndex(Settings(_env_file=None, data_dir=root / "data"))
         seconds, chunks, files = timed_ingest(store, [])
         print(f"ingest shipped           {files:5d} files {chunks:6d} chunks {seconds:8.2f} s "
               f"{chunks / seconds:8.1f} chunks/s")

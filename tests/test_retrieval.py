@@ -13,7 +13,7 @@ import pytest
 from tests.net import free_port
 
 from coach.config import Settings
-from coach.retrieval.index import KnowledgeStore, load_knowledge, rank_documents
+from coach.retrieval.index import KnowledgeIndex, load_knowledge, rank_documents
 from tests.conftest import run_env
 from tests.content.factory import CASE_NOTE
 
@@ -67,7 +67,7 @@ def test_changed_added_and_removed_files_are_handled(tmp_path):
     extra.mkdir()
     note = extra / "cn-test-forecast.md"
     note.write_text(CASE_NOTE)
-    store = KnowledgeStore(Settings(_env_file=None, data_dir=tmp_path / "d"))
+    store = KnowledgeIndex(Settings(_env_file=None, data_dir=tmp_path / "d"))
     first = store.ingest(load_knowledge([extra]).values())
     assert first.added == len(load_knowledge()) + 1
     note.write_text(note.read_text().replace("Accuracy 71% → 94%", "Accuracy 70% → 95%"))
@@ -113,7 +113,7 @@ def test_a_chroma_server_is_used_when_chroma_host_is_set(tmp_path):
         deadline = time.monotonic() + 30
         while True:
             try:
-                store = KnowledgeStore(settings)
+                store = KnowledgeIndex(settings)
                 break
             except Exception:
                 if time.monotonic() > deadline:

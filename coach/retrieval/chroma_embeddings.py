@@ -1,8 +1,8 @@
-"""The offline MiniLM embedder as LangChain and Chroma see it.
+"""The offline MiniLM embedder as Chroma sees it, and the one embedder a process shares.
 
-Why its own module: the knowledge store needs the embedder twice, as a LangChain
-`Embeddings` for the vector-store wrapper and as a registered Chroma embedding function so a
-stored collection reopens without a download; one process-wide embedder serves both.
+Why its own module: a stored collection must reopen without a download, so the embedder is
+registered with Chroma as a named embedding function; the index, the turn signals and the
+guard all use the same process-wide embedder.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from typing import Any
 from chromadb.api.types import Documents, EmbeddingFunction
 from chromadb.api.types import Embeddings as ChromaEmbeddings
 from chromadb.utils.embedding_functions import register_embedding_function
-from langchain_core.embeddings import Embeddings
 
 from coach.retrieval.embeddings import MiniLMEmbedder
 
@@ -22,19 +21,6 @@ from coach.retrieval.embeddings import MiniLMEmbedder
 def shared_embedder() -> MiniLMEmbedder:
     """One embedder per process (the ONNX session is thread-safe)."""
     return MiniLMEmbedder()
-
-
-class MiniLMEmbeddings(Embeddings):
-    """The offline embedder as a LangChain `Embeddings`."""
-
-    def __init__(self, embedder: MiniLMEmbedder | None = None) -> None:
-        self.embedder = embedder or shared_embedder()
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.embedder.embed(texts).tolist()
-
-    def embed_query(self, text: str) -> list[float]:
-        return self.embedder.embed([text])[0].tolist()
 
 
 @register_embedding_function

@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from coach.content.files import load_yaml_model
-from coach.retrieval.index import KnowledgeStore, rank_documents
+from coach.retrieval.index import KnowledgeIndex, rank_documents
 from coach.config import PROJECT_ROOT
 
 DEFAULT_QUERIES = PROJECT_ROOT / "evals" / "retrieval" / "queries.yaml"
@@ -56,7 +56,7 @@ def load_queries(path: Path) -> QuerySet:
     return load_yaml_model(path, QuerySet)
 
 
-def evaluate(store: KnowledgeStore, query_set: QuerySet, depth: int = 12) -> RetrievalScores:
+def evaluate(store: KnowledgeIndex, query_set: QuerySet, depth: int = 12) -> RetrievalScores:
     """Rank documents for each query the way the product searches (kind and title filters)."""
     results = []
     for query in query_set.queries:

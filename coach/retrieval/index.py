@@ -1,4 +1,4 @@
-"""The knowledge store: Chroma (via langchain-chroma) with offline MiniLM embeddings.
+"""The knowledge index: Chroma collections (embedded, or a server with CHROMA_HOST) of MiniLM-embedded chunks.
 
 Why: the buyer and the grader need, in milliseconds, "what does this offering mean to a
 CFO", "which capabilities did the rep just pitch" and "which case note backs this claim".
@@ -19,12 +19,11 @@ from typing import Any
 
 import chromadb
 from chromadb.config import Settings as ChromaSettings
-from langchain_chroma import Chroma
 
 from coach.config import Settings
 from coach.retrieval.chunks import Chunk, chunks_of, embed_chunks, whole_docs
 from coach.retrieval.embeddings import MiniLMEmbedder
-from coach.retrieval.chroma_embeddings import ChromaMiniLM, MiniLMEmbeddings
+from coach.retrieval.chroma_embeddings import ChromaMiniLM, shared_embedder
 from coach.errors import CoachError, KnowledgeStoreDamaged, StoreUnavailable, UserInputError
 from coach.content.files import ProblemList
 from coach.content.knowledge import VALUE_SECTIONS, KnowledgeDoc, load_knowledge_dirs
@@ -128,25 +127,22 @@ def _hit(chunk_id: str, text: str, meta: dict, distance: float) -> Hit:
                industry=str(meta.get("industry", "")), text=text, score=round(1.0 - distance, 4))
 
 
-class KnowledgeStore:
+class KnowledgeIndex:
     """Search and incremental ingest over the knowledge collections."""
 
     def __init__(self, settings: Settings, embedder: MiniLMEmbedder | None = None) -> None:
         self.where = settings.chroma_host or str(settings.data_dir / "chroma")
         self.remote = bool(settings.chroma_host)
-        self.embeddings = MiniLMEmbeddings(embedder)
-        self.parts: dict[str, Chroma] = {}
+        self.embedder = embedder or shared_embedder()
+        self.parts: dict[str, Any] = {}  # partition -> chromadb Collection
         with self._reading():
             self.client = _client(settings)
             if LEGACY_COLLECTION in {c.name if hasattr(c, "name") else c for c in self.client.list_collections()}:
                 self.client.delete_collection(LEGACY_COLLECTION)  # one collection before partitioning; re-ingested
             for part in PARTITIONS:
                 name = f"knowledge_{part}"
-                self.client.get_or_create_collection(name, embedding_function=ChromaMiniLM(),
-                                                     metadata={"hnsw:space": "cosine"})
-                self.parts[part] = Chroma(client=self.client, collection_name=name,
-                                          embedding_function=self.embeddings,
-                                          collection_metadata={"hnsw:space": "cosine"})
+                self.parts[part] = self.client.get_or_create_collection(
+                    name, embedding_function=ChromaMiniLM(), metadata={"hnsw:space": "cosine"})
 
     @contextlib.contextmanager
     def _reading(self) -> Iterator[None]:
@@ -167,14 +163,14 @@ class KnowledgeStore:
     def count(self) -> int:
         """Chunks stored."""
         with self._reading():
-            return sum(part._collection.count() for part in self.parts.values())
+            return sum(part.count() for part in self.parts.values())
 
     def get(self, ids: Sequence[str] = (), where: dict[str, Any] | None = None) -> dict[str, tuple[str, dict]]:
         """Stored chunks, by ids or by a metadata filter: id → (text, metadata)."""
         found: dict[str, tuple[str, dict]] = {}
         for part in self.parts.values():
             with self._reading():
-                got = part._collection.get(ids=list(ids) or None, where=where, include=["documents", "metadatas"])
+                got = part.get(ids=list(ids) or None, where=where, include=["documents", "metadatas"])
             for chunk_id, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
                 found[chunk_id] = (text, meta)
         return found
@@ -182,9 +178,9 @@ class KnowledgeStore:
     def stored_docs(self) -> dict[str, tuple[str, list[str]]]:
         """doc id → (content hash, chunk ids) for everything stored."""
         stored: dict[str, tuple[str, list[str]]] = {}
-        model_id = self.embeddings.embedder.model_id
+        model_id = self.embedder.model_id
         for part in self.parts.values():
-            got = part._collection.get(include=["metadatas"])
+            got = part.get(include=["metadatas"])
             for chunk_id, meta in zip(got["ids"], got["metadatas"] or [], strict=False):
                 doc_id = str(meta.get("doc_id", chunk_id.split("#", 1)[0]))
                 fresh = meta.get("embedder") == model_id  # vectors from another model are stale
@@ -200,7 +196,7 @@ class KnowledgeStore:
         wanted = {d.id: d for d in docs}
         with self._reading():
             stored = self.stored_docs()
-        model_id = self.embeddings.embedder.model_id
+        model_id = self.embedder.model_id
         stale: list[str] = []
         to_write: list[list[Chunk]] = []
         for doc_id, doc in wanted.items():
@@ -220,17 +216,17 @@ class KnowledgeStore:
                 stale += ids
         if stale:
             for part in self.parts.values():
-                part._collection.delete(ids=stale)
+                part.delete(ids=stale)
         total, done = sum(len(c) for c in to_write), 0
         for batch in whole_docs(to_write, ADD_BATCH):
-            vectors = embed_chunks(self.embeddings.embedder, batch)
+            vectors = embed_chunks(self.embedder, batch)
             for chunk in batch:
                 chunk.metadata["embedder"] = model_id
             for part in PARTITIONS:
                 picked = [i for i, c in enumerate(batch)
                           if partition_of(str(c.metadata["kind"]), str(c.metadata["section"])) == part]
                 if picked:
-                    self.parts[part]._collection.upsert(
+                    self.parts[part].upsert(
                         ids=[batch[i].id for i in picked], embeddings=[vectors[i] for i in picked],
                         documents=[batch[i].text for i in picked], metadatas=[batch[i].metadata for i in picked])
             done += len(batch)
@@ -242,7 +238,7 @@ class KnowledgeStore:
 
     def embed_query(self, text: str) -> list[float]:
         """The query vector for `text`; pass it as `vector=` to run several searches for one embedding."""
-        return self.embeddings.embed_query(text)
+        return self.embedder.embed([text])[0].tolist()
 
     def search(self, text: str = "", *, vector: Sequence[float] | None = None, kind: str | None = None,
                title: str | None = None, sections: Sequence[str] | None = None, offering: str | None = None,
@@ -266,7 +262,7 @@ class KnowledgeStore:
             spread = part in ("value", "other") and wanted and set(wanted) != _sections_in(part)
             where = _where(title, wanted if spread else None, offering, industry)
             with self._reading():
-                got = self.parts[part]._collection.query(query_embeddings=[list(v) for v in vectors], n_results=k,
+                got = self.parts[part].query(query_embeddings=[list(v) for v in vectors], n_results=k,
                                                          where=where,
                                    include=["documents", "metadatas", "distances"])
             for i, (ids, docs, metas, dists) in enumerate(zip(got["ids"], got["documents"], got["metadatas"],
@@ -309,12 +305,12 @@ def load_knowledge(extra_dirs: Sequence[Path] = ()) -> dict[str, KnowledgeDoc]:
     return docs
 
 
-def open_store(settings: Settings) -> KnowledgeStore:
+def open_store(settings: Settings) -> KnowledgeIndex:
     """The store named by the settings (embedded folder, or CHROMA_HOST)."""
-    return KnowledgeStore(settings)
+    return KnowledgeIndex(settings)
 
 
-def current_store(settings: Settings, extra_dirs: Sequence[Path] = ()) -> KnowledgeStore:
+def current_store(settings: Settings, extra_dirs: Sequence[Path] = ()) -> KnowledgeIndex:
     """The store, filled from the shipped knowledge first if it is empty (first run, or its
     folder was deleted)."""
     store = open_store(settings)

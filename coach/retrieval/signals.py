@@ -18,13 +18,13 @@ from coach.call.signals import SemanticSignals
 from coach.content.knowledge import VALUE_SECTIONS
 from coach.content.personas import Persona
 from coach.retrieval.embeddings import MiniLMEmbedder
-from coach.retrieval.index import KnowledgeStore
+from coach.retrieval.index import KnowledgeIndex
 
 
 class Semantics:
     """Computes `SemanticSignals` for one persona, embedding the persona's statements once."""
 
-    def __init__(self, store: KnowledgeStore, persona: Persona, embedder: MiniLMEmbedder,
+    def __init__(self, store: KnowledgeIndex, persona: Persona, embedder: MiniLMEmbedder,
                  case_figures: dict[str, set[str]]) -> None:
         self.store = store
         self.persona = persona

@@ -8,7 +8,7 @@ from coach.config import Settings
 from coach.content.catalog import Content, load_content
 from coach.llm import LLM, create_backend
 from coach.log import get_logger
-from coach.retrieval.index import KnowledgeStore, current_store
+from coach.retrieval.index import KnowledgeIndex, current_store
 from coach.runtime.startup import prepare
 from coach.db import Database, ensure_demo, open_database
 
@@ -36,7 +36,7 @@ def content() -> Content:
 
 
 @st.cache_resource(show_spinner="Preparing the knowledge store…")
-def knowledge() -> KnowledgeStore:
+def knowledge() -> KnowledgeIndex:
     return current_store(settings())
 
 
