@@ -1,7 +1,7 @@
 """Scripted calls: `coach simulate` runs rep lines from a file against a buyer.
 
 Why a library module: the CLI, the eval suite and the tests run scripts the same way, and
-the JSON it produces is a public contract (DESIGN.md) that other people's scripts read.
+the JSON it produces is a public contract (README, "The `coach` command") that other people's scripts read.
 """
 
 from __future__ import annotations
