@@ -41,7 +41,7 @@ def eval_command(
     from coach.grading.calibration import DEFAULT_DIR, evaluate, load_cases, transcript_grader
     from coach.content.catalog import load_content
     from coach.errors import UserInputError
-    from coach.grading.criteria import load_rubric
+    from coach.grading.rubric import load_rubric
     from coach.retrieval.index import open_store
     from coach.evals import cases as eval_cases, report as eval_report
     from coach.runtime.startup import prepare
