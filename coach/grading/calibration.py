@@ -88,7 +88,7 @@ def load_cases(directory: Path, rubric: Rubric) -> list[CalibrationCase]:
     files = sorted(directory.glob("*.yaml")) if directory.is_dir() else []
     if not files:
         problems.add(directory, "no calibration files (*.yaml) found",
-                     "point --calibration at a folder of labelled transcripts")
+                     "pass `coach eval --calibration --dir FOLDER` with a folder of labelled transcripts")
         problems.raise_if_any()
     known = {c.id for c in rubric.criteria}
     for path in files:
