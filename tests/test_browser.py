@@ -19,6 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from coach.config import Settings
+from coach.db import get_session, my_sessions, open_database
+from coach.db.accounts import sign_in
 from tests.net import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,3 +75,32 @@ def test_a_rep_holds_a_call_and_the_manager_reviews_it_in_a_real_browser(tmp_pat
         assert result.returncode == 0 and report.get("ok"), (report, result.stderr[-2000:])
         for name in ("1-sign-in", "2-practice", "3-call", "4-scorecard", "5-review"):
             assert (artifacts / f"{name}.png").stat().st_size > 10_000
+
+
+DOUBLE_SEND = ["Thanks for making time. Is 30 minutes still right for you?",
+               "How far off has your cash forecast been against actuals, and what has that cost you?"]
+
+
+@pytest.mark.integration
+def test_a_second_line_sent_before_the_buyer_answers_on_a_fresh_app_loses_nothing(tmp_path):
+    """The rep sends line 1 on a fresh app (the embedded model still starting), then line 2 about a second
+    later: both are stored once, in order, and answered; the box is disabled while the buyer thinks."""
+    node, chromium = browser_tools()
+    with app_server(tmp_path, COACH_LLM="local") as url:
+        artifacts = ROOT / "artifacts" / "browser"
+        report, result = run_script(node, "double_send.mjs", url, str(artifacts), chromium, json.dumps(DOUBLE_SEND),
+                                    timeout=420)
+    db = open_database(Settings(_env_file=None, data_dir=tmp_path / "data"))
+    try:
+        rep = sign_in(db, "rep1", "practice-demo", delay_s=0)
+        calls = my_sessions(db, rep)
+        turns = get_session(db, rep, calls[0].id).turns if calls else []
+    finally:
+        db.close()
+    stored = [(t.index, t.rep_text, bool(t.buyer_text)) for t in turns]
+    assert len(calls) == 1, calls
+    assert stored == [(1, DOUBLE_SEND[0], True), (2, DOUBLE_SEND[1], True)], (stored, report, result.stderr[-2000:])
+    assert result.returncode == 0 and report.get("ok"), (report, result.stderr[-2000:])
+    assert report["disabled_while_answering"] and report["thinking_seen"], report
+    assert [w for w in report["seen"] if w in DOUBLE_SEND] == DOUBLE_SEND, report["seen"]
+    assert (artifacts / "double-1-thinking.png").stat().st_size > 10_000

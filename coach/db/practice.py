@@ -84,9 +84,10 @@ def visible_to(viewer: Viewer) -> ColumnElement[bool]:
     return PracticeSession.user_id == viewer.id
 
 
-def _owned(s: Session, viewer: Viewer, session_id: str) -> PracticeSession:
-    """The viewer's own session, for writing turns; anyone else's is 'not found'."""
-    row = s.get(PracticeSession, session_id)
+def _owned(s: Session, viewer: Viewer, session_id: str, *, lock: bool = False) -> PracticeSession:
+    """The viewer's own session, for writing turns; anyone else's is 'not found'. `lock` holds the
+    session row until the transaction ends (PostgreSQL), so two writers number their turns in turn."""
+    row = s.get(PracticeSession, session_id, with_for_update=lock or None)
     if row is None or row.user_id != viewer.id:
         raise NotFound(f"No practice session {session_id!r}", "start a new call from the practice page")
     return row
@@ -121,21 +122,48 @@ def record_rep_line(db: Database, viewer: Viewer, session_id: str, index: int, t
     db.run(work, write=True)
 
 
-def record_buyer_reply(db: Database, viewer: Viewer, session_id: str, turn: Any) -> None:  # noqa: ANN401
-    """Add the buyer's reply, move and analysis to the rep line stored for `turn.index`."""
+def queue_rep_line(db: Database, viewer: Viewer, session_id: str, text: str) -> int:
+    """Store a rep line as the call's next turn, whatever turn the caller thinks comes next; returns its index.
+
+    Why: a rep can send a line before the buyer has answered the last one (a quick second line, a
+    second tab on the same call), and the two must not land on the same turn. The index is taken in
+    the same transaction as the write (the session row is locked on PostgreSQL; SQLite writes one at a
+    time), so every line gets its own. Safe to repeat: if the newest stored line is this very text and
+    still unanswered (a retry after a lost reply, or the same line sent twice), it is not stored again.
+    """
+    def work(s: Session) -> int:
+        _owned(s, viewer, session_id, lock=True)
+        last = s.scalar(select(Turn).where(Turn.session_id == session_id).order_by(Turn.index.desc()).limit(1))
+        if last is not None and last.buyer_text is None and last.rep_text == text:
+            return last.index
+        index = last.index + 1 if last is not None else 1
+        s.add(Turn(session_id=session_id, index=index, rep_text=text))
+        return index
+    return db.run(work, write=True)
+
+
+def record_buyer_reply(db: Database, viewer: Viewer, session_id: str, turn: Any) -> bool:  # noqa: ANN401
+    """Add the buyer's reply, move and analysis to the rep line stored for `turn.index`.
+
+    Returns False, changing nothing, when that line already has a reply: the first reply stored is the
+    one the call keeps (two tabs answering one line, or a retry of a write that did commit).
+    """
     analysis = turn.analysis.model_dump(mode="json") if turn.analysis is not None else None
 
-    def work(s: Session) -> None:
+    def work(s: Session) -> bool:
         _owned(s, viewer, session_id)
         row = s.scalar(select(Turn).where(Turn.session_id == session_id, Turn.index == turn.index))
         if row is None:
             row = Turn(session_id=session_id, index=turn.index, rep_text=turn.rep)
             s.add(row)
+        elif row.buyer_text is not None:
+            return False
         row.rep_text = turn.rep  # cleaned text (control characters removed, long pastes cut)
         row.buyer_text, row.buyer_persona, row.move, row.reason = turn.buyer, turn.buyer_persona, turn.move, turn.reason
         row.attention, row.elapsed_s, row.tags, row.voice = turn.attention, turn.elapsed_s, list(turn.tags), turn.voice
         row.notice, row.analysis = turn.notice, analysis
-    db.run(work, write=True)
+        return True
+    return db.run(work, write=True)
 
 
 def finish_session(db: Database, viewer: Viewer, session_id: str, outcome: str, delegated_to: str | None,

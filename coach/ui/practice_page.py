@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from coach.errors import CoachError, UserInputError
 from coach.call.practice import PracticeCall, model_notice
@@ -15,6 +16,8 @@ from coach.ui.scorecard_view import scorecard, stored_turns, transcript
 DIFFICULTY = {"low": "hard", "medium": "medium", "high": "easier"}
 CALL = "practice_call"
 TURN_FAILED = "practice_turn_failed"  # the message for a turn that failed, shown once after the rerun
+LINE = "practice_line"  # the chat box
+HINT = "practice_line_hint"  # "type something", shown once after an empty line
 
 
 def _names() -> dict[str, str]:
@@ -86,7 +89,55 @@ def _turn_dicts(practice: PracticeCall) -> list[dict]:
     return [t.model_dump() for t in practice.turns]
 
 
+def _take_line() -> None:
+    """The chat box's on_submit. Streamlit runs it before the page script, so the line is stored before
+    anything on the page can be cut short by the rep's next line, click or refresh."""
+    practice: PracticeCall | None = st.session_state.get(CALL)
+    text = st.session_state.get(LINE)
+    if practice is None or text is None:
+        return
+    try:  # printable text only (control and zero-width characters go); long pastes are cut later, with a notice
+        clean_rep_text(text, limit=None)
+    except UserInputError:
+        st.session_state[HINT] = "Type something to say to the buyer."
+        return
+    _queue(practice, text)
+
+
+def _send_unsent() -> None:
+    """"Send it again" for lines the store could not take (runs before the page script, like `_take_line`)."""
+    practice: PracticeCall | None = st.session_state.get(CALL)
+    if practice is not None and practice.unsent is not None:
+        _queue(practice, practice.unsent)
+
+
+def _queue(practice: PracticeCall, text: str) -> None:
+    try:
+        practice.queue(text)
+    except CoachError as exc:  # kept on the page with "Send it again"
+        st.session_state[TURN_FAILED] = practice.failure_notice(exc)
+
+
+def _answer(practice: PracticeCall, slots: list[DeltaGenerator]) -> None:
+    """Stream the buyer's reply to each waiting line, in order, each in its place under its line."""
+    for slot in slots:
+        if not practice.busy:
+            return
+        with slot.container(), st.chat_message("assistant", avatar=":material/work:"):
+            try:
+                with st.spinner(f"{practice.call.current_persona.name} is thinking…"):
+                    st.write_stream(practice.answer_next())
+            except CoachError as exc:  # shown after the rerun, beside the kept line and "Send it again"
+                st.session_state[TURN_FAILED] = practice.failure_notice(exc)
+                return
+
+
 def _in_call(practice: PracticeCall) -> None:
+    try:
+        practice.refresh()  # lines and replies another tab added; a reply cut off by a rerun is asked again
+    except CoachError as exc:  # the store is busy or down: go on from what this page holds
+        st.session_state.setdefault(TURN_FAILED, practice.failure_notice(exc))
+    busy = practice.busy  # the buyer has lines to answer: the chat box waits until they are
     persona = practice.call.current_persona
     last = practice.turns[-1] if practice.turns else None
     main, side = st.columns([3, 1])
@@ -99,7 +150,7 @@ def _in_call(practice: PracticeCall) -> None:
         st.progress((attention if attention is not None else 50) / 100)
         if last and practice.mode == "coached":
             st.caption(f"Last move: **{last.move}** — {last.reason}")
-        if st.button("End call"):
+        if st.button("End call", disabled=busy, help="Wait for the buyer's answer" if busy else None):
             practice.finish()
             st.rerun()
     with main:
@@ -117,33 +168,43 @@ def _in_call(practice: PracticeCall) -> None:
         failure = st.session_state.pop(TURN_FAILED, None)
         if failure:
             st.error(failure)
-        retry = None
-        waiting = practice.unsent or practice.pending
-        if waiting:
-            st.warning("Your last line was not saved yet:" if practice.unsent else
-                       "Your last line was saved but the buyer has not answered it yet:")
-            st.text(waiting)
-            if st.button("Send it again", type="primary"):
-                retry = waiting
-        text = retry or st.chat_input("Your line", max_chars=5 * MAX_TURN_CHARS)  # longer pastes are cut, with a notice
-        if text is not None:
-            try:  # printable text only (control and zero-width characters go); long pastes are cut later, with a notice
-                text, _ = clean_rep_text(text, limit=None)
-            except UserInputError:
-                st.caption("Type something to say to the buyer.")
-                return
-            with st.chat_message("user"):
-                st.text(text)
-            with st.chat_message("assistant", avatar=":material/work:"):
-                try:
-                    st.write_stream(practice.say(text))
-                except CoachError as exc:  # shown after the rerun, beside the kept line and "Send it again"
-                    st.session_state[TURN_FAILED] = practice.failure_notice(exc)
+        hint = st.session_state.pop(HINT, None)
+        if hint:
+            st.caption(hint)
+        if practice.unsent_lines:
+            st.warning("Your last line was not saved yet:" if len(practice.unsent_lines) == 1 else
+                       "Your last lines were not saved yet:")
+            for line in practice.unsent_lines:
+                st.text(line)
+            st.button("Send it again", type="primary", key="send-unsent", on_click=_send_unsent)
+        elif practice.held and (practice.waiting or practice.unsaved is not None):
+            st.warning("Your last line was saved but the buyer has not answered it yet:" if practice.waiting else
+                       "The buyer's last reply is not saved yet; it is kept here:")
+            for line in practice.waiting:
+                st.text(line)
+            st.button("Send it again", type="primary", key="send-waiting", on_click=practice.resume_answers)
+        slots: list[DeltaGenerator] = []
+        if busy:
+            first = len(practice.turns) + 1
+            for n, line in enumerate(practice.waiting):
+                st.markdown(f"###### Turn {first + n}")
+                with st.chat_message("user"):
+                    st.text(line)
+                slots.append(st.empty())
+        st.chat_input("Your line", key=LINE, max_chars=5 * MAX_TURN_CHARS,  # longer pastes are cut, with a notice
+                      disabled=busy, submit_mode="disable", on_submit=_take_line)
+        if busy:
+            _answer(practice, slots)
             st.rerun()
 
 
 def _after(practice: PracticeCall) -> None:
     card = practice.finish()
+    if practice.unheard:
+        st.warning("The call ended before the buyer heard " + ("this line; it is" if len(practice.unheard) == 1 else
+                   "these lines; they are") + " kept with the call. Rewind to say them at an earlier turn:")
+        for line in practice.unheard:
+            st.text(line)
     st.subheader("How it went")
     scorecard(card.model_dump(mode="json"))
     cols = st.columns(3)

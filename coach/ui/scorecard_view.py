@@ -27,7 +27,7 @@ def transcript(turns: list[Any], names: dict[str, str], *, annotate: bool, openi
         with st.chat_message("user"):
             st.text(turn["rep"])
         if turn.get("buyer") is None:
-            st.warning("The buyer never answered this line (the model or the server failed). It is kept.")
+            st.warning("The buyer never answered this line (the call stopped or ended first). It is kept.")
             continue
         with st.chat_message("assistant", avatar=":material/work:"):
             st.caption(names.get(turn.get("buyer_persona") or "", turn.get("buyer_persona") or "buyer"))
