@@ -9,7 +9,7 @@ from coach.call import lexicon
 from coach.call.analysis import analyse_turn
 from coach.retrieval.signals import Semantics
 from coach.content.personas import Persona
-from coach.retrieval.chroma_embeddings import shared_embedder
+from coach.retrieval.embeddings import shared_embedder
 from coach.retrieval.index import load_knowledge
 from coach.call.rules import load_analysis_rules
 from tests.content.factory import EXECUTIVE

@@ -6,7 +6,7 @@ import numpy as np
 
 from coach.retrieval.embedder_model import RECIPE, runtime_model_file
 from coach.retrieval.embeddings import MiniLMEmbedder
-from coach.retrieval.chroma_embeddings import shared_embedder
+from coach.retrieval.embeddings import shared_embedder
 
 TEXTS = ["Our cash forecast is never right.", "Technicians finish three jobs a day, and the backlog is six weeks.",
          "REST API and SSO integration", "What would make this quarter a good one for you?"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from coach.call.model_voice import check, clean_reply, load_guard_rules, numbers_in
-from coach.retrieval.chroma_embeddings import shared_embedder
+from coach.retrieval.embeddings import shared_embedder
 
 RULES = load_guard_rules()
 LINE = "It's mostly people and paper. Forty-two people in AP across nine hospitals."

@@ -25,7 +25,7 @@ from coach.call.model_voice import ModelVoice, VoiceStream, load_guard_rules
 from coach.llm import LLM, ChatMessage
 from coach.llm.tokens import truncate_to_tokens
 from coach.content.personas import Persona
-from coach.retrieval.chroma_embeddings import shared_embedder
+from coach.retrieval.embeddings import shared_embedder
 from coach.retrieval.index import KnowledgeIndex
 from coach.call.rules import AnalysisRules, load_analysis_rules
 from coach.transcript import CallTurn, Transcript, heard_text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -15,11 +16,13 @@ KnowledgeOption = Annotated[Optional[list[Path]], typer.Option(
     "--knowledge", help="extra folder of knowledge .md files for this run (repeatable)")]
 
 
-def _call_setup(persona: str, knowledge: list[Path] | None, llm: str, seed: int, caller: str):
-    """Settings, persona, content, store and model for a call (shared by simulate and practice).
+def _call_setup(persona: str, knowledge: list[Path] | None, llm: str, seed: int, caller: str,
+                rep_lines: Sequence[str] = ()):
+    """Settings, persona, content, store and model for a call (simulate, practice, grade).
 
     Flags, settings and the persona are checked before the buyer, the store and the model are
-    loaded, so a mistake is reported in a moment.
+    loaded, so a mistake is reported in a moment. The vectors the call will need (the persona's
+    statements, `rep_lines` known in advance) are computed while the knowledge index loads.
     """
     from coach.content.catalog import resolve_persona
     from coach.errors import UserInputError
@@ -30,13 +33,19 @@ def _call_setup(persona: str, knowledge: list[Path] | None, llm: str, seed: int,
     settings = prepare(llm=llm)
     buyer, content = resolve_persona(persona, ([], knowledge or []))
 
+    from coach.call.rules import load_analysis_rules
+    from coach.retrieval.embeddings import shared_embedder
+    from coach.retrieval.signals import warm_up
+
+    warming = warm_up(shared_embedder(), buyer, rep_lines, load_analysis_rules())
     from coach.llm import create_backend
-    from coach.retrieval.index import load_knowledge, open_store
+    from coach.retrieval.index import open_store
     from coach.call.engine import Call
 
     store = open_store(settings)
-    store.ingest(load_knowledge(knowledge or []).values())
+    store.ingest(content.knowledge.values())  # the shipped knowledge and --knowledge folders, parsed once
     backend = create_backend(settings, caller=caller, rerecord=f"{caller} --llm record")
+    warming.join()
     return Call(buyer, content, store, llm=backend, seed=seed)
 
 
@@ -52,7 +61,8 @@ def simulate(
     from coach.content.files import load_script
 
     lines = load_script(script)
-    call = _call_setup(persona, knowledge, llm, seed, f"coach simulate --persona {persona} --script {script} --seed {seed}")
+    call = _call_setup(persona, knowledge, llm, seed, f"coach simulate --persona {persona} --script {script} --seed {seed}",
+                       rep_lines=lines)
     from coach.call.simulate import run_script
 
     content = call.content
@@ -87,7 +97,8 @@ def grade(
     from coach.content.files import load_transcript
 
     transcript = load_transcript(file)
-    call = _call_setup(transcript.persona, knowledge, "none", 0, f"coach grade {file}")
+    call = _call_setup(transcript.persona, knowledge, "none", 0, f"coach grade {file}",
+                       rep_lines=[turn.text for turn in transcript.turns if turn.speaker == "rep"])
     from coach.grading.judge import capable
     from coach.call.simulate import grade_transcript
 

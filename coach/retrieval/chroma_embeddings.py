@@ -7,20 +7,13 @@ guard all use the same process-wide embedder.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from chromadb.api.types import Documents, EmbeddingFunction
 from chromadb.api.types import Embeddings as ChromaEmbeddings
 from chromadb.utils.embedding_functions import register_embedding_function
 
-from coach.retrieval.embeddings import MiniLMEmbedder
-
-
-@lru_cache(maxsize=1)
-def shared_embedder() -> MiniLMEmbedder:
-    """One embedder per process (the ONNX session is thread-safe)."""
-    return MiniLMEmbedder()
+from coach.retrieval.embeddings import shared_embedder
 
 
 @register_embedding_function

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from collections.abc import Sequence
 
 import numpy as np
@@ -113,3 +114,9 @@ class MiniLMEmbedder:
         weights = mask[..., None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         return (pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None))[0]
+
+
+@lru_cache(maxsize=1)
+def shared_embedder() -> MiniLMEmbedder:
+    """One embedder per process (the ONNX session is thread-safe); it needs no vector store."""
+    return MiniLMEmbedder()

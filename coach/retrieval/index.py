@@ -23,7 +23,8 @@ from chromadb.config import Settings as ChromaSettings
 from coach.config import Settings
 from coach.retrieval.chunks import Chunk, chunks_of, embed_chunks, whole_docs
 from coach.retrieval.embeddings import MiniLMEmbedder
-from coach.retrieval.chroma_embeddings import ChromaMiniLM, shared_embedder
+from coach.retrieval.chroma_embeddings import ChromaMiniLM
+from coach.retrieval.embeddings import shared_embedder
 from coach.errors import CoachError, KnowledgeStoreDamaged, StoreUnavailable, UserInputError
 from coach.content.files import ProblemList
 from coach.content.knowledge import VALUE_SECTIONS, KnowledgeDoc, load_knowledge_dirs

@@ -8,7 +8,9 @@ Why here: this is the I/O half of turn analysis (the embedder and the index); th
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,8 +19,47 @@ from coach.call.analysis import priority_terms
 from coach.call.signals import SemanticSignals
 from coach.content.knowledge import VALUE_SECTIONS
 from coach.content.personas import Persona
+from coach.call.rules import AnalysisRules
+from coach.errors import UserInputError
 from coach.retrieval.embeddings import MiniLMEmbedder
-from coach.retrieval.index import KnowledgeIndex
+from coach.transcript import heard_text
+
+if TYPE_CHECKING:
+    from coach.retrieval.index import KnowledgeIndex
+
+
+def persona_texts(persona: Persona) -> list[str]:
+    """The persona's own statements a turn is compared with: goals, problems, needs, priorities, fact topics."""
+    return [*persona.goals, *persona.problems, *persona.needs, *persona.priorities,
+            *(f.reveal_when for f in persona.hidden_facts)]
+
+
+def turn_texts(texts: Sequence[str]) -> list[str]:
+    """What is embedded for rep turns: each turn, then each question in it."""
+    return [*texts, *(q for text in texts for q in lexicon.questions(text))]
+
+
+def warm_up(embedder: MiniLMEmbedder, persona: Persona, rep_lines: Sequence[str],
+            rules: AnalysisRules) -> threading.Thread:
+    """Start embedding what a call with `persona` over `rep_lines` will need, on a background thread.
+
+    Why: embedding runs in the model's native code, which lets another thread work meanwhile, so a
+    fresh process can import and open the knowledge index while the vectors are computed; the
+    embedder remembers them, and the call then finds them ready. Join the thread before relying on it.
+    """
+    import onnxruntime  # noqa: F401 - imported here, not on the thread: imports running on two threads can deadlock
+    import tokenizers  # noqa: F401
+
+    heard = []
+    for line in rep_lines:
+        try:
+            heard.append(heard_text(line, rules)[0])
+        except UserInputError:
+            continue
+    texts = [*persona_texts(persona), *turn_texts(heard)]
+    worker = threading.Thread(target=embedder.embed, args=(texts,), name="coach-warm-up", daemon=True)
+    worker.start()
+    return worker
 
 
 class Semantics:
@@ -33,7 +74,7 @@ class Semantics:
         self.statements = [*persona.goals, *persona.problems, *persona.needs]
         self.priorities = list(persona.priorities)
         self.topics = [f.reveal_when for f in persona.hidden_facts]
-        everything = self.statements + self.priorities + self.topics
+        everything = persona_texts(persona)
         vectors = embedder.embed(everything) if everything else np.zeros((0, 384), dtype=np.float32)
         n_s, n_p = len(self.statements), len(self.priorities)
         self._statement_vectors = vectors[:n_s]
@@ -65,7 +106,7 @@ class Semantics:
         if not texts:
             return []
         questions = [lexicon.questions(text) for text in texts]
-        vectors = self.embedder.embed([*texts, *(q for asked in questions for q in asked)])
+        vectors = self.embedder.embed(turn_texts(texts))
         turns, question_vectors = vectors[:len(texts)], vectors[len(texts):]
         queries = turns.tolist()
         capability = self.store.search_many(queries, kind="value_proposition", sections=("capability",), k=3)
