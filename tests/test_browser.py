@@ -81,6 +81,18 @@ DOUBLE_SEND = ["Thanks for making time. Is 30 minutes still right for you?",
                "How far off has your cash forecast been against actuals, and what has that cost you?"]
 
 
+def stored_turns(data_dir: Path) -> list[tuple[int, str, bool]]:
+    """(index, rep line, answered) for each turn of rep1's latest call, read from the app's database."""
+    db = open_database(Settings(_env_file=None, data_dir=data_dir))
+    try:
+        rep = sign_in(db, "rep1", "practice-demo", delay_s=0)
+        calls = my_sessions(db, rep)
+        turns = get_session(db, rep, calls[0].id).turns if calls else []
+    finally:
+        db.close()
+    return [(t.index, t.rep_text, t.buyer_text is not None) for t in turns]
+
+
 @pytest.mark.integration
 def test_a_second_line_sent_before_the_buyer_answers_on_a_fresh_app_loses_nothing(tmp_path):
     """The rep sends line 1 on a fresh app (the embedded model still starting), then line 2 about a second
@@ -90,17 +102,25 @@ def test_a_second_line_sent_before_the_buyer_answers_on_a_fresh_app_loses_nothin
         artifacts = ROOT / "artifacts" / "browser"
         report, result = run_script(node, "double_send.mjs", url, str(artifacts), chromium, json.dumps(DOUBLE_SEND),
                                     timeout=420)
-    db = open_database(Settings(_env_file=None, data_dir=tmp_path / "data"))
-    try:
-        rep = sign_in(db, "rep1", "practice-demo", delay_s=0)
-        calls = my_sessions(db, rep)
-        turns = get_session(db, rep, calls[0].id).turns if calls else []
-    finally:
-        db.close()
-    stored = [(t.index, t.rep_text, bool(t.buyer_text)) for t in turns]
-    assert len(calls) == 1, calls
+    stored = stored_turns(tmp_path / "data")
     assert stored == [(1, DOUBLE_SEND[0], True), (2, DOUBLE_SEND[1], True)], (stored, report, result.stderr[-2000:])
     assert result.returncode == 0 and report.get("ok"), (report, result.stderr[-2000:])
     assert report["disabled_while_answering"] and report["thinking_seen"], report
     assert [w for w in report["seen"] if w in DOUBLE_SEND] == DOUBLE_SEND, report["seen"]
     assert (artifacts / "double-1-thinking.png").stat().st_size > 10_000
+
+
+@pytest.mark.integration
+def test_two_tabs_on_one_call_sending_at_once_keep_every_line_in_order(tmp_path):
+    """A line in tab A, and about a second later one in tab B on the same call, before the buyer answered A's:
+    the store holds all three lines once, in order, each answered, and tab B shows them in that order."""
+    node, chromium = browser_tools()
+    lines = [DOUBLE_SEND[0], DOUBLE_SEND[1], "What would a good outcome from this call look like for you?"]
+    with app_server(tmp_path, COACH_LLM="local") as url:
+        artifacts = ROOT / "artifacts" / "browser"
+        report, result = run_script(node, "two_tabs.mjs", url, str(artifacts), chromium, json.dumps(lines),
+                                    timeout=420)
+    stored = stored_turns(tmp_path / "data")
+    assert stored == [(i, line, True) for i, line in enumerate(lines, 1)], (stored, report, result.stderr[-2000:])
+    assert result.returncode == 0 and report.get("ok"), (report, result.stderr[-2000:])
+    assert [w for w in report["seen_on_b"] if w in lines] == lines, report["seen_on_b"]

@@ -143,6 +143,14 @@ def test_two_tabs_on_one_call_keep_every_line_once_in_order(start, content, ship
     assert stored(tab_a) == answered(LINES[:3])
     assert [t.buyer for t in tab_b.turns] == [t.buyer for t in tab_a.turns]
 
+    tab_a.queue(LINES[3])  # A sends a line, and B sends one before A's is answered
+    tab_b.queue(LINES[0])
+    tab_b.refresh()
+    assert not tab_b.held and tab_b.waiting == [LINES[3], LINES[0]]  # B answers A's line first, then its own
+    drain(tab_b)
+    tab_a.refresh()
+    assert stored(tab_a) == answered([*LINES, LINES[0]]) and not tab_a.busy
+
 
 def test_lines_queued_after_the_buyer_ended_the_call_are_kept_and_named(start):
     practice = start()

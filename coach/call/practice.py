@@ -190,8 +190,10 @@ class PracticeCall:
             self._rebuild([(t.rep_text, t.buyer_text) for t in answered if t.buyer_text is not None])
         last = answered[-1].index if answered else 0
         stored = [(t.index, t.rep_text) for t in turns if t.buyer_text is None and t.index > last]
-        if any(line not in self.queued for line in stored):
-            self.held = True  # lines this page did not queue (another tab's, or left by a failure): ask first
+        if stored and not any(line in self.queued for line in stored):
+            # only lines this page did not send (another tab's, or left by a failure): shown, answered on request;
+            # once this page has a line waiting too, the ones before it are answered first, in order
+            self.held = True
         self.queued = stored
 
     def answer_next(self) -> Iterator[str]:
