@@ -124,3 +124,18 @@ def test_two_tabs_on_one_call_sending_at_once_keep_every_line_in_order(tmp_path)
     assert stored == [(i, line, True) for i, line in enumerate(lines, 1)], (stored, report, result.stderr[-2000:])
     assert result.returncode == 0 and report.get("ok"), (report, result.stderr[-2000:])
     assert [w for w in report["seen_on_b"] if w in lines] == lines, report["seen_on_b"]
+
+
+@pytest.mark.integration
+def test_a_refresh_before_the_buyer_answers_keeps_the_line_and_the_call_goes_on(tmp_path):
+    """Refresh right after sending line 1 on a fresh app, sign in, resume: line 1 is shown with "Send it again"
+    (or already answered); then line 2. The store holds both once, in order, each answered."""
+    node, chromium = browser_tools()
+    with app_server(tmp_path, COACH_LLM="local") as url:
+        artifacts = ROOT / "artifacts" / "browser"
+        report, result = run_script(node, "refresh_mid_reply.mjs", url, str(artifacts), chromium,
+                                    json.dumps(DOUBLE_SEND), timeout=420)
+    stored = stored_turns(tmp_path / "data")
+    assert stored == [(1, DOUBLE_SEND[0], True), (2, DOUBLE_SEND[1], True)], (stored, report, result.stderr[-2000:])
+    assert result.returncode == 0 and report.get("ok"), (report, result.stderr[-2000:])
+    assert [w for w in report["seen"] if w in DOUBLE_SEND] == DOUBLE_SEND, report["seen"]
