@@ -86,7 +86,7 @@ def main() -> None:
             started = time.perf_counter()
             card = grade_transcript(transcript, Call(content.personas["cfo_meridian"], content, store))
             timings.append((time.perf_counter() - started) * 1000)
-        replayed = len(transcript.turns) // 2 - card.metrics.get("rep_turns_after_end", 0)
+        replayed = len(transcript.turns) // 2 - (card.metrics.rep_turns_after_end or 0)
         print(f"grade a 40-turn transcript file   {percentiles(timings)}  (goal p95 < 200 ms; "
               f"replays {replayed} rep turns through the buyer; the rest came after the call ended)")
         print(f"first grading in a fresh process  {first_grading(settings, transcript_of(call, 10_000))}")

@@ -80,7 +80,7 @@ def test_a_whole_practice_call_is_stored_and_graded(app, db, monkeypatch):
     rep = sign_in(db, "rep1", "practice-demo")
     stored = team_sessions(db, rep)[0]
     record = get_session(db, rep, stored.id)
-    assert [t.rep_text for t in record.turns] == lines and record.scorecard["criteria"]
+    assert [t.rep_text for t in record.turns] == lines and record.scorecard.criteria
 
 
 def test_an_empty_line_is_ignored_with_a_hint(app):

@@ -69,11 +69,11 @@ def test_unscored_criteria_are_left_out_not_counted_as_zero():
 
 def test_coaching_names_this_titles_value_proposition_and_a_case_note(play, content):
     card = play(PITCH).grade
-    rewrite = card.coaching["rewrite"]
+    rewrite = card.coaching.rewrite.model_dump()
     assert rewrite["original"] in PITCH and "Meridian Health Partners" in rewrite["suggested"]
     sources = [s["id"] for s in rewrite["source"] if s]
     assert any(s.startswith("vp-") and "cfo" in content.knowledge[s].meta.titles for s in sources)
-    assert len(card.coaching["improvements"]) == 3 and all(i["use"] for i in card.coaching["improvements"])
+    assert len(card.coaching.improvements) == 3 and all(i.use for i in card.coaching.improvements)
 
 
 def test_text_in_the_transcript_cannot_steer_the_grade(content, shipped_store):

@@ -362,4 +362,4 @@ def test_a_call_started_on_one_app_process_is_resumed_on_another(tmp_path, postg
     assert shown == report["seen_on_a"]
     assert shown[1:] == [words for t in call.turns[:2] for words in (t.rep_text, t.buyer_text)]
     assert call.ended_at is not None and call.scorecard is not None
-    assert call.scorecard["outcome"] == call.outcome and call.scorecard["criteria"]
+    assert call.scorecard.outcome == call.outcome and call.scorecard.criteria

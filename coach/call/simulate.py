@@ -61,7 +61,7 @@ def grade_transcript(transcript: TranscriptFile, call: Call, judge: LLM | None =
             index = played.turns[min(reps_before, len(played.turns)) - 1].index
             buyer_lines[index] = (buyer_lines.get(index, "") + " " + turn.text).strip()
     card = grade_call(call, buyer_lines, judge=judge)
-    card.metrics["rep_turns_after_end"] = len(played.unspoken)
+    card.metrics.rep_turns_after_end = len(played.unspoken)
     return card
 
 

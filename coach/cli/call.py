@@ -5,12 +5,15 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.markup import escape as esc
 
 from coach.cli.common import err, out
+
+if TYPE_CHECKING:
+    from coach.grading.scorecard import JudgeReport
 
 KnowledgeOption = Annotated[Optional[list[Path]], typer.Option(
     "--knowledge", help="extra folder of knowledge .md files for this run (repeatable)")]
@@ -120,9 +123,9 @@ def grade(
             out.print(f"      turn {q.turn}: \"{esc(q.quote)}\"")
         if c.result == "no":
             out.print(f"      [dim]tip: {esc(c.tip)}[/]")
-    rewrite = card.coaching.get("rewrite")
+    rewrite = card.coaching.rewrite
     if rewrite:
-        out.print(f"\nTry instead of turn {rewrite['turn']}: {esc(rewrite['suggested'])}")
+        out.print(f"\nTry instead of turn {rewrite.turn}: {esc(rewrite.suggested)}")
     if card.judge:
         _print_judge(card.judge)
 
@@ -137,16 +140,16 @@ def _judge_backend(llm: str, caller: str):  # noqa: ANN202 - an LLM, imported la
     return create_backend(prepare(llm=llm), caller=caller, rerecord=f"{caller} --llm record")
 
 
-def _print_judge(judge: dict) -> None:
+def _print_judge(judge: JudgeReport) -> None:
     """The model judge beside the rules: where they disagree, and what could not be trusted."""
-    if judge.get("error"):
-        out.print(f"\n[yellow]Model judge unavailable ({esc(judge['error'])}); the rules-based grade stands.[/]")
+    if judge.error:
+        out.print(f"\n[yellow]Model judge unavailable ({esc(judge.error)}); the rules-based grade stands.[/]")
         return
-    unscored = [c["id"] for c in judge["criteria"] if c["result"] == "unscored"]
-    out.print(f"\nModel judge ({esc(judge['model'])}): {len(judge['disagreements'])} disagreement(s) with the rules"
+    unscored = [c.id for c in judge.criteria if c.result == "unscored"]
+    out.print(f"\nModel judge ({esc(judge.model)}): {len(judge.disagreements)} disagreement(s) with the rules"
               + (f"; unscored: {esc(', '.join(unscored))}" if unscored else ""))
-    for d in judge["disagreements"]:
-        out.print(f"  {esc(d['id'])}: rules {d['deterministic']}, judge {d['judge']} — {esc(d['reason'])}")
+    for d in judge.disagreements:
+        out.print(f"  {esc(d.id)}: rules {d.deterministic}, judge {d.judge} — {esc(d.reason)}")
 
 
 def practice(

@@ -173,11 +173,11 @@ def _print_call(record: SessionRecord, *, annotate: bool) -> None:
     card = record.scorecard
     if card:
         overrides = {r.criterion_id: r for r in record.reviews if r.kind == "override"}
-        say(f"\nScorecard: {score}, band {card.get('band') or '-'}, rating {card.get('rating') or '-'} of 5")
-        for c in card.get("criteria", []):
-            line = f"  {c['result']:<8} {c['id']}: {c.get('question', '')}"
-            if c["id"] in overrides:
-                o = overrides[c["id"]]
+        say(f"\nScorecard: {score}, band {card.band or '-'}, rating {card.rating or '-'} of 5")
+        for c in card.criteria:
+            line = f"  {c.result:<8} {c.id}: {c.question}"
+            if c.id in overrides:
+                o = overrides[c.id]
                 line += f"  [override by {o.author}: {o.new_result}; {o.text}]"
             say(line)
     for comment in comments.get(0, []):

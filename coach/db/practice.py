@@ -18,6 +18,8 @@ from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session
 
 from coach.errors import AccessDenied, NotFound
+from coach.grading import scorecard as graded
+from coach.transcript import CallTurn
 from coach.db.accounts import Viewer
 from coach.db.db import Database
 from coach.db.models import MODES, CriterionResult, PracticeSession, Review, Scorecard, Turn, User, new_id, now
@@ -71,7 +73,7 @@ class SessionRecord(BaseModel):
     assignment_id: int | None
     rewound_from: str | None
     turns: list[TurnRecord] = []
-    scorecard: dict[str, Any] | None = None
+    scorecard: graded.Scorecard | None = None
     reviews: list[ReviewRecord] = []
 
 
@@ -142,7 +144,7 @@ def queue_rep_line(db: Database, viewer: Viewer, session_id: str, text: str) -> 
     return db.run(work, write=True)
 
 
-def record_buyer_reply(db: Database, viewer: Viewer, session_id: str, turn: Any) -> bool:  # noqa: ANN401
+def record_buyer_reply(db: Database, viewer: Viewer, session_id: str, turn: CallTurn) -> bool:
     """Add the buyer's reply, move and analysis to the rep line stored for `turn.index`.
 
     Returns False, changing nothing, when that line already has a reply: the first reply stored is the
@@ -167,7 +169,7 @@ def record_buyer_reply(db: Database, viewer: Viewer, session_id: str, turn: Any)
 
 
 def finish_session(db: Database, viewer: Viewer, session_id: str, outcome: str, delegated_to: str | None,
-                   card: Any) -> None:  # noqa: ANN401 - a grader.Scorecard
+                   card: graded.Scorecard) -> None:
     """Close the call and keep its scorecard (replacing an earlier one for the same call)."""
     def work(s: Session) -> None:
         row = _owned(s, viewer, session_id)
@@ -180,10 +182,10 @@ def finish_session(db: Database, viewer: Viewer, session_id: str, outcome: str, 
                 s.delete(result)
             s.flush()
         s.add_all(CriterionResult(session_id=session_id, criterion_id=c.id, result=c.result) for c in card.criteria)
+        stored = card.model_dump(mode="json")
         s.add(Scorecard(session_id=session_id, overall=card.overall, band=card.band, rating=card.rating,
-                        outcome=card.outcome, criteria=[c.model_dump(mode="json") for c in card.criteria],
-                        metrics=card.metrics, coaching=card.coaching, judge=card.judge,
-                        grader_version=card.grader_version))
+                        outcome=card.outcome, criteria=stored["criteria"], metrics=stored["metrics"],
+                        coaching=stored["coaching"], judge=stored["judge"], grader_version=card.grader_version))
     db.run(work, write=True)
 
 
@@ -198,9 +200,10 @@ def _record(row: PracticeSession, user: User, *, full: bool, s: Any = None) -> S
         record.turns = [TurnRecord.model_validate(t) for t in turns]
         card = s.scalar(select(Scorecard).where(Scorecard.session_id == row.id))
         if card is not None:
-            record.scorecard = {"overall": card.overall, "band": card.band, "rating": card.rating,
-                                "outcome": card.outcome, "criteria": card.criteria, "metrics": card.metrics,
-                                "coaching": card.coaching, "judge": card.judge, "grader_version": card.grader_version}
+            record.scorecard = graded.Scorecard.model_validate(
+                {"overall": card.overall, "band": card.band, "rating": card.rating, "outcome": card.outcome,
+                 "criteria": card.criteria, "metrics": card.metrics or {}, "coaching": card.coaching or {},
+                 "judge": card.judge, "grader_version": card.grader_version})
         reviews = s.execute(select(Review, User.name).join(User, Review.author_id == User.id)
                             .where(Review.session_id == row.id).order_by(Review.created_at, Review.id)).all()
         record.reviews = [ReviewRecord(id=r.id, author=name, kind=r.kind, turn_index=r.turn_index,

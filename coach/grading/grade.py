@@ -22,7 +22,9 @@ from coach.content.personas import Persona
 from coach.grading.criteria import answer_all
 from coach.grading.judge import capable, judge_call
 from coach.grading.rubric import Rubric, load_rubric
-from coach.grading.scorecard import CriterionResult, Result, Scorecard
+from coach.content.knowledge import KnowledgeDoc
+from coach.grading.scorecard import (Coaching, CriterionResult, DocRef, Improvement, JudgeReport, Metrics, Result,
+                                     Rewrite, Scorecard, Strength)
 from coach.retrieval.hits import Hit
 from coach.transcript import CallTurn, Transcript
 
@@ -87,7 +89,7 @@ def rating_for(score: int | None, rubric: Rubric) -> int | None:
     return max(rating for rating, floor in rubric.ratings.items() if score >= floor)
 
 
-def metrics_for(call: _Graded, buyer_words: int) -> dict:
+def metrics_for(call: _Graded, buyer_words: int) -> Metrics:
     """Numbers a manager reads at a glance."""
     analyses = [t.analysis for t in call.turns if t.analysis is not None]
     rep_words = sum(x.words for x in analyses)
@@ -99,33 +101,33 @@ def metrics_for(call: _Graded, buyer_words: int) -> dict:
     jargon = sum(len(x.jargon) for x in analyses)
     case_refs = [c for x in analyses for c in x.case_notes]
     asks = [t for t in call.turns if t.analysis and t.analysis.next_step_ask]
-    return {
-        "rep_turns": len(analyses),
-        "rep_talk_share": round(rep_words / max(1, rep_words + buyer_words), 3),
-        "rep_seconds": round(sum(x.speaking_s for x in analyses), 1),
-        "questions": len(questions),
-        "open_questions": sum(q.form == "open" for q in questions),
-        "leading_questions": sum(q.form == "leading" for q in questions),
-        "discovery_kinds": kinds,
-        "longest_turn_words": max((x.words for x in analyses), default=0),
-        "feature_pitches": sum(x.feature_pitch for x in analyses),
-        "value_for_title_turns": sum(x.value_turn for x in analyses),
-        "jargon_per_100_words": round(100 * jargon / max(1, rep_words), 2),
-        "priorities_named": sorted({x.priority for x in analyses if x.priority}),
-        "case_notes_used": sorted({c.case_id for c in case_refs}),
-        "case_note_figures_wrong": sum(not c.figures_match for c in case_refs),
-        "unsupported_claims": sum(len(x.unsupported_claims) for x in analyses),
-        "minutes_used": round(max((t.elapsed_s for t in call.turns), default=0.0) / 60, 1),
-        "minutes_budget": call.persona.time_budget_min,
-        "next_step_asked": bool(asks),
-        "next_step_agreed": call.outcome == "advanced",
-        "next_step_with": call.persona.id if call.outcome == "advanced" else call.delegated_to,
-        "outcome": call.outcome,
-        "attention": [t.attention for t in call.turns],
-    }
+    return Metrics(
+        rep_turns=len(analyses),
+        rep_talk_share=round(rep_words / max(1, rep_words + buyer_words), 3),
+        rep_seconds=round(sum(x.speaking_s for x in analyses), 1),
+        questions=len(questions),
+        open_questions=sum(q.form == "open" for q in questions),
+        leading_questions=sum(q.form == "leading" for q in questions),
+        discovery_kinds=kinds,
+        longest_turn_words=max((x.words for x in analyses), default=0),
+        feature_pitches=sum(x.feature_pitch for x in analyses),
+        value_for_title_turns=sum(x.value_turn for x in analyses),
+        jargon_per_100_words=round(100 * jargon / max(1, rep_words), 2),
+        priorities_named=sorted({x.priority for x in analyses if x.priority}),
+        case_notes_used=sorted({c.case_id for c in case_refs}),
+        case_note_figures_wrong=sum(not c.figures_match for c in case_refs),
+        unsupported_claims=sum(len(x.unsupported_claims) for x in analyses),
+        minutes_used=round(max((t.elapsed_s for t in call.turns), default=0.0) / 60, 1),
+        minutes_budget=call.persona.time_budget_min,
+        next_step_asked=bool(asks),
+        next_step_agreed=call.outcome == "advanced",
+        next_step_with=call.persona.id if call.outcome == "advanced" else call.delegated_to,
+        outcome=call.outcome,
+        attention=[t.attention for t in call.turns],
+    )
 
 
-def coaching_for(call: _Graded, results: list[CriterionResult], rubric: Rubric) -> dict:
+def coaching_for(call: _Graded, results: list[CriterionResult], rubric: Rubric) -> Coaching:
     """Two strengths, three improvements naming this title's value proposition or case note, and a rewrite."""
     weights = {c.id: c.weight for c in rubric.criteria}
     title = call.persona.title_key
@@ -140,8 +142,8 @@ def coaching_for(call: _Graded, results: list[CriterionResult], rubric: Rubric) 
     case_hits = call.search.case_notes(vector_text, title=title, k=1)
     note = call.content.knowledge.get(case_hits[0].doc_id) if case_hits else (notes[0] if notes else None)
 
-    def ref(doc) -> dict | None:
-        return {"id": doc.id, "title": doc.title} if doc else None
+    def ref(doc: KnowledgeDoc | None) -> DocRef | None:
+        return DocRef(id=doc.id, title=doc.title) if doc else None
 
     strengths = sorted((r for r in results if r.result == "yes"), key=lambda r: -weights[r.id])[:2]
     gaps = sorted((r for r in results if r.result == "no"), key=lambda r: -weights[r.id])[:3]
@@ -153,17 +155,16 @@ def coaching_for(call: _Graded, results: list[CriterionResult], rubric: Rubric) 
                f"{call.persona.company.name}?"
         if result and note:
             line += f" One customer we worked with: {result}."
-        rewrite = {"turn": weakest.index, "original": weakest.rep, "suggested": line,
-                   "why": f"It cost the most attention ({weakest.reason}); this puts their problem first, in "
-                          f"their words, and tests it with a question.",
-                   "source": [ref(prop), ref(note)], "written_by": "rules"}
-    return {
-        "strengths": [{"criterion": r.id, "note": r.question, "evidence": [q.model_dump() for q in r.evidence]}
-                      for r in strengths],
-        "improvements": [{"criterion": r.id, "tip": r.tip, "use": ref(prop) if i % 2 == 0 else ref(note)}
-                         for i, r in enumerate(gaps)],
-        "rewrite": rewrite,
-    }
+        rewrite = Rewrite(turn=weakest.index, original=weakest.rep, suggested=line,
+                          why=f"It cost the most attention ({weakest.reason}); this puts their problem first, in "
+                              f"their words, and tests it with a question.",
+                          source=[ref(prop), ref(note)], written_by="rules")
+    return Coaching(
+        strengths=[Strength(criterion=r.id, note=r.question, evidence=list(r.evidence)) for r in strengths],
+        improvements=[Improvement(criterion=r.id, tip=r.tip, use=ref(prop) if i % 2 == 0 else ref(note))
+                      for i, r in enumerate(gaps)],
+        rewrite=rewrite,
+    )
 
 
 def _attention_before(call: _Graded, turn: CallTurn) -> int:
@@ -207,13 +208,13 @@ def grade(transcript: Transcript, *, persona: Persona, content: Content, search:
 
 
 def _ask_judge(judge: LLM, call: _Graded, said: dict[int, str], results: list[CriterionResult], rubric: Rubric,
-               coaching: dict) -> dict:
+               coaching: Coaching) -> JudgeReport:
     """Run the model judge; adopt its rewrite in the coaching when it passed the checks."""
     turns: list[tuple[str, int, str]] = []
     for t in call.turns:
         turns += [("rep", t.index, t.rep), ("buyer", t.index, said.get(t.index, t.buyer))]
-    rewrite = coaching.get("rewrite") or {}
-    sources = [call.content.knowledge.get(ref["id"]) for ref in rewrite.get("source", []) if ref]
+    rewrite = coaching.rewrite
+    sources = [call.content.knowledge.get(ref.id) for ref in (rewrite.source if rewrite else []) if ref]
     prop = next((d for d in sources if d is not None and d.meta.kind == "value_proposition"), None)
     note = next((d for d in sources if d is not None and d.meta.kind == "case_note"), None)
     value = " ".join(prop.section("problems").text.split()[:60]) if prop else "; ".join(call.persona.goals[:2])
@@ -223,9 +224,8 @@ def _ask_judge(judge: LLM, call: _Graded, said: dict[int, str], results: list[Cr
                         company=call.persona.company.name, turns=turns,
                         criteria=[(c.id, c.question) for c in rubric.criteria],
                         deterministic={r.id: r.result for r in results},
-                        weak_turn=rewrite.get("turn", call.turns[-1].index), value=value, result=result,
+                        weak_turn=rewrite.turn if rewrite else call.turns[-1].index, value=value, result=result,
                         known_figures=known)
-    if report["rewrite"] and rewrite:
-        rewrite["built"] = rewrite["suggested"]
-        rewrite["suggested"], rewrite["written_by"] = report["rewrite"], "model"
+    if report.rewrite and rewrite:
+        rewrite.built, rewrite.suggested, rewrite.written_by = rewrite.suggested, report.rewrite, "model"
     return report

@@ -20,6 +20,7 @@ from coach.config import LOCAL_MODEL_NAME
 from coach.errors import ModelError
 from coach.llm import LLM, ChatMessage, GenerationParams
 from coach.log import get_logger
+from coach.grading.scorecard import Disagreement, JudgeAnswer, JudgeReport
 from coach.prompts import load_prompt
 from coach.call.rules import AnalysisRules, load_analysis_rules
 
@@ -66,21 +67,21 @@ def quote_found(quote: str, rep_turns: dict[int, str], turn: int) -> bool:
 
 
 def check_answers(output: JudgeOutput, criteria_ids: list[str], rep_turns: dict[int, str],
-                  rules: AnalysisRules) -> list[dict]:
+                  rules: AnalysisRules) -> list[JudgeAnswer]:
     """Each criterion's judge result; `unscored` (with why) when the answer cannot be trusted."""
     by_id = {item.id: item for item in output.criteria}
     results = []
     for cid in criteria_ids:
         item = by_id.get(cid)
         if item is None:
-            results.append({"id": cid, "result": "unscored", "why": "the judge gave no answer"})
+            results.append(JudgeAnswer(id=cid, result="unscored", why="the judge gave no answer"))
             continue
-        entry = {"id": cid, "result": item.answer, "turn": item.turn, "quote": item.quote, "reason": item.reason}
+        entry = JudgeAnswer(id=cid, result=item.answer, turn=item.turn, quote=item.quote, reason=item.reason)
         absent = item.answer == "no" and item.turn == 0 and not item.quote.strip()
         if not absent and not quote_found(item.quote, rep_turns, item.turn):
-            entry |= {"result": "unscored", "why": "the quote is not in the rep's words"}
+            entry = entry.model_copy(update={"result": "unscored", "why": "the quote is not in the rep's words"})
         elif item.answer == "yes" and lexicon.find_phrases(item.quote, rules.injection):
-            entry |= {"result": "unscored", "why": "the quote is an attempt to steer the grade"}
+            entry = entry.model_copy(update={"result": "unscored", "why": "the quote is an attempt to steer the grade"})
         results.append(entry)
     return results
 
@@ -92,7 +93,7 @@ def _transcript(turns: list[tuple[str, int, str]]) -> str:
 def judge_call(llm: LLM, *, buyer_name: str, buyer_title: str, company: str,
                turns: list[tuple[str, int, str]], criteria: list[tuple[str, str]],
                deterministic: dict[str, str], weak_turn: int, value: str, result: str,
-               known_figures: set[str], rules: AnalysisRules | None = None) -> dict:
+               known_figures: set[str], rules: AnalysisRules | None = None) -> JudgeReport:
     """Ask the judge; return its checked answers, the disagreements and a checked rewrite (or why not).
 
     `turns` are (speaker, rep-turn number, text); `criteria` are (id, question).
@@ -103,22 +104,21 @@ def judge_call(llm: LLM, *, buyer_name: str, buyer_title: str, company: str,
         buyer_name=buyer_name, buyer_title=buyer_title, company=company, weak_turn=weak_turn, value=value,
         result=result or "-", criteria="\n".join(f"- {cid}: {question}" for cid, question in criteria),
         transcript=_transcript(turns))
-    report: dict = {"backend": llm.backend_name, "model": llm.model, "criteria": [], "disagreements": [],
-                    "rewrite": None, "error": None}
+    report = JudgeReport(backend=llm.backend_name, model=llm.model)
     try:
         output = llm.structured([ChatMessage(role="user", content=prompt)], JudgeOutput,
                                 GenerationParams(temperature=0.0, max_tokens=1600, seed=0))
     except ModelError as exc:
         log.warning("judge unavailable (%s); the deterministic grade stands", exc.problem)
-        report["error"] = exc.problem
-        report["criteria"] = [{"id": cid, "result": "unscored", "why": exc.problem} for cid, _ in criteria]
+        report.error = exc.problem
+        report.criteria = [JudgeAnswer(id=cid, result="unscored", why=exc.problem) for cid, _ in criteria]
         return report
-    report["criteria"] = check_answers(output, [cid for cid, _ in criteria], rep_turns, rules)
-    report["disagreements"] = [
-        {"id": r["id"], "deterministic": deterministic[r["id"]], "judge": r["result"], "reason": r.get("reason", "")}
-        for r in report["criteria"]
-        if r["result"] != "unscored" and deterministic.get(r["id"], "unscored") not in ("unscored", r["result"])]
-    report["rewrite"] = rewrite_if_sound(output.rewrite, known_figures, rules)
+    report.criteria = check_answers(output, [cid for cid, _ in criteria], rep_turns, rules)
+    report.disagreements = [
+        Disagreement(id=r.id, deterministic=deterministic[r.id], judge=r.result, reason=r.reason or "")
+        for r in report.criteria
+        if r.result != "unscored" and deterministic.get(r.id, "unscored") not in ("unscored", r.result)]
+    report.rewrite = rewrite_if_sound(output.rewrite, known_figures, rules)
     return report
 
 

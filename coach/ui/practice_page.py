@@ -206,7 +206,7 @@ def _after(practice: PracticeCall) -> None:
         for line in practice.unheard:
             st.text(line)
     st.subheader("How it went")
-    scorecard(card.model_dump(mode="json"))
+    scorecard(card)
     cols = st.columns(3)
     if cols[0].button("Try again", type="primary"):
         _start(practice.viewer, practice.call.persona.id, practice.mode)

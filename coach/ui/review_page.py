@@ -96,7 +96,7 @@ def _session(viewer: Viewer, session_id: str) -> None:
             _act(lambda: add_comment(resources.database(), viewer, session_id, text, int(turn) or None))
     if record.scorecard:
         with st.form("override", clear_on_submit=True):
-            ids = [c["id"] for c in record.scorecard["criteria"]]
+            ids = [c.id for c in record.scorecard.criteria]
             criterion = st.selectbox("Criterion", ids)
             result = st.radio("Result", ["yes", "no", "unscored"], horizontal=True)
             reason = st.text_input("Reason")

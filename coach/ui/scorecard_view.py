@@ -1,10 +1,12 @@
-"""Shows a scorecard (as stored, a plain dict) and an annotated transcript; no logic beyond layout."""
+"""Shows a scorecard and an annotated transcript; no logic beyond layout."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import streamlit as st
+
+from coach.grading.scorecard import Scorecard
 
 MARK = {"yes": ":green[:material/check_circle:]", "no": ":red[:material/cancel:]",
         "unscored": ":gray[:material/remove_circle_outline:] (unscored)"}
@@ -40,52 +42,48 @@ def transcript(turns: list[Any], names: dict[str, str], *, annotate: bool, openi
             st.info(comment)
 
 
-def scorecard(card: dict[str, Any], overrides: dict[str, tuple[str, str]] | None = None) -> None:
+def scorecard(card: Scorecard, overrides: dict[str, tuple[str, str]] | None = None) -> None:
     """Score, criteria with quotes that link to their turn, coaching, metrics and the attention curve."""
-    overall = card.get("overall")
     top = st.columns(4)
-    top[0].metric("Score", "unscored" if overall is None else f"{overall}/100")
-    top[1].metric("Band", card.get("band") or "-")
-    top[2].metric("Rating", f"{card['rating']} of 5" if card.get("rating") else "-")
-    top[3].metric("Outcome", card.get("outcome", "-"))
+    top[0].metric("Score", "unscored" if card.overall is None else f"{card.overall}/100")
+    top[1].metric("Band", card.band or "-")
+    top[2].metric("Rating", f"{card.rating} of 5" if card.rating else "-")
+    top[3].metric("Outcome", card.outcome or "-")
     st.subheader("Criteria")
-    for c in card.get("criteria", []):
-        result = c["result"]
-        line = f"{MARK[result]} {c['question']}"
-        if overrides and c["id"] in overrides:
-            new, reason = overrides[c["id"]]
-            line += f"  \n**Manager override: {new}** ({reason}); the grader said {result}."
+    for c in card.criteria:
+        line = f"{MARK[c.result]} {c.question}"
+        if overrides and c.id in overrides:
+            new, reason = overrides[c.id]
+            line += f"  \n**Manager override: {new}** ({reason}); the grader said {c.result}."
         st.markdown(line)
-        for q in c.get("evidence", []):
-            st.markdown(f"&nbsp;&nbsp;&nbsp;[turn {q['turn']}](#turn-{q['turn']}): “{_plain(q['quote'])}”")
-        if result == "no":
-            st.caption(f"Tip: {c['tip']}")
-    coaching = card.get("coaching") or {}
-    rewrite = coaching.get("rewrite")
+        for q in c.evidence:
+            st.markdown(f"&nbsp;&nbsp;&nbsp;[turn {q.turn}](#turn-{q.turn}): “{_plain(q.quote)}”")
+        if c.result == "no":
+            st.caption(f"Tip: {c.tip}")
+    rewrite = card.coaching.rewrite
     if rewrite:
         st.subheader("Say this instead")
-        st.markdown(f"Turn {rewrite['turn']}: “{_plain(rewrite['original'])}”")
-        st.success(rewrite["suggested"])
-        st.caption(rewrite["why"] + ("" if rewrite.get("written_by") != "model" else " (written by the model)"))
-    for item in coaching.get("improvements", []):
-        use = item.get("use") or {}
-        st.markdown(f"- {item['tip']}" + (f" Use *{use.get('title')}* (`{use.get('id')}`)." if use else ""))
-    metrics = card.get("metrics") or {}
-    if metrics:
-        st.subheader("Call metrics")
-        cols = st.columns(4)
-        cols[0].metric("Your talk share", f"{100 * metrics.get('rep_talk_share', 0):.0f}%")
-        cols[1].metric("Questions (open)", f"{metrics.get('questions', 0)} ({metrics.get('open_questions', 0)})")
-        cols[2].metric("Feature pitches", metrics.get("feature_pitches", 0))
-        cols[3].metric("Minutes used", f"{metrics.get('minutes_used', 0)} of {metrics.get('minutes_budget', '-')}")
-        if metrics.get("attention"):
-            st.caption("The buyer's attention, turn by turn")
-            st.line_chart({"attention": metrics["attention"]}, height=180)
-    judge = card.get("judge")
-    if judge and not judge.get("error"):
-        st.caption(f"Model judge ({judge['model']}): {len(judge['disagreements'])} disagreement(s) with the rules.")
-        for d in judge["disagreements"]:
-            st.caption(f"{d['id']}: rules {d['deterministic']}, judge {d['judge']} — {d.get('reason', '')}")
+        st.markdown(f"Turn {rewrite.turn}: “{_plain(rewrite.original)}”")
+        st.success(rewrite.suggested)
+        st.caption(rewrite.why + ("" if rewrite.written_by != "model" else " (written by the model)"))
+    for item in card.coaching.improvements:
+        use = item.use
+        st.markdown(f"- {item.tip}" + (f" Use *{use.title}* (`{use.id}`)." if use else ""))
+    metrics = card.metrics
+    st.subheader("Call metrics")
+    cols = st.columns(4)
+    cols[0].metric("Your talk share", f"{100 * metrics.rep_talk_share:.0f}%")
+    cols[1].metric("Questions (open)", f"{metrics.questions} ({metrics.open_questions})")
+    cols[2].metric("Feature pitches", metrics.feature_pitches)
+    cols[3].metric("Minutes used", f"{metrics.minutes_used} of {metrics.minutes_budget or '-'}")
+    if metrics.attention:
+        st.caption("The buyer's attention, turn by turn")
+        st.line_chart({"attention": metrics.attention}, height=180)
+    judge = card.judge
+    if judge and not judge.error:
+        st.caption(f"Model judge ({judge.model}): {len(judge.disagreements)} disagreement(s) with the rules.")
+        for d in judge.disagreements:
+            st.caption(f"{d.id}: rules {d.deterministic}, judge {d.judge} — {d.reason}")
 
 
 def _plain(text: str) -> str:

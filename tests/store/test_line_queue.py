@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import itertools
 import threading
-from types import SimpleNamespace
 
 from coach.db import Database, Viewer, add_user, get_session, start_session
 from coach.db.practice import queue_rep_line, record_buyer_reply
+from coach.transcript import CallTurn
 
 _names = itertools.count()
 
@@ -20,8 +20,8 @@ def a_rep(db: Database) -> Viewer:
     return add_user(db, f"queue{next(_names)}", "password-123", role="rep", team="queue")
 
 
-def reply(index: int, rep: str, buyer: str) -> SimpleNamespace:
-    return SimpleNamespace(index=index, rep=rep, buyer=buyer, buyer_persona="cfo_meridian", move="answer",
+def reply(index: int, rep: str, buyer: str) -> CallTurn:
+    return CallTurn(index=index, rep=rep, buyer=buyer, buyer_persona="cfo_meridian", move="answer",
                            reason="r", attention=60, elapsed_s=30.0, tags=[], voice="composed", notice=None,
                            analysis=None)
 

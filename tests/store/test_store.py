@@ -13,6 +13,8 @@ from coach.db import (SessionFilter, add_comment, add_user, assign, assignments,
                          get_session, list_users, my_sessions, override_criterion, record_buyer_reply, record_rep_line,
                          set_password, sign_in, start_session, team_sessions, unfinished_session)
 from coach.db.accounts import hash_password, verify_password
+from coach.grading.scorecard import Coaching, CriterionResult, Metrics, Scorecard
+from coach.transcript import CallTurn
 
 
 def people(db):
@@ -26,17 +28,15 @@ def people(db):
 
 
 def card(overall=70, outcome="advanced"):
-    criterion = SimpleNamespace(id="relevant_to_title", result="yes",
-                                model_dump=lambda mode=None: {"id": "relevant_to_title", "result": "yes",
-                                                              "question": "q", "evidence": [], "tip": "t"})
-    return SimpleNamespace(overall=overall, band="solid", rating=4, outcome=outcome, criteria=[criterion],
-                           metrics={"questions": 3}, coaching={"strengths": []}, judge=None, grader_version="t")
+    criterion = CriterionResult(id="relevant_to_title", result="yes", question="q", evidence=[], tip="t")
+    return Scorecard(overall=overall, band="solid", rating=4, outcome=outcome, criteria=[criterion],
+                     metrics=Metrics(questions=3), coaching=Coaching(), judge=None, grader_version="t")
 
 
 def buyer_turn(index, rep="What keeps you up?", buyer="Cash."):
-    return SimpleNamespace(index=index, rep=rep, buyer=buyer, buyer_persona="cfo_meridian", move="answer",
-                           reason="a real question", attention=60, elapsed_s=40.0, tags=["discovery"],
-                           voice="composed", notice=None, analysis=None)
+    return CallTurn(index=index, rep=rep, buyer=buyer, buyer_persona="cfo_meridian", move="answer",
+                    reason="a real question", attention=60, elapsed_s=40.0, tags=["discovery"],
+                    voice="composed", notice=None, analysis=None)
 
 
 def a_call(db, who, persona="cfo_meridian", overall=70):
@@ -111,7 +111,7 @@ def test_a_rep_line_is_stored_before_the_buyer_answers_and_the_call_resumes(db):
         record_rep_line(db, p.ann, sid, 1, "overwrite an answered turn")
     finish_session(db, p.ann, sid, "advanced", None, card())
     stored = get_session(db, p.ann, sid)
-    assert stored.ended_at is not None and stored.scorecard["overall"] == 70 and stored.turns[0].buyer_text == "Cash."
+    assert stored.ended_at is not None and stored.scorecard.overall == 70 and stored.turns[0].buyer_text == "Cash."
     assert unfinished_session(db, p.ann) is None
 
 
@@ -139,7 +139,7 @@ def test_comments_and_overrides_keep_the_original_and_respect_teams(db):
     kinds = {r.kind: r for r in stored.reviews}
     assert kinds["comment"].turn_index == 1 and kinds["comment"].author == "erin"
     assert kinds["override"].original_result == "yes" and kinds["override"].new_result == "no"
-    assert stored.scorecard["criteria"][0]["result"] == "yes"  # the grader's result is kept
+    assert stored.scorecard.criteria[0].result == "yes"  # the grader's result is kept
     for viewer in (p.ann, p.bob, p.west_mgr):  # the rep themself, a peer, another team's manager
         with pytest.raises(NotFound):
             add_comment(db, viewer, sid, "x")
@@ -218,3 +218,27 @@ def test_upgrading_an_older_database_keeps_its_data(tmp_path):
         rows = connection.execute(text("SELECT session_id, criterion_id, result FROM criterion_results")).all()
     assert rows == [("s1", "relevant_to_title", "no")]
     db.close()
+
+
+def test_a_scorecard_stored_by_an_earlier_release_reads_back_typed(db):
+    """Rows written before the scorecard was typed (plain JSON, no rewrite author, fewer metrics) still read."""
+    from coach.db.models import Scorecard as ScorecardRow
+
+    p = people(db)
+    sid = a_call(db, p.ann)
+    old = {"criteria": [{"id": "relevant_to_title", "question": "q", "result": "no",
+                         "evidence": [{"turn": 1, "quote": "Our platform"}], "tip": "t"}],
+           "metrics": {"questions": 2, "open_questions": 1, "attention": [55, 40]},
+           "coaching": {"strengths": [], "improvements": [{"criterion": "relevant_to_title", "tip": "t",
+                                                            "use": {"id": "vp-x", "title": "X"}}],
+                        "rewrite": {"turn": 1, "original": "Our platform", "suggested": "What matters?",
+                                    "why": "w", "source": [None]}}}
+
+    def write(s):
+        row = s.query(ScorecardRow).filter_by(session_id=sid).one()
+        row.criteria, row.metrics, row.coaching, row.judge = old["criteria"], old["metrics"], old["coaching"], None
+    db.run(write, write=True)
+    card = get_session(db, p.ann, sid).scorecard
+    assert isinstance(card, Scorecard) and card.criteria[0].evidence[0].quote == "Our platform"
+    assert card.metrics.questions == 2 and card.metrics.attention == [55, 40] and card.metrics.feature_pitches == 0
+    assert card.coaching.rewrite.written_by == "rules" and card.coaching.improvements[0].use.id == "vp-x"

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import threading
 import time
-from types import SimpleNamespace
 
 import pytest
 
 from coach.errors import StoreUnavailable
 from coach.db import Viewer, add_user, get_session, record_buyer_reply, record_rep_line, start_session
 from coach.db.db import Database
+from coach.transcript import CallTurn
 
 
-def reply(index: int, rep: str) -> SimpleNamespace:
-    return SimpleNamespace(index=index, rep=rep, buyer=f"Answer {index}.", buyer_persona="cfo_meridian",
+def reply(index: int, rep: str) -> CallTurn:
+    return CallTurn(index=index, rep=rep, buyer=f"Answer {index}.", buyer_persona="cfo_meridian",
                            move="answer", reason="a real question", attention=60, elapsed_s=40.0 * index,
                            tags=["discovery"], voice="composed", notice=None, analysis=None)
 
