@@ -77,6 +77,15 @@ def heard_text(rep_text: str, rules: AnalysisRules) -> tuple[str, str | None]:
     return kept or rules.neutral_line, " ".join(n for n in (notice, GRADER_NOTE_NOTICE) if n)
 
 
+class RepLine(BaseModel):
+    """A rep line stored before the buyer has answered it (the model failed, the page was cut off, a
+    second line came first): it becomes a `CallTurn` when the buyer answers."""
+
+    model_config = ConfigDict(extra="forbid")
+    index: int
+    rep: str
+
+
 class Transcript(BaseModel):
     """A call as it happened: who it was with, how it ended and every turn in order."""
 

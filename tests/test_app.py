@@ -80,7 +80,7 @@ def test_a_whole_practice_call_is_stored_and_graded(app, db, monkeypatch):
     rep = sign_in(db, "rep1", "practice-demo")
     stored = team_sessions(db, rep)[0]
     record = get_session(db, rep, stored.id)
-    assert [t.rep_text for t in record.turns] == lines and record.scorecard.criteria
+    assert [t.rep for t in record.turns] == lines and record.scorecard.criteria
 
 
 def test_an_empty_line_is_ignored_with_a_hint(app):
@@ -105,7 +105,7 @@ def test_the_model_failing_keeps_the_turn_and_says_so(app, db, monkeypatch):
     rep = sign_in(db, "rep1", "practice-demo")
     unfinished = [s for s in team_sessions(db, rep, SessionFilter(ended_only=False))]
     turns = get_session(db, rep, unfinished[0].id).turns
-    assert turns[0].rep_text.startswith("What would make") and turns[0].buyer_text  # answered from the script
+    assert turns[0].rep.startswith("What would make") and turns[0].buyer  # answered from the script
 
 
 def test_a_call_interrupted_by_a_refresh_resumes(app, db):
@@ -212,7 +212,7 @@ def test_a_saved_but_unanswered_line_can_be_sent_again(app, db, monkeypatch):
     button(fresh, "Send it again").click().run()
     assert not fresh.exception
     record = get_session(db, rep, sid)
-    assert record.turns[0].buyer_text and len(record.turns) == 1
+    assert record.turns[0].buyer and len(record.lines()) == 1
 
 
 def test_a_line_the_database_could_not_take_is_kept_and_sent_again(app, db, tmp_path):
@@ -234,7 +234,7 @@ def test_a_line_the_database_could_not_take_is_kept_and_sent_again(app, db, tmp_
     assert not at.exception and not at.error
     rep = sign_in(db, "rep1", "practice-demo")
     record = get_session(db, rep, unfinished_or_last(db, rep))
-    assert [t.rep_text for t in record.turns] == [line] and record.turns[0].buyer_text
+    assert [t.rep for t in record.turns] == [line] and record.turns[0].buyer
 
 
 def unfinished_or_last(db, rep) -> str:  # noqa: ANN001

@@ -87,10 +87,10 @@ def stored_turns(data_dir: Path) -> list[tuple[int, str, bool]]:
     try:
         rep = sign_in(db, "rep1", "practice-demo", delay_s=0)
         calls = my_sessions(db, rep)
-        turns = get_session(db, rep, calls[0].id).turns if calls else []
+        turns = get_session(db, rep, calls[0].id).lines() if calls else []
     finally:
         db.close()
-    return [(t.index, t.rep_text, t.buyer_text is not None) for t in turns]
+    return [(t.index, t.rep, t.buyer is not None) for t in turns]
 
 
 @pytest.mark.integration

@@ -320,8 +320,8 @@ def run_chat_case(case: Case, tmp: Path, data: Path, monkeypatch: pytest.MonkeyP
             assert any("Type something" in c.value for c in at.caption), "the rep is told to type something"
             assert not turns, f"nothing is stored for a line with nothing in it: {turns}"
         else:
-            assert len(turns) == 1 and turns[0].buyer_text, f"the line is stored and answered: {turns}"
-            stored = turns[0].rep_text
+            assert len(turns) == 1 and turns[0].buyer, f"the line is stored and answered: {turns}"
+            stored = turns[0].rep
             if case.stored is not None:
                 assert stored == case.stored, f"stored {stored[:200]!r}"
             if case.stored_prefix is not None:
@@ -336,7 +336,7 @@ def run_chat_case(case: Case, tmp: Path, data: Path, monkeypatch: pytest.MonkeyP
         at.chat_input[0].set_value(FOLLOW_UP).run()  # and the call goes on
         _nothing_broke(at)
         after = _stored_turns(db, rep)
-        assert after[-1].rep_text == FOLLOW_UP and after[-1].buyer_text, "the next line is answered"
+        assert after[-1].rep == FOLLOW_UP and after[-1].buyer, "the next line is answered"
         assert after[-1].buyer_persona == "cfo_meridian", "the buyer is still in the call, in character"
     finally:
         st.cache_resource.clear()
@@ -345,7 +345,7 @@ def run_chat_case(case: Case, tmp: Path, data: Path, monkeypatch: pytest.MonkeyP
 def _stored_turns(db, rep) -> list:  # noqa: ANN001 - store objects
     record = unfinished_session(db, rep)
     assert record is not None, "the call is still open in the store"
-    return list(record.turns)
+    return record.lines()
 
 
 def _nothing_broke(at: AppTest) -> None:

@@ -54,8 +54,8 @@ def start(store_db, rep, content, shipped_store):
 
 def stored(practice: PracticeCall) -> list[tuple[int, str, bool]]:
     """(index, rep line, answered) for every turn the store holds, in order."""
-    return [(t.index, t.rep_text, t.buyer_text is not None)
-            for t in get_session(practice.db, practice.viewer, practice.session_id).turns]
+    return [(t.index, t.rep, t.buyer is not None)
+            for t in get_session(practice.db, practice.viewer, practice.session_id).lines()]
 
 
 def answered(lines: list[str]) -> list[tuple[int, str, bool]]:
@@ -181,8 +181,8 @@ def stored_lines(db, name: str = "rep1") -> list[tuple[int, str, bool]]:  # noqa
     from coach.db.accounts import sign_in
 
     viewer = sign_in(db, name, "practice-demo", delay_s=0)
-    return [(t.index, t.rep_text, t.buyer_text is not None)
-            for t in get_session(db, viewer, my_sessions(db, viewer)[0].id).turns]
+    return [(t.index, t.rep, t.buyer is not None)
+            for t in get_session(db, viewer, my_sessions(db, viewer)[0].id).lines()]
 
 
 def test_a_line_sent_while_the_last_is_unanswered_is_answered_after_it(app, db):  # noqa: F811

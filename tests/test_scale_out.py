@@ -355,11 +355,11 @@ def test_a_call_started_on_one_app_process_is_resumed_on_another(tmp_path, postg
     finally:
         db.close()
     assert [t.index for t in call.turns] == [1, 2, 3]
-    assert [t.rep_text for t in call.turns] == CALL_LINES
-    assert all(t.buyer_text for t in call.turns)
+    assert [t.rep for t in call.turns] == CALL_LINES
+    assert all(t.buyer for t in call.turns)
     # What app B showed after resuming is what app A showed before: the opening and both turns, word for word.
     shown = report["seen_on_b_after_resume"]
     assert shown == report["seen_on_a"]
-    assert shown[1:] == [words for t in call.turns[:2] for words in (t.rep_text, t.buyer_text)]
+    assert shown[1:] == [words for t in call.turns[:2] for words in (t.rep, t.buyer)]
     assert call.ended_at is not None and call.scorecard is not None
     assert call.scorecard.outcome == call.outcome and call.scorecard.criteria

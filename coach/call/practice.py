@@ -28,7 +28,7 @@ from coach.llm import LLM
 from coach.retrieval.index import KnowledgeIndex
 from coach.call.engine import Call
 from coach.transcript import CallTurn, clean_rep_text
-from coach.db import Database, TurnRecord, Viewer
+from coach.db import Database, SessionRecord, Viewer
 from coach.db.practice import queue_rep_line
 
 
@@ -97,8 +97,8 @@ class PracticeCall:
                                  "start a new call")
         call = Call(persona, content, knowledge, llm=llm, seed=record.seed)
         practice = cls(db, viewer, session_id, record.mode, call)
-        practice._replay([(t.rep_text, t.buyer_text) for t in record.turns if t.buyer_text is not None])
-        practice.queued = [(t.index, t.rep_text) for t in record.turns if t.buyer_text is None]
+        practice._replay([(t.rep, t.buyer) for t in record.turns])
+        practice.queued = [(line.index, line.rep) for line in record.waiting]
         practice.held = bool(practice.queued)
         return practice
 
@@ -179,17 +179,17 @@ class PracticeCall:
         try:
             if self.unsaved is not None:
                 self._store_reply(self.unsaved)
-            self._sync(store.get_session(self.db, self.viewer, self.session_id).turns)
+            self._sync(store.get_session(self.db, self.viewer, self.session_id))
         except CoachError:
             self.held = True  # the store is busy or down: nothing more is asked of it until the rep says so
             raise
 
-    def _sync(self, turns: list[TurnRecord]) -> None:
-        answered = [t for t in turns if t.buyer_text is not None]
-        if self._dirty or [t.buyer for t in self.call.turns] != [t.buyer_text for t in answered]:
-            self._rebuild([(t.rep_text, t.buyer_text) for t in answered if t.buyer_text is not None])
+    def _sync(self, record: SessionRecord) -> None:
+        answered = record.turns
+        if self._dirty or [t.buyer for t in self.call.turns] != [t.buyer for t in answered]:
+            self._rebuild([(t.rep, t.buyer) for t in answered])
         last = answered[-1].index if answered else 0
-        stored = [(t.index, t.rep_text) for t in turns if t.buyer_text is None and t.index > last]
+        stored = [(line.index, line.rep) for line in record.waiting if line.index > last]
         if stored and not any(line in self.queued for line in stored):
             # only lines this page did not send (another tab's, or left by a failure): shown, answered on request;
             # once this page has a line waiting too, the ones before it are answered first, in order

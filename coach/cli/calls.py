@@ -163,12 +163,17 @@ def _print_call(record: SessionRecord, *, annotate: bool) -> None:
             comments.setdefault(r.turn_index or 0, []).append(f"{r.author}: {r.text}")
     for turn in record.turns:
         say(f"\nTurn {turn.index}")
-        say(f"  Rep: {turn.rep_text}")
-        say(f"  {turn.buyer_persona or 'Buyer'}: {turn.buyer_text}" if turn.buyer_text is not None else
-            "  (the buyer never answered this line)")
-        if annotate and turn.move:
+        say(f"  Rep: {turn.rep}")
+        say(f"  {turn.buyer_persona or 'Buyer'}: {turn.buyer}")
+        if annotate:
             say(f"    {turn.move} · attention {turn.attention} · {turn.reason}")
         for comment in comments.get(turn.index, []):
+            say(f"    comment, {comment}")
+    for line in record.waiting:
+        say(f"\nTurn {line.index}")
+        say(f"  Rep: {line.rep}")
+        say("  (the buyer never answered this line)")
+        for comment in comments.get(line.index, []):
             say(f"    comment, {comment}")
     card = record.scorecard
     if card:
@@ -234,9 +239,10 @@ def comment(session_id: Annotated[str, typer.Argument(metavar="ID", help="the ca
 
     db, viewer = _signed_in(user)
     record = get_session(db, viewer, session_id)
-    if turn is not None and turn > len(record.turns):
-        raise UserInputError(f"Call {session_id} has {len(record.turns)} turn(s), not {turn}",
-                             f"use --turn 1 to {len(record.turns)}, or leave --turn out to comment on the whole call")
+    said = len(record.turns) + len(record.waiting)
+    if turn is not None and turn > said:
+        raise UserInputError(f"Call {session_id} has {said} turn(s), not {turn}",
+                             f"use --turn 1 to {said}, or leave --turn out to comment on the whole call")
     add_comment(db, viewer, session_id, text, turn)
     err.print(f"Comment added to call {session_id}" + (f", turn {turn}." if turn else "."), markup=False)
 

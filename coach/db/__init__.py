@@ -10,7 +10,7 @@ from coach.config import Settings
 from coach.db.accounts import (SignInLocked, Viewer, add_user, demo_sign_ins, ensure_demo, list_users, set_password,
                                   sign_in, team_members, viewer_by_id)
 from coach.db.db import Database
-from coach.db.practice import (SessionRecord, TurnRecord, finish_session, get_session, my_sessions,
+from coach.db.practice import (SessionRecord, finish_session, get_session, my_sessions, queue_rep_line,
                                   record_buyer_reply, record_rep_line, start_session, unfinished_session)
 from coach.db.trends import Trends, team_trends
 from coach.db.review import (AssignmentStatus, SessionFilter, add_comment, assign, assignments,
@@ -22,9 +22,9 @@ def open_database(settings: Settings) -> Database:
     return Database(settings.effective_database_url)
 
 
-__all__ = ["AssignmentStatus", "Database", "SessionFilter", "SessionRecord", "SignInLocked", "TurnRecord", "Viewer", "add_comment",
+__all__ = ["AssignmentStatus", "Database", "SessionFilter", "SessionRecord", "SignInLocked", "Viewer", "add_comment",
            "add_user", "assign", "assignments", "demo_sign_ins", "ensure_demo", "finish_session", "get_session",
-           "list_users", "my_sessions", "open_database", "override_criterion", "record_buyer_reply",
+           "list_users", "my_sessions", "open_database", "override_criterion", "queue_rep_line", "record_buyer_reply",
            "record_rep_line", "set_password", "sign_in", "start_session", "team_members", "team_sessions", "team_trends", "Trends",
            "unfinished_session",
            "viewer_by_id"]

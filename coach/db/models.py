@@ -95,6 +95,8 @@ class Turn(Base):
     elapsed_s: Mapped[float | None] = mapped_column(Float)
     tags: Mapped[list[Any]] = mapped_column(default=list)
     voice: Mapped[str | None] = mapped_column(String(16))
+    voice_check: Mapped[str | None] = mapped_column(Text)  # why a model line was not used (migration 0004)
+    revealed: Mapped[int | None] = mapped_column(Integer)  # the hidden fact revealed, 0-based (migration 0004)
     notice: Mapped[str | None] = mapped_column(Text)
     analysis: Mapped[dict[str, Any] | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)

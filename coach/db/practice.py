@@ -11,34 +11,19 @@ everything; anything else is "not found".
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session
 
 from coach.errors import AccessDenied, NotFound
 from coach.grading import scorecard as graded
-from coach.transcript import CallTurn
+from coach.call.analysis import TurnAnalysis
+from coach.transcript import CallTurn, RepLine
 from coach.db.accounts import Viewer
 from coach.db.db import Database
 from coach.db.models import MODES, CriterionResult, PracticeSession, Review, Scorecard, Turn, User, new_id, now
-
-
-class TurnRecord(BaseModel):
-    model_config = ConfigDict(extra="forbid", from_attributes=True)
-    index: int
-    rep_text: str
-    buyer_text: str | None
-    buyer_persona: str | None
-    move: str | None
-    reason: str | None
-    attention: int | None
-    elapsed_s: float | None
-    tags: list[str]
-    voice: str | None
-    notice: str | None
-    analysis: dict[str, Any] | None
 
 
 class ReviewRecord(BaseModel):
@@ -72,9 +57,22 @@ class SessionRecord(BaseModel):
     overall: int | None
     assignment_id: int | None
     rewound_from: str | None
-    turns: list[TurnRecord] = []
+    turns: list[CallTurn] = []  # answered, in order: the same turns the call engine made
+    waiting: list[RepLine] = []  # rep lines stored but not answered yet, in order
     scorecard: graded.Scorecard | None = None
     reviews: list[ReviewRecord] = []
+
+    def lines(self) -> list[StoredLine]:
+        """Every rep line stored, answered or not, in call order (what a reader of the raw call sees)."""
+        said = [StoredLine(t.index, t.rep, t.buyer) for t in self.turns]
+        said += [StoredLine(line.index, line.rep, None) for line in self.waiting]
+        return sorted(said, key=lambda line: line.index)
+
+
+class StoredLine(NamedTuple):
+    index: int
+    rep: str
+    buyer: str | None  # None: not answered yet
 
 
 def visible_to(viewer: Viewer) -> ColumnElement[bool]:
@@ -163,7 +161,7 @@ def record_buyer_reply(db: Database, viewer: Viewer, session_id: str, turn: Call
         row.rep_text = turn.rep  # cleaned text (control characters removed, long pastes cut)
         row.buyer_text, row.buyer_persona, row.move, row.reason = turn.buyer, turn.buyer_persona, turn.move, turn.reason
         row.attention, row.elapsed_s, row.tags, row.voice = turn.attention, turn.elapsed_s, list(turn.tags), turn.voice
-        row.notice, row.analysis = turn.notice, analysis
+        row.voice_check, row.revealed, row.notice, row.analysis = turn.voice_check, turn.revealed, turn.notice, analysis
         return True
     return db.run(work, write=True)
 
@@ -196,8 +194,9 @@ def _record(row: PracticeSession, user: User, *, full: bool, s: Any = None) -> S
         outcome=row.outcome, delegated_to=row.delegated_to, overall=row.overall, assignment_id=row.assignment_id,
         rewound_from=row.rewound_from)
     if full and s is not None:
-        turns = s.scalars(select(Turn).where(Turn.session_id == row.id).order_by(Turn.index)).all()
-        record.turns = [TurnRecord.model_validate(t) for t in turns]
+        rows = s.scalars(select(Turn).where(Turn.session_id == row.id).order_by(Turn.index)).all()
+        record.turns = [_turn(t) for t in rows if t.buyer_text is not None]
+        record.waiting = [RepLine(index=t.index, rep=t.rep_text) for t in rows if t.buyer_text is None]
         card = s.scalar(select(Scorecard).where(Scorecard.session_id == row.id))
         if card is not None:
             record.scorecard = graded.Scorecard.model_validate(
@@ -211,6 +210,19 @@ def _record(row: PracticeSession, user: User, *, full: bool, s: Any = None) -> S
                                        new_result=r.new_result, text=r.text, created_at=r.created_at)
                           for r, name in reviews]
     return record
+
+
+def _turn(row: Turn) -> CallTurn:
+    """A stored answered turn in the engine's shape; an analysis stored by an older release that no
+    longer fits today's shape is left out (the words, move and reason are what a reader needs)."""
+    try:
+        analysis = TurnAnalysis.model_validate(row.analysis) if row.analysis else None
+    except ValidationError:
+        analysis = None
+    return CallTurn(index=row.index, rep=row.rep_text, buyer=row.buyer_text or "", buyer_persona=row.buyer_persona or "",
+                    move=row.move or "answer", reason=row.reason or "", attention=row.attention or 0,
+                    elapsed_s=row.elapsed_s or 0.0, tags=list(row.tags or []), voice=row.voice or "composed",
+                    voice_check=row.voice_check, revealed=row.revealed, notice=row.notice, analysis=analysis)
 
 
 def get_session(db: Database, viewer: Viewer, session_id: str) -> SessionRecord:

@@ -11,7 +11,7 @@ from coach.call.engine import briefing_for
 from coach.transcript import MAX_TURN_CHARS, clean_rep_text
 from coach.db import Viewer, assignments, get_session, my_sessions, unfinished_session
 from coach.ui import resources
-from coach.ui.scorecard_view import scorecard, stored_turns, transcript
+from coach.ui.scorecard_view import scorecard, transcript
 
 DIFFICULTY = {"low": "hard", "medium": "medium", "high": "easier"}
 CALL = "practice_call"
@@ -34,9 +34,10 @@ def _choose(viewer: Viewer) -> None:
     """Resume offer, assignments, then one card per executive."""
     names = _names()
     unfinished = unfinished_session(resources.database(), viewer)
-    if unfinished is not None and unfinished.turns:
+    said = len(unfinished.turns) + len(unfinished.waiting) if unfinished is not None else 0
+    if unfinished is not None and said:
         who = names.get(unfinished.persona_id, unfinished.persona_id)
-        st.warning(f"You have an unfinished call with {who} ({len(unfinished.turns)} turn(s)).")
+        st.warning(f"You have an unfinished call with {who} ({said} turn(s)).")
         if st.button("Resume it", type="primary"):
             st.session_state[CALL] = PracticeCall.resume(resources.database(), viewer, resources.content(),
                                                          resources.knowledge(), resources.model(), unfinished.id)
@@ -83,10 +84,6 @@ def _briefing(viewer: Viewer, persona_id: str, mode: str) -> None:
     if st.button(f"Start the call ({mode})", type="primary"):
         _start(viewer, persona_id, mode)
         st.rerun()
-
-
-def _turn_dicts(practice: PracticeCall) -> list[dict]:
-    return [t.model_dump() for t in practice.turns]
 
 
 def _take_line() -> None:
@@ -155,7 +152,7 @@ def _in_call(practice: PracticeCall) -> None:
             st.rerun()
     with main:
         st.subheader(f"{persona.name}, {persona.title}")
-        transcript(_turn_dicts(practice), _names(), annotate=False, opening=practice.opening)
+        transcript(practice.turns, _names(), annotate=False, opening=practice.opening)
         for turn in practice.turns:
             if turn.move == "delegate" and practice.call.delegated_to:
                 delegate = resources.content().personas[practice.call.delegated_to]
@@ -220,8 +217,7 @@ def _after(practice: PracticeCall) -> None:
         del st.session_state[CALL]
         st.rerun()
     st.subheader("Transcript")
-    transcript(_turn_dicts(practice), _names(), annotate=practice.mode == "coached",
-               opening=practice.opening)
+    transcript(practice.turns, _names(), annotate=practice.mode == "coached", opening=practice.opening)
 
 
 def render(viewer: Viewer) -> None:
@@ -261,5 +257,4 @@ def render_history(viewer: Viewer) -> None:
     for r in record.reviews:
         if r.kind == "comment" and r.turn_index is not None:
             comments.setdefault(r.turn_index, []).append(f"{r.author}: {r.text}")
-    turns = stored_turns(record)
-    transcript(turns, names, annotate=record.mode == "coached", comments=comments)
+    transcript(record.turns, names, annotate=record.mode == "coached", comments=comments, waiting=record.waiting)

@@ -10,7 +10,7 @@ import streamlit as st
 from coach.errors import CoachError
 from coach.db import SessionFilter, Viewer, add_comment, get_session, override_criterion, team_sessions
 from coach.ui import resources
-from coach.ui.scorecard_view import scorecard, stored_turns, transcript
+from coach.ui.scorecard_view import scorecard, transcript
 
 OUTCOMES = ["", "advanced", "open", "delegated", "disengaged", "timed_out"]
 
@@ -84,13 +84,12 @@ def _session(viewer: Viewer, session_id: str) -> None:
     st.subheader(f"{record.user_display} with {record.persona_id} ({record.mode})")
     if record.scorecard:
         scorecard(record.scorecard, overrides)
-    turns = stored_turns(record)
     names = {p.id: f"{p.name}, {p.title}" for p in resources.content().personas.values()}
-    transcript(turns, names, annotate=True, comments=comments)
+    transcript(record.turns, names, annotate=True, comments=comments, waiting=record.waiting)
     for general in comments.get(0, []):
         st.info(general)
     with st.form("comment", clear_on_submit=True):
-        turn = st.number_input("Turn (0 = the whole call)", 0, max(1, len(turns)), 0)
+        turn = st.number_input("Turn (0 = the whole call)", 0, max(1, len(record.turns) + len(record.waiting)), 0)
         text = st.text_area("Comment for the rep")
         if st.form_submit_button("Add comment"):
             _act(lambda: add_comment(resources.database(), viewer, session_id, text, int(turn) or None))

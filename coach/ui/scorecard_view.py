@@ -2,43 +2,43 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
 import streamlit as st
 
 from coach.grading.scorecard import Scorecard
+from coach.transcript import CallTurn, RepLine
 
 MARK = {"yes": ":green[:material/check_circle:]", "no": ":red[:material/cancel:]",
         "unscored": ":gray[:material/remove_circle_outline:] (unscored)"}
 
 
-def stored_turns(record: Any) -> list[dict[str, Any]]:  # noqa: ANN401 - a store SessionRecord
-    """A stored call's turns in the shape `transcript` shows."""
-    return [{"index": t.index, "rep": t.rep_text, "buyer": t.buyer_text, "buyer_persona": t.buyer_persona,
-             "move": t.move, "attention": t.attention, "reason": t.reason, "tags": t.tags} for t in record.turns]
-
-
-def transcript(turns: list[Any], names: dict[str, str], *, annotate: bool, opening: str | None = None,
-               comments: dict[int, list[str]] | None = None) -> None:
-    """The call turn by turn; with `annotate`, each buyer turn shows its move, reason and tags."""
+def transcript(turns: Sequence[CallTurn], names: dict[str, str], *, annotate: bool, opening: str | None = None,
+               comments: dict[int, list[str]] | None = None, waiting: Sequence[RepLine] = ()) -> None:
+    """The call turn by turn; with `annotate`, each buyer turn shows its move, reason and tags. `waiting`
+    lines (stored, never answered) follow, each with a note that it is kept."""
     if opening:
         with st.chat_message("assistant", avatar=":material/work:"):
             st.text(opening)
     for turn in turns:
-        st.markdown(f"###### Turn {turn['index']}")  # Streamlit anchors it as #turn-N
+        st.markdown(f"###### Turn {turn.index}")  # Streamlit anchors it as #turn-N
         with st.chat_message("user"):
-            st.text(turn["rep"])
-        if turn.get("buyer") is None:
-            st.warning("The buyer never answered this line (the call stopped or ended first). It is kept.")
-            continue
+            st.text(turn.rep)
         with st.chat_message("assistant", avatar=":material/work:"):
-            st.caption(names.get(turn.get("buyer_persona") or "", turn.get("buyer_persona") or "buyer"))
-            st.text(turn["buyer"])
-            if annotate and turn.get("move"):
-                st.caption(f"{turn['move']} · attention {turn.get('attention')} · {turn.get('reason')}")
-                if turn.get("tags"):
-                    st.caption("tags: " + ", ".join(turn["tags"]))
-        for comment in (comments or {}).get(turn["index"], []):
+            st.caption(names.get(turn.buyer_persona, turn.buyer_persona or "buyer"))
+            st.text(turn.buyer)
+            if annotate:
+                st.caption(f"{turn.move} · attention {turn.attention} · {turn.reason}")
+                if turn.tags:
+                    st.caption("tags: " + ", ".join(turn.tags))
+        for comment in (comments or {}).get(turn.index, []):
+            st.info(comment)
+    for line in waiting:
+        st.markdown(f"###### Turn {line.index}")
+        with st.chat_message("user"):
+            st.text(line.rep)
+        st.warning("The buyer never answered this line (the call stopped or ended first). It is kept.")
+        for comment in (comments or {}).get(line.index, []):
             st.info(comment)
 
 

@@ -107,7 +107,7 @@ def test_a_full_disk_keeps_the_rep_s_line_and_the_call_goes_on_after_space_is_fr
         message = practice.failure_notice(caught.value)
         assert "full" in message and "not saved" in message and "Traceback" not in message
         assert practice.unsent == line, "the rep's words are kept to send again"
-        assert [t.rep_text for t in get_session(db, viewer, practice.session_id).turns] == said
+        assert [t.rep for t in get_session(db, viewer, practice.session_id).lines()] == said
 
         if filler is not None:
             filler.unlink()
@@ -121,7 +121,7 @@ def test_a_full_disk_keeps_the_rep_s_line_and_the_call_goes_on_after_space_is_fr
         said.append(line)
         say(practice, LINES[3])
         said.append(LINES[3])
-        stored = [t.rep_text for t in get_session(db, viewer, practice.session_id).turns]
+        stored = [t.rep for t in get_session(db, viewer, practice.session_id).lines()]
         lost = sum(1 for line in said if line not in stored)
         fault_report.add(f"data disk full ({how})", turns_lost=lost, message=message,
                          recovered=stored == said and practice.unsent is None)

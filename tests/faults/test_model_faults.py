@@ -53,8 +53,8 @@ def say(practice: PracticeCall, text: str) -> str:
 
 def turns_lost(practice: PracticeCall, said: list[str]) -> int:
     """Rep lines said that the store does not hold, answered, in order."""
-    stored = get_session(practice.db, practice.viewer, practice.session_id).turns
-    kept = [t.rep_text for t in stored if t.buyer_text is not None]
+    stored = get_session(practice.db, practice.viewer, practice.session_id).lines()
+    kept = [t.rep for t in stored if t.buyer is not None]
     return sum(1 for i, line in enumerate(said) if i >= len(kept) or kept[i] != line)
 
 

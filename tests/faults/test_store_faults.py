@@ -95,14 +95,14 @@ def say(practice: PracticeCall, line: str, said: list[str]) -> None:
 
 def stored(db: Database, viewer: Viewer, session_id: str) -> list[str]:
     """Every rep line the store holds for the call, answered or not, in order."""
-    return [t.rep_text for t in get_session(db, viewer, session_id).turns]
+    return [t.rep for t in get_session(db, viewer, session_id).lines()]
 
 
 def turns_lost(db: Database, viewer: Viewer, session_id: str, said: list[str]) -> int:
     """Lines the rep said that the store does not hold, answered, at their place."""
-    turns = get_session(db, viewer, session_id).turns
+    turns = get_session(db, viewer, session_id).lines()
     return sum(1 for i, line in enumerate(said)
-               if i >= len(turns) or turns[i].rep_text != line or turns[i].buyer_text is None)
+               if i >= len(turns) or turns[i].rep != line or turns[i].buyer is None)
 
 
 # --- SQLite: another program holds the write lock -------------------------------------------------

@@ -35,8 +35,8 @@ def test_each_queued_line_gets_the_next_turn_and_a_repeat_is_stored_once(db):
     assert record_buyer_reply(db, rep, sid, reply(1, "First line", "An answer."))
     assert record_buyer_reply(db, rep, sid, reply(2, "Second line", "Another."))
     assert queue_rep_line(db, rep, sid, "Second line") == 3  # said again after its answer: a new turn
-    turns = get_session(db, rep, sid).turns
-    assert [(t.index, t.rep_text, t.buyer_text) for t in turns] == [
+    turns = get_session(db, rep, sid).lines()
+    assert [(t.index, t.rep, t.buyer) for t in turns] == [
         (1, "First line", "An answer."), (2, "Second line", "Another."), (3, "Second line", None)]
 
 
@@ -46,7 +46,7 @@ def test_the_first_reply_stored_is_kept(db):
     queue_rep_line(db, rep, sid, "A line")
     assert record_buyer_reply(db, rep, sid, reply(1, "A line", "What this tab showed."))
     assert not record_buyer_reply(db, rep, sid, reply(1, "A line", "What the other tab showed."))
-    assert get_session(db, rep, sid).turns[0].buyer_text == "What this tab showed."
+    assert get_session(db, rep, sid).turns[0].buyer == "What this tab showed."
 
 
 def test_lines_queued_at_once_from_many_tabs_each_get_their_own_turn(db):
@@ -65,7 +65,7 @@ def test_lines_queued_at_once_from_many_tabs_each_get_their_own_turn(db):
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    turns = get_session(db, rep, sid).turns
+    turns = get_session(db, rep, sid).lines()
     assert sorted(indices.values()) == list(range(1, len(lines) + 1))
-    assert sorted(t.rep_text for t in turns) == sorted(lines) and len(turns) == len(lines)
-    assert all(turns[indices[line] - 1].rep_text == line for line in lines)
+    assert sorted(t.rep for t in turns) == sorted(lines) and len(turns) == len(lines)
+    assert all(turns[indices[line] - 1].rep == line for line in lines)

@@ -103,15 +103,15 @@ def test_a_rep_line_is_stored_before_the_buyer_answers_and_the_call_resumes(db):
     record_rep_line(db, p.ann, sid, 1, "What keeps you up at night?")
     # the model fails here: the line is still there, unanswered, and the call is resumable
     resumed = unfinished_session(db, p.ann)
-    assert resumed.id == sid and resumed.turns[0].rep_text == "What keeps you up at night?"
-    assert resumed.turns[0].buyer_text is None
+    assert resumed.id == sid and resumed.waiting[0].rep == "What keeps you up at night?"
+    assert resumed.turns == []
     record_rep_line(db, p.ann, sid, 1, "What keeps you up at night, Dana?")  # the retry replaces it
     record_buyer_reply(db, p.ann, sid, buyer_turn(1, rep="What keeps you up at night, Dana?"))
     with pytest.raises(AccessDenied):
         record_rep_line(db, p.ann, sid, 1, "overwrite an answered turn")
     finish_session(db, p.ann, sid, "advanced", None, card())
     stored = get_session(db, p.ann, sid)
-    assert stored.ended_at is not None and stored.scorecard.overall == 70 and stored.turns[0].buyer_text == "Cash."
+    assert stored.ended_at is not None and stored.scorecard.overall == 70 and stored.turns[0].buyer == "Cash."
     assert unfinished_session(db, p.ann) is None
 
 
@@ -242,3 +242,23 @@ def test_a_scorecard_stored_by_an_earlier_release_reads_back_typed(db):
     assert isinstance(card, Scorecard) and card.criteria[0].evidence[0].quote == "Our platform"
     assert card.metrics.questions == 2 and card.metrics.attention == [55, 40] and card.metrics.feature_pitches == 0
     assert card.coaching.rewrite.written_by == "rules" and card.coaching.improvements[0].use.id == "vp-x"
+
+
+def test_a_turn_comes_back_from_the_store_as_the_call_engine_made_it(db):
+    """One turn shape from the engine to the database and back: words, move, reason, clock, the model
+    voice's check, the revealed fact and the analysis."""
+    from coach.call.analysis import analyse_turn
+    from coach.call.rules import load_analysis_rules
+    from coach.call.signals import SemanticSignals
+
+    p = people(db)
+    sid = start_session(db, p.ann, "cfo_meridian")
+    text = "Where does the month-end close get stuck, and what does a late close cost you?"
+    analysis = analyse_turn(text, SemanticSignals(), load_analysis_rules(), set())
+    turn = buyer_turn(1, rep=text, buyer="In AP. Eleven days.").model_copy(
+        update={"voice": "model", "voice_check": "finished with the composed line", "revealed": 0,
+                "notice": "a note", "analysis": analysis})
+    record_rep_line(db, p.ann, sid, 1, text)
+    record_buyer_reply(db, p.ann, sid, turn)
+    stored = get_session(db, p.ann, sid).turns[0]
+    assert stored == turn and stored.analysis == analysis

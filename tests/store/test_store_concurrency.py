@@ -55,7 +55,7 @@ def test_reps_writing_at_the_same_time_lose_no_turn(db):
     for rep in reps:
         stored = get_session(db, rep, sessions[rep.id]).turns
         assert [t.index for t in stored] == list(range(1, turns + 1))
-        assert all(t.rep_text.startswith(f"Line {t.index} from {rep.name}") and t.buyer_text for t in stored)
+        assert all(t.rep.startswith(f"Line {t.index} from {rep.name}") and t.buyer for t in stored)
 
 
 def test_a_write_that_can_never_succeed_fails_at_once(db):
