@@ -345,7 +345,8 @@ def run_chat_case(case: Case, tmp: Path, data: Path, monkeypatch: pytest.MonkeyP
 def _stored_turns(db, rep) -> list:  # noqa: ANN001 - store objects
     record = unfinished_session(db, rep)
     assert record is not None, "the call is still open in the store"
-    return record.lines()
+    assert not record.waiting, f"no stored line is left unanswered: {record.waiting}"
+    return record.turns
 
 
 def _nothing_broke(at: AppTest) -> None:
