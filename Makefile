@@ -9,7 +9,7 @@ export UV_LINK_MODE := copy
 export ANONYMIZED_TELEMETRY := False
 export LANGSMITH_TRACING := false
 
-.PHONY: app test eval setup doctor bench lock clean
+.PHONY: app test check eval setup doctor licenses bench lock clean
 
 setup: $(STAMP)
 
@@ -30,12 +30,25 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 	$(BIN)/coach eval --llm replay
 
+# The fast lane: every test that needs no server, browser or real model, one pytest worker per core
+# (under a minute on 2 cores). `make test` runs these too, one at a time; the markers are described in
+# pyproject.toml and tests/conftest.py.
+FAST_LANE := not integration and not browser and not postgres and not slow
+check: $(STAMP)
+	@start=$$(date +%s); status=0; \
+	$(BIN)/python -m pytest -p no:cacheprovider -n auto --dist loadfile -m "$(FAST_LANE)" || status=$$?; \
+	echo "make check: $$(( $$(date +%s) - start )) s wall"; exit $$status
+
 # The eval suite alone (buyer cases on recorded model lines + grader calibration); `make test` runs it too.
 eval: $(STAMP)
 	$(BIN)/coach eval --llm replay
 
 doctor: $(STAMP)
 	$(BIN)/coach doctor
+
+# Every installed package's licence; fails if the default install has a GPL or AGPL one.
+licenses: $(STAMP)
+	$(BIN)/python scripts/licenses.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/llm.py

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import ipaddress
 import os
 import sys
@@ -48,6 +50,79 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                      help="re-record model responses with the embedded local model (tests/recordings/)")
 
 
+# ---------------------------------------------------------------- markers: what the fast lane leaves out
+#
+# `make check` runs -m "not integration and not browser and not postgres and not slow"; `make test` runs
+# everything. `integration` (the real embedded model) and `slow` on single tests are written on the tests;
+# the rules below apply the rest by module and by fixture, so a new test in these places is classified too.
+
+FAST_LANE_EXCLUDES = ("integration", "browser", "postgres", "slow")
+SLOW_FOLDERS = {
+    "faults": "the fault suite: model servers that fail, processes holding locks, full disks, damaged stores",
+}
+SLOW_MODULES = {
+    "test_corpus.py": "the bad-input corpus runs the real `coach` command once per case",
+    "test_scale_out.py": "scale-out starts Chroma, model, PostgreSQL and app servers in their own processes",
+    "test_local_lifecycle.py": "starts and kills processes holding the embedded model server",
+}
+POSTGRES_FIXTURES = {"postgres_server", "pg_server", "postgres"}  # each starts tests.pg.TempPostgres
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if item.path.name.startswith("test_browser") or "browser_tools(" in _source(item):
+            item.add_marker(pytest.mark.browser)
+        if POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ())) or params.get("db") == "postgresql":
+            item.add_marker(pytest.mark.postgres)
+        if item.path.name in SLOW_MODULES or item.path.parent.name in SLOW_FOLDERS:
+            item.add_marker(pytest.mark.slow)
+
+
+def _source(item: pytest.Item) -> str:
+    try:
+        return inspect.getsource(item.function)  # type: ignore[attr-defined]
+    except (AttributeError, OSError, TypeError):
+        return ""
+
+
+_running: list[pytest.Item] = []
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    _running[:] = [item]
+
+
+def require_out_of_fast_lane(what: str) -> None:
+    """Fail a fast-lane run (`-m ...`) whose test does `what` without carrying a marker that leaves it out.
+
+    Called where tests start real processes and servers, so the fast lane stays fast as tests are added;
+    a run without -m (`make test`, CI) is never failed by this.
+    """
+    if not _running or not _running[0].config.option.markexpr:
+        return
+    item = _running[0]
+    if not any(item.get_closest_marker(name) for name in FAST_LANE_EXCLUDES):
+        pytest.fail(f"{item.nodeid} {what}, so it belongs outside the fast lane: mark it "
+                    f"({', '.join(FAST_LANE_EXCLUDES)}; see tests/conftest.py)", pytrace=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _streamlit_components_scanned_once():
+    """Each new AppTest scans every installed package's metadata for Streamlit components (half a second);
+    the installed packages do not change during a test run, so the scan is done once and reused."""
+    if "streamlit.testing.v1" not in sys.modules:  # no test in this run drives the app
+        yield
+        return
+    from streamlit.components.v2 import manifest_scanner
+
+    original = manifest_scanner.scan_component_manifests
+    manifest_scanner.scan_component_manifests = functools.cache(original)
+    yield
+    manifest_scanner.scan_component_manifests = original
+
+
 @pytest.fixture(autouse=True)
 def _no_outside_network():
     before = len(OUTSIDE_ATTEMPTS)
@@ -83,12 +158,21 @@ def run_env(**extra: str) -> dict[str, str]:
     return env
 
 
+@pytest.fixture(params=["in-process", pytest.param("subprocess", marks=pytest.mark.slow)])
+def coach_command(request: pytest.FixtureRequest):
+    """The `coach` command, run in this process (`invoke_coach`) and, marked slow, as the real command in its
+    own process (`run_coach`): the same checks prove both."""
+    from tests.helpers import invoke_coach, run_coach
+
+    return invoke_coach if request.param == "in-process" else run_coach
+
+
 @pytest.fixture(scope="session")
 def shipped_store(tmp_path_factory):
     """A real Chroma store holding the shipped knowledge (ingested once per test run)."""
-    from coach.retrieval.index import KnowledgeStore, load_knowledge
+    from coach.retrieval.index import KnowledgeIndex, load_knowledge
 
     settings = Settings(_env_file=None, data_dir=tmp_path_factory.mktemp("kb"))  # type: ignore[call-arg]
-    store = KnowledgeStore(settings)
+    store = KnowledgeIndex(settings)
     report = store.ingest(load_knowledge().values())
     return store, report

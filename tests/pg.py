@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import require_out_of_fast_lane
 from tests.net import free_port
 
 FIX = "install the PostgreSQL server (`make postgres`, or apt-get install postgresql)"
@@ -35,6 +36,7 @@ class TempPostgres:
     """initdb + pg_ctl start into a temp dir; `url` is a SQLAlchemy URL; `stop()` removes everything."""
 
     def __init__(self) -> None:
+        require_out_of_fast_lane("starts a PostgreSQL server")
         bin_dir = binaries()
         if bin_dir is None:
             raise RuntimeError(f"PostgreSQL server binaries not found; {FIX}")

@@ -31,7 +31,7 @@ from coach.db import (Database, SessionFilter, SignInLocked, add_comment, add_us
                          team_sessions, team_trends)
 from coach.db.accounts import MAX_FAILURES, WINDOW
 from coach.db.models import SignInThrottle, now
-from tests.helpers import page_text, run_coach
+from tests.helpers import invoke_coach, page_text
 from tests.store.conftest import db, postgres_server  # noqa: F401 - the store fixtures: real SQLite and PostgreSQL
 
 PASSWORD = "access-pass-1"
@@ -242,6 +242,7 @@ for _ in range(4):
 """
 
 
+@pytest.mark.slow  # four Python processes
 def test_the_limit_holds_across_processes(db, tmp_path):
     add_user(db, "ann", PASSWORD, role="rep", team="east")
     go = tmp_path / "go"
@@ -261,7 +262,7 @@ def test_the_limit_holds_across_processes(db, tmp_path):
         sign_in(db, "ann", PASSWORD, delay_s=0)
 
 
-# --- `coach calls`, run as a user runs it ---------------------------------------------------------------------------
+# --- `coach calls`, run as a user runs it (in this process: `invoke_coach`) -------------------------------------------
 
 @pytest.fixture
 def cli(tmp_path):
@@ -275,7 +276,7 @@ def cli(tmp_path):
         extra = {"COACH_DATA_DIR": str(data), "COACH_LLM": "none", **env}
         if password is not None:
             extra["COACH_PASSWORD"] = password
-        return run_coach(*args, *(["--user", user] if user else []), stdin=stdin, **extra)
+        return invoke_coach(*args, *(["--user", user] if user else []), stdin=stdin, **extra)
 
     w.run = run
     yield w

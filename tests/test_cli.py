@@ -1,11 +1,15 @@
-"""The `coach` command as a user runs it: exit codes, one-line errors, no tracebacks."""
+"""The `coach` command as a user runs it: exit codes, one-line errors, no tracebacks.
+
+Commands run in this process (`invoke_coach`, the console entry under Typer's test isolation); the tests
+taking `coach_command` also run the real command in its own process (marked slow).
+"""
 
 from __future__ import annotations
 
 import pytest
 
 from coach.llm import GenerationParams
-from tests.helpers import record_reply, run_coach
+from tests.helpers import invoke_coach, record_reply, run_coach
 
 CHAT_DEFAULTS = GenerationParams(max_tokens=256, temperature=0.7, seed=None)
 SYSTEM = "You are a helpful, concise assistant."
@@ -15,36 +19,36 @@ def no_traceback(result) -> None:
     assert "Traceback" not in result.stderr, result.stderr
 
 
-def test_version():
-    result = run_coach("--version")
+def test_version(coach_command):
+    result = coach_command("--version")
     assert result.returncode == 0 and result.stdout.startswith("coach ")
 
 
-def test_chat_streams_the_reply_from_recordings(tmp_path):
+def test_chat_streams_the_reply_from_recordings(tmp_path, coach_command):
     rec = tmp_path / "rec.jsonl"
     messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "Who owns margin?"}]
     record_reply(rec, messages, CHAT_DEFAULTS, "The CFO owns margin, with the COO.")
-    result = run_coach("chat", "Who owns margin?", "--stats", COACH_LLM="replay", COACH_RECORDINGS=str(rec),
-                       COACH_DATA_DIR=str(tmp_path / "d"))
+    result = coach_command("chat", "Who owns margin?", "--stats", COACH_LLM="replay", COACH_RECORDINGS=str(rec),
+                           COACH_DATA_DIR=str(tmp_path / "d"))
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "The CFO owns margin, with the COO."
     assert "completion tokens" in result.stderr
 
 
-def test_chat_reads_standard_input_with_dash(tmp_path):
+def test_chat_reads_standard_input_with_dash(tmp_path, coach_command):
     rec = tmp_path / "rec.jsonl"
     messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "from stdin\n"}]
     record_reply(rec, messages, CHAT_DEFAULTS, "Got it.")
-    result = run_coach("chat", "-", stdin="from stdin\n", COACH_LLM="replay", COACH_RECORDINGS=str(rec),
-                       COACH_DATA_DIR=str(tmp_path / "d"))
+    result = coach_command("chat", "-", stdin="from stdin\n", COACH_LLM="replay", COACH_RECORDINGS=str(rec),
+                           COACH_DATA_DIR=str(tmp_path / "d"))
     assert result.returncode == 0 and result.stdout.strip() == "Got it."
 
 
-def test_missing_recording_exits_3_naming_the_rerecord_command(tmp_path):
+def test_missing_recording_exits_3_naming_the_rerecord_command(tmp_path, coach_command):
     rec = tmp_path / "rec.jsonl"
     record_reply(rec, [{"role": "user", "content": "other"}], CHAT_DEFAULTS, "x")
-    result = run_coach("chat", "never recorded", COACH_LLM="replay", COACH_RECORDINGS=str(rec),
-                       COACH_DATA_DIR=str(tmp_path / "d"))
+    result = coach_command("chat", "never recorded", COACH_LLM="replay", COACH_RECORDINGS=str(rec),
+                           COACH_DATA_DIR=str(tmp_path / "d"))
     assert result.returncode == 3
     assert "COACH_LLM=record" in result.stderr and "No recorded model response" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -62,22 +66,22 @@ def test_missing_recording_exits_3_naming_the_rerecord_command(tmp_path):
     (["nonsense"], {}, 2, "No such command"),
 ])
 def test_user_mistakes_get_one_clear_message_and_the_right_exit_code(tmp_path, args, env, code, words):
-    result = run_coach(*args, COACH_DATA_DIR=str(tmp_path / "d"), **env)
+    result = invoke_coach(*args, COACH_DATA_DIR=str(tmp_path / "d"), **env)
     assert result.returncode == code, result.stderr
     assert words in result.stderr
     no_traceback(result)
 
 
-def test_unwritable_data_dir_is_a_setting_error(tmp_path):
+def test_unwritable_data_dir_is_a_setting_error(tmp_path, coach_command):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
-    result = run_coach("setup", COACH_DATA_DIR=str(blocker / "sub"))
+    result = coach_command("setup", COACH_DATA_DIR=str(blocker / "sub"))
     assert result.returncode == 2 and "COACH_DATA_DIR" in result.stderr
     no_traceback(result)
 
 
-def test_doctor_passes_offline_without_the_model(tmp_path):
-    result = run_coach("doctor", "--no-model", COACH_DATA_DIR=str(tmp_path / "d"))
+def test_doctor_passes_offline_without_the_model(tmp_path, coach_command):
+    result = coach_command("doctor", "--no-model", COACH_DATA_DIR=str(tmp_path / "d"))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "MISSING" not in result.stdout
     for name in ("local model file", "embedding model file", "tiktoken encodings", "embeddings run"):
@@ -85,8 +89,8 @@ def test_doctor_passes_offline_without_the_model(tmp_path):
 
 
 def test_doctor_reports_an_unreachable_model_with_its_fix(tmp_path):
-    result = run_coach("doctor", "--llm", "openai", COACH_DATA_DIR=str(tmp_path / "d"),
-                       OPENAI_BASE_URL="http://127.0.0.1:9/v1", COACH_MAX_RETRIES="0")
+    result = invoke_coach("doctor", "--llm", "openai", COACH_DATA_DIR=str(tmp_path / "d"),
+                          OPENAI_BASE_URL="http://127.0.0.1:9/v1", COACH_MAX_RETRIES="0")
     assert result.returncode == 1
     assert "MISSING model (openai)" in result.stdout and "fix: start the server" in result.stdout
     no_traceback(result)

@@ -1,4 +1,8 @@
-"""`coach simulate` as scripts and CI call it: the JSON contract in DESIGN.md."""
+"""`coach simulate` as scripts and CI call it: the JSON contract in the README.
+
+In this process (`invoke_coach`); the tests taking `coach_command` also run the real command (marked slow),
+and the embedded-model test runs it in its own process.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import json
 
 import pytest
 
-from tests.helpers import run_coach
+from tests.helpers import invoke_coach, run_coach
 
 PITCH = ('turns:\n  - "Our platform has an AI engine, REST API, SSO and fifty dashboards."\n'
          '  - "It integrates with every ERP through our connector framework."\n'
@@ -19,14 +23,14 @@ def data(tmp_path_factory):
     return str(tmp_path_factory.mktemp("sim-data"))
 
 
-def simulate(tmp_path, data, script=PITCH, *args, **env):
+def simulate(tmp_path, data, script=PITCH, *args, coach=invoke_coach, **env):
     path = tmp_path / "script.yaml"
     path.write_text(script)
-    return run_coach("simulate", "--script", str(path), *args, COACH_DATA_DIR=data, **env)
+    return coach("simulate", "--script", str(path), *args, COACH_DATA_DIR=data, **env)
 
 
-def test_json_matches_the_contract(tmp_path, data):
-    result = simulate(tmp_path, data, PITCH, "--persona", "cfo_meridian", "--json")
+def test_json_matches_the_contract(tmp_path, data, coach_command):
+    result = simulate(tmp_path, data, PITCH, "--persona", "cfo_meridian", "--json", coach=coach_command)
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     assert {"persona", "outcome", "delegated_to", "turns", "grade"} <= out.keys()
@@ -87,14 +91,14 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, data, script, args, words):
 
 
 def test_missing_script_file(tmp_path, data):
-    result = run_coach("simulate", "--persona", "cfo_meridian", "--script", str(tmp_path / "nope.yaml"),
-                       COACH_DATA_DIR=data)
+    result = invoke_coach("simulate", "--persona", "cfo_meridian", "--script", str(tmp_path / "nope.yaml"),
+                          COACH_DATA_DIR=data)
     assert result.returncode == 2 and "nope.yaml: cannot be read" in result.stderr
 
 
 @pytest.mark.integration
 def test_simulate_with_the_embedded_model_reports_its_accepted_share(tmp_path, data):
-    result = simulate(tmp_path, data, PITCH, "--persona", "cfo_meridian", "--llm", "local", "--json")
+    result = simulate(tmp_path, data, PITCH, "--persona", "cfo_meridian", "--llm", "local", "--json", coach=run_coach)
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     assert out["outcome"] == "delegated"
@@ -104,16 +108,16 @@ def test_simulate_with_the_embedded_model_reports_its_accepted_share(tmp_path, d
     assert all(t["voice"] == "model" or t["voice_check"] for t in out["turns"])
 
 
-def test_practice_in_the_terminal_keeps_going_after_a_blank_line(tmp_path, data):
+def test_practice_in_the_terminal_keeps_going_after_a_blank_line(tmp_path, data, coach_command):
     lines = "Is 20 minutes still right for you?\n\n   \nWhat would make this quarter a good one for you?\n/end\n"
-    result = run_coach("practice", "--persona", "ceo_castellan", stdin=lines, COACH_DATA_DIR=data)
+    result = coach_command("practice", "--persona", "ceo_castellan", stdin=lines, COACH_DATA_DIR=data)
     assert result.returncode == 0, result.stderr
     assert "The rep turn is empty" in result.stderr and "Call ended: open after 2 turn(s)." in result.stdout
     assert "attention" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_practice_shows_markup_like_text_literally(tmp_path, data):
-    result = run_coach("practice", "--persona", "coo_halvorsen", "--exam",
-                       stdin="What does [bold]first-time fix[/] cost you today?\n", COACH_DATA_DIR=data)
+    result = invoke_coach("practice", "--persona", "coo_halvorsen", "--exam",
+                          stdin="What does [bold]first-time fix[/] cost you today?\n", COACH_DATA_DIR=data)
     assert result.returncode == 0, result.stderr
     assert "Call ended" in result.stdout and ": Stays" not in result.stderr  # --exam hides the reason

@@ -173,6 +173,7 @@ def user_env(tmp_path: Path, route: str, fake: FakeOpenAI, **extra: str) -> dict
             "OPENAI_BASE_URL": fake.url(route), "COACH_LOG_LEVEL": "DEBUG", **extra}
 
 
+@pytest.mark.slow  # the real `coach` commands, each in its own process (OPENAI_LOG is read at start-up)
 def test_a_refused_key_says_how_to_fix_it_and_never_shows_the_key(tmp_path, fake):
     runs = {
         "chat": run_coach("chat", "Hello", **user_env(tmp_path, "401", fake, OPENAI_LOG="debug")),
@@ -191,6 +192,7 @@ def test_a_refused_key_says_how_to_fix_it_and_never_shows_the_key(tmp_path, fake
     assert leaks({**blobs, **written(tmp_path)}) == []
 
 
+@pytest.mark.slow  # the real `coach` commands, each in its own process (OPENAI_LOG is read at start-up)
 def test_every_command_keeps_the_key_secret(tmp_path, fake):
     work = tmp_path / "work"
     (work / "cases").mkdir(parents=True)
@@ -261,6 +263,7 @@ def practice_call(at: AppTest, lines: list[str]) -> AppTest:
     return at
 
 
+@pytest.mark.slow  # the real `coach` commands, each in its own process (OPENAI_LOG is read at start-up)
 def test_the_app_and_the_export_keep_the_key_secret(tmp_path, fake, monkeypatch, repo_root, app_logs):
     data = tmp_path / "data"
     for name, value in user_env(tmp_path, "ok", fake).items():

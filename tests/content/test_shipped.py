@@ -9,7 +9,7 @@ import pytest
 
 from coach.content.catalog import load_content
 from coach.content.personas import MOVES
-from tests.helpers import run_coach
+from tests.helpers import invoke_coach
 
 TITLES = {"cfo", "coo", "cio", "ceo"}
 NUMBER = re.compile(r"\$?\d[\d,.]*\s?(?:%|M|K|B)?")
@@ -21,7 +21,7 @@ def content():
 
 
 def test_every_shipped_file_is_valid():
-    result = run_coach("validate")
+    result = invoke_coach("validate")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("OK:")
 

@@ -81,6 +81,7 @@ def test_a_deleted_knowledge_folder_is_refilled_on_the_next_start(world, content
                       fault_report)
 
 
+@pytest.mark.slow  # the real `coach` command in its own process, as a user recovers
 def test_a_damaged_knowledge_store_names_the_rebuild_and_the_call_resumes_after_it(world, content, fault_report):
     settings, db, viewer = world
     practice = PracticeCall.start(db, viewer, content, current_store(settings), None, "cfo_meridian", seed=3)
@@ -107,6 +108,7 @@ def test_a_damaged_knowledge_store_names_the_rebuild_and_the_call_resumes_after_
                       fault_report)
 
 
+@pytest.mark.slow  # the real `coach` command in its own process
 def test_the_rebuild_leaves_a_healthy_store_alone_when_there_is_none(tmp_path):
     result = run_coach("ingest", "--rebuild", COACH_DATA_DIR=str(tmp_path / "fresh"))
     assert result.returncode == 0, result.stderr
