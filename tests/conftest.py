@@ -65,6 +65,14 @@ SLOW_MODULES = {
     "test_scale_out.py": "scale-out starts Chroma, model, PostgreSQL and app servers in their own processes",
     "test_local_lifecycle.py": "starts and kills processes holding the embedded model server",
 }
+SLOW_TESTS = {  # single tests taking seconds each, by file::name (all parameters)
+    "test_app.py::test_a_line_the_database_could_not_take_is_kept_and_sent_again":
+        "a fault: another process holds the SQLite write lock while the app waits it out",
+    "test_access.py::test_app_sign_in_is_rate_limited": "real wrong-password delays",
+    "test_access.py::test_cli_sign_in_is_rate_limited_with_the_app": "real wrong-password delays",
+    "test_scenarios.py::test_scenario_with_the_recorded_model_voice":
+        "every scenario played twice more, silent and with the recorded model voice (60 tests)",
+}
 POSTGRES_FIXTURES = {"postgres_server", "pg_server", "postgres"}  # each starts tests.pg.TempPostgres
 
 
@@ -75,7 +83,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.browser)
         if POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ())) or params.get("db") == "postgresql":
             item.add_marker(pytest.mark.postgres)
-        if item.path.name in SLOW_MODULES or item.path.parent.name in SLOW_FOLDERS:
+        if (item.path.name in SLOW_MODULES or item.path.parent.name in SLOW_FOLDERS
+                or f"{item.path.name}::{getattr(item, 'originalname', item.name)}" in SLOW_TESTS):
             item.add_marker(pytest.mark.slow)
 
 
