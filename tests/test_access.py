@@ -31,6 +31,8 @@ from coach.db import (Database, SessionFilter, SignInLocked, add_comment, add_us
                          team_sessions, team_trends)
 from coach.db.accounts import MAX_FAILURES, WINDOW
 from coach.db.models import SignInThrottle, now
+from coach.grading.scorecard import Coaching, CriterionResult, Metrics, Scorecard
+from coach.transcript import CallTurn
 from tests.helpers import invoke_coach, page_text
 from tests.store.conftest import db, postgres_server  # noqa: F401 - the store fixtures: real SQLite and PostgreSQL
 
@@ -45,16 +47,13 @@ def line_of(name: str) -> str:
 
 def finished_call(db: Database, who, line: str, overall: int = 70) -> str:  # noqa: ANN001 - a Viewer
     """A stored, graded one-turn call (written through the store, as the app writes it)."""
-    criterion = {"id": "relevant_to_title", "result": "yes", "question": "Relevant to the title?", "evidence": [],
-                 "tip": "Name their priority."}
-    card = SimpleNamespace(overall=overall, band="solid", rating=4, outcome="advanced",
-                           criteria=[SimpleNamespace(id="relevant_to_title", result="yes",
-                                                     model_dump=lambda mode=None: criterion)],
-                           metrics={"questions": 1}, coaching={"strengths": [], "improvements": []}, judge=None,
-                           grader_version="test")
+    criterion = CriterionResult(id="relevant_to_title", result="yes", question="Relevant to the title?", evidence=[],
+                                tip="Name their priority.")
+    card = Scorecard(overall=overall, band="solid", rating=4, outcome="advanced", criteria=[criterion],
+                     metrics=Metrics(questions=1), coaching=Coaching(), judge=None, grader_version="test")
     sid = start_session(db, who, "cfo_meridian")
     record_rep_line(db, who, sid, 1, line)
-    record_buyer_reply(db, who, sid, SimpleNamespace(
+    record_buyer_reply(db, who, sid, CallTurn(
         index=1, rep=line, buyer="Eleven days to close. Go on.", buyer_persona="cfo_meridian", move="answer",
         reason="a real question", attention=60, elapsed_s=40.0, tags=["discovery"], voice="composed", notice=None,
         analysis=None))
@@ -105,7 +104,7 @@ def test_a_rep_can_list_open_and_change_only_their_own_calls(db):
         override_criterion(db, w.ann, mine, "relevant_to_title", "no", "I say so")
     for name in ("bob", "cat"):  # nothing was written to the others' calls
         record = get_session(db, w.root, w.calls[name])
-        assert record.reviews == [] and [t.rep_text for t in record.turns] == [line_of(name)]
+        assert record.reviews == [] and [t.rep for t in record.turns] == [line_of(name)]
 
 
 def test_a_manager_sees_and_reviews_only_their_own_team(db):
@@ -136,7 +135,7 @@ def test_an_admin_sees_and_reviews_every_call(db):
     assert ids(team_sessions(db, w.root)) == set(w.calls.values())
     assert {r.name for r in team_members(db, w.root)} == {"ann", "bob", "cat"}
     for name, sid in w.calls.items():
-        assert get_session(db, w.root, sid).turns[0].rep_text == line_of(name)
+        assert get_session(db, w.root, sid).turns[0].rep == line_of(name)
     add_comment(db, w.root, w.calls["cat"], "Seen by the admin")
     assert get_session(db, w.cat, w.calls["cat"]).reviews[0].author == "root"
 

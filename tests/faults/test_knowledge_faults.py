@@ -50,7 +50,7 @@ def say(practice: PracticeCall, text: str) -> None:
 
 
 def stored_lines(practice: PracticeCall) -> list[str]:
-    return [t.rep_text for t in get_session(practice.db, practice.viewer, practice.session_id).turns]
+    return [t.rep for t in get_session(practice.db, practice.viewer, practice.session_id).lines()]
 
 
 def resume_and_report(db, viewer, content, store, practice: PracticeCall, said: list[str], fault: str,  # noqa: ANN001
