@@ -16,7 +16,8 @@ from coach.config import Settings, apply_offline_environment
 # Variables a developer's shell might carry that would change what the tests see.
 _USER_VARIABLES = [
     "COACH_LLM", "COACH_MODEL", "OPENAI_BASE_URL", "OPENAI_API_KEY", "COACH_DATA_DIR", "DATABASE_URL",
-    "CHROMA_HOST", "COACH_RECORDINGS", "COACH_TIMEOUT_S", "COACH_MAX_RETRIES", "COACH_LOG_LEVEL",
+    "CHROMA_HOST", "COACH_RECORDINGS", "COACH_TIMEOUT_S", "COACH_MAX_RETRIES", "COACH_LOG_LEVEL", "COACH_CONTENT_DIR",
+    "COACH_JUDGE",
 ]
 
 
