@@ -41,3 +41,16 @@ def test_error_messages_end_with_the_fix_and_mask_keys():
     assert str(error) == "Server said: bad key sk-***. Fix: set OPENAI_API_KEY"
     assert error.exit_code == 3
     assert CoachError("No fix given").message == "No fix given"
+
+
+def test_the_embedded_servers_stand_in_key_is_no_secret():
+    """The embedded model server takes any key; masking its stand-in would turn every "local" (and
+    "localhost") in later messages into ***, as happened once that backend had been created."""
+    from coach.llm.local import LocalBackend
+    from coach.llm.openai_compat import OpenAICompatBackend
+    from coach.log import redact
+
+    LocalBackend("smollm2-135m-instruct", server=object())  # type: ignore[arg-type] - never started here
+    assert redact("use --llm local, or http://localhost:8080/v1") == "use --llm local, or http://localhost:8080/v1"
+    OpenAICompatBackend("gpt-4o-mini", base_url=None, api_key="sk-test-0123456789abcdef")
+    assert "0123456789abcdef" not in redact("key sk-test-0123456789abcdef was refused")

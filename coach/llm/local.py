@@ -165,11 +165,12 @@ class LocalBackend(OpenAICompatBackend):
 
     backend_name = "local"
     connection_fix = "try again: the embedded server is restarted on the next call (`coach doctor` checks it)"
+    placeholder_key = "local"  # the embedded server takes any key; this one is not a secret
 
     def __init__(self, model: str, *, threads: int = 2, ctx: int = 2048, timeout_s: float = 60.0,
                  max_retries: int = 2, backoff_s: float = 0.5, log_file: Path | None = None,
                  server: LocalServer | None = None) -> None:
-        super().__init__(model, base_url=None, api_key="local", timeout_s=timeout_s,
+        super().__init__(model, base_url=None, api_key=self.placeholder_key, timeout_s=timeout_s,
                          max_retries=max_retries, backoff_s=backoff_s)
         if server is None:
             spec = ServerSpec(model_path=local_model_file().path, ctx=ctx, threads=threads)

@@ -24,13 +24,15 @@ class OpenAICompatBackend(LLM):
 
     backend_name = "openai"
     connection_fix = "start the server or correct OPENAI_BASE_URL; for the embedded model set COACH_LLM=local"
+    placeholder_key: str | None = None  # a key that is not a secret (the embedded server takes any)
 
     def __init__(self, model: str, *, base_url: str | None, api_key: str | None,
                  timeout_s: float = 60.0, max_retries: int = 2, backoff_s: float = 0.5) -> None:
         super().__init__(model, max_retries=max_retries, backoff_s=backoff_s, timeout_s=timeout_s)
         self.base_url = base_url
         self._api_key = api_key
-        register_secret(api_key)  # masked in every log line and error from now on
+        if api_key != self.placeholder_key:  # the embedded server's stand-in is no secret: masking it would hide "local"
+            register_secret(api_key)  # masked in every log line and error from now on
         self._cached: tuple[tuple[str | None, str], ChatOpenAI] | None = None
 
     def _endpoint(self) -> str | None:

@@ -268,8 +268,11 @@ class KnowledgeIndex:
                                    include=["documents", "metadatas", "distances"])
             for i, (ids, docs, metas, dists) in enumerate(zip(got["ids"], got["documents"], got["metadatas"],
                                                               got["distances"], strict=True)):
+                # a chunk deleted a moment ago (another process re-ingested) can still come back from the index,
+                # without its text and metadata: it is gone, so it is not a hit
                 found[i] += [(float(d), cid, doc, meta) for cid, doc, meta, d in zip(ids, docs, metas, dists,
-                                                                                     strict=True)]
+                                                                                     strict=True)
+                             if meta is not None and doc is not None]
         return [[_hit(cid, doc, meta, distance) for distance, cid, doc, meta in sorted(rows, key=lambda r: r[0])[:k]]
                 for rows in found]
 
