@@ -43,6 +43,12 @@ async function say(p, line, turn) {
   await box.fill(line);
   await box.press("Enter");
   await p.getByText(`Turn ${turn}`, { exact: true }).waitFor();
+  // The turn shows as soon as the line is stored; the reply follows while the box is disabled and the
+  // buyer "is thinking". Wait until the box is usable again and no one is thinking.
+  await p.waitForFunction(
+    () => { const b = document.querySelector('textarea[placeholder="Your line"]'); return b && !b.disabled; },
+    null, { timeout: 60000 });
+  await p.getByText(/is thinking/).first().waitFor({ state: "hidden" });
   await settled(p);
 }
 
