@@ -8,6 +8,7 @@ print them, the database stores them; none of those should need another to know 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -66,6 +67,18 @@ def clean_rep_text(text: str, limit: int | None = MAX_TURN_CHARS) -> tuple[str, 
 
 GRADER_NOTE_NOTICE = ("A note to whoever grades the call was taken out: the buyer did not hear it and the grade "
                       "ignores it.")
+
+
+def heard_lines(rep_lines: Sequence[str], rules: AnalysisRules) -> list[str]:
+    """What the buyer will hear of lines known in advance, for work done ahead of the call (an empty
+    line is left out here: it fails with its message when its turn comes)."""
+    heard = []
+    for line in rep_lines:
+        try:
+            heard.append(heard_text(line, rules)[0])
+        except UserInputError:
+            continue
+    return heard
 
 
 def heard_text(rep_text: str, rules: AnalysisRules) -> tuple[str, str | None]:

@@ -28,7 +28,7 @@ from coach.content.personas import Persona
 from coach.retrieval.embeddings import shared_embedder
 from coach.retrieval.index import KnowledgeIndex
 from coach.call.rules import AnalysisRules, load_analysis_rules
-from coach.transcript import CallTurn, Transcript, heard_text
+from coach.transcript import CallTurn, Transcript, heard_lines, heard_text
 from coach.call.composed_voice import compose, context_for
 
 HISTORY_TOKENS_PER_MESSAGE = 48
@@ -188,13 +188,7 @@ class Call:
     def prefetch(self, rep_lines: Sequence[str]) -> None:
         """Analyse rep lines known in advance in one batch (grading a transcript): the turns then
         cost no model or store round each. Lines said after a hand-off are analysed as they come."""
-        heard = []
-        for line in rep_lines:
-            try:
-                heard.append(heard_text(line, self.analysis_rules)[0])
-            except UserInputError:
-                continue  # an empty line fails when its turn comes, with the message
-        self._speaker.semantics.prefetch(heard)
+        self._speaker.semantics.prefetch(heard_lines(rep_lines, self.analysis_rules))
 
     def play(self, lines: Sequence[str], *, heard: Sequence[str | None] | None = None) -> Played:
         """Speak each line until the call ends (opening it first if nobody has spoken yet).

@@ -14,7 +14,7 @@ The store is the queue, so every tab and process sees the same one; `refresh` ca
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from random import randrange
 
@@ -97,26 +97,26 @@ class PracticeCall:
                                  "start a new call")
         call = Call(persona, content, knowledge, llm=llm, seed=record.seed)
         practice = cls(db, viewer, session_id, record.mode, call)
-        practice._replay([(t.rep, t.buyer) for t in record.turns])
+        practice._replay(record.turns)
         practice.queued = [(line.index, line.rep) for line in record.waiting]
         practice.held = bool(practice.queued)
         return practice
 
-    def _replay(self, lines: list[tuple[str, str]]) -> None:
+    def _replay(self, turns: Sequence[CallTurn]) -> None:
         """Bring the buyer's state up to date without the model, keeping the words the rep saw."""
         voice, self.call.voice = self.call.voice, None
         try:
-            played = self.call.play([rep for rep, _ in lines], heard=[buyer for _, buyer in lines])
+            played = self.call.play([t.rep for t in turns], heard=[t.buyer for t in turns])
             self.opening = played.opening or self.opening
         finally:
             self.call.voice = voice
 
-    def _rebuild(self, lines: list[tuple[str, str]]) -> None:
+    def _rebuild(self, turns: Sequence[CallTurn]) -> None:
         """A fresh buyer replayed from the stored turns: after a reply was cut off half-way (the buyer had
         already moved on in memory) or another tab answered lines this one has not seen."""
         old = self.call
         self.call = Call(old.persona, old.content, old.store, llm=old.llm, seed=old.seed)
-        self._replay(lines)
+        self._replay(turns)
         self.last_turn = self.call.turns[-1] if self.call.turns else None
         self._dirty = False
 
@@ -187,7 +187,7 @@ class PracticeCall:
     def _sync(self, record: SessionRecord) -> None:
         answered = record.turns
         if self._dirty or [t.buyer for t in self.call.turns] != [t.buyer for t in answered]:
-            self._rebuild([(t.rep, t.buyer) for t in answered])
+            self._rebuild(answered)
         last = answered[-1].index if answered else 0
         stored = [(line.index, line.rep) for line in record.waiting if line.index > last]
         if stored and not any(line in self.queued for line in stored):
@@ -282,7 +282,7 @@ class PracticeCall:
         """A new call with the same buyer and seed, replayed up to just before rep turn `to_turn`."""
         if not 1 <= to_turn <= len(self.call.turns):
             raise UserInputError(f"There is no rep turn {to_turn} to rewind to", "pick a turn from this call")
-        kept = [(t.rep, t.buyer) for t in self.call.turns[:to_turn - 1]]
+        kept = self.call.turns[:to_turn - 1]
         sid = store.start_session(self.db, self.viewer, self.call.persona.id, mode=self.mode, seed=self.call.seed,
                                   rewound_from=self.session_id)
         fresh = PracticeCall(self.db, self.viewer, sid, self.mode,

@@ -239,7 +239,7 @@ def comment(session_id: Annotated[str, typer.Argument(metavar="ID", help="the ca
 
     db, viewer = _signed_in(user)
     record = get_session(db, viewer, session_id)
-    said = len(record.turns) + len(record.waiting)
+    said = len(record.lines())
     if turn is not None and turn > said:
         raise UserInputError(f"Call {session_id} has {said} turn(s), not {turn}",
                              f"use --turn 1 to {said}, or leave --turn out to comment on the whole call")

@@ -20,9 +20,8 @@ from coach.call.signals import SemanticSignals
 from coach.content.knowledge import VALUE_SECTIONS
 from coach.content.personas import Persona
 from coach.call.rules import AnalysisRules
-from coach.errors import UserInputError
 from coach.retrieval.embeddings import MiniLMEmbedder
-from coach.transcript import heard_text
+from coach.transcript import heard_lines
 
 if TYPE_CHECKING:
     from coach.retrieval.index import KnowledgeIndex
@@ -34,9 +33,11 @@ def persona_texts(persona: Persona) -> list[str]:
             *(f.reveal_when for f in persona.hidden_facts)]
 
 
-def turn_texts(texts: Sequence[str]) -> list[str]:
-    """What is embedded for rep turns: each turn, then each question in it."""
-    return [*texts, *(q for text in texts for q in lexicon.questions(text))]
+def turn_texts(texts: Sequence[str], questions: Sequence[Sequence[str]] | None = None) -> list[str]:
+    """What is embedded for rep turns: each turn, then each question in it (`questions`, when the
+    caller has split them already, one list per turn)."""
+    asked = questions if questions is not None else [lexicon.questions(text) for text in texts]
+    return [*texts, *(q for turn in asked for q in turn)]
 
 
 def warm_up(embedder: MiniLMEmbedder, persona: Persona, rep_lines: Sequence[str],
@@ -50,13 +51,7 @@ def warm_up(embedder: MiniLMEmbedder, persona: Persona, rep_lines: Sequence[str]
     import onnxruntime  # noqa: F401 - imported here, not on the thread: imports running on two threads can deadlock
     import tokenizers  # noqa: F401
 
-    heard = []
-    for line in rep_lines:
-        try:
-            heard.append(heard_text(line, rules)[0])
-        except UserInputError:
-            continue
-    texts = [*persona_texts(persona), *turn_texts(heard)]
+    texts = [*persona_texts(persona), *turn_texts(heard_lines(rep_lines, rules))]
     worker = threading.Thread(target=embedder.embed, args=(texts,), name="coach-warm-up", daemon=True)
     worker.start()
     return worker
@@ -106,7 +101,7 @@ class Semantics:
         if not texts:
             return []
         questions = [lexicon.questions(text) for text in texts]
-        vectors = self.embedder.embed(turn_texts(texts))
+        vectors = self.embedder.embed(turn_texts(texts, questions))
         turns, question_vectors = vectors[:len(texts)], vectors[len(texts):]
         queries = turns.tolist()
         capability = self.store.search_many(queries, kind="value_proposition", sections=("capability",), k=3)

@@ -34,7 +34,7 @@ def _choose(viewer: Viewer) -> None:
     """Resume offer, assignments, then one card per executive."""
     names = _names()
     unfinished = unfinished_session(resources.database(), viewer)
-    said = len(unfinished.turns) + len(unfinished.waiting) if unfinished is not None else 0
+    said = len(unfinished.lines()) if unfinished is not None else 0
     if unfinished is not None and said:
         who = names.get(unfinished.persona_id, unfinished.persona_id)
         st.warning(f"You have an unfinished call with {who} ({said} turn(s)).")

@@ -89,7 +89,7 @@ def _session(viewer: Viewer, session_id: str) -> None:
     for general in comments.get(0, []):
         st.info(general)
     with st.form("comment", clear_on_submit=True):
-        turn = st.number_input("Turn (0 = the whole call)", 0, max(1, len(record.turns) + len(record.waiting)), 0)
+        turn = st.number_input("Turn (0 = the whole call)", 0, max(1, len(record.lines())), 0)
         text = st.text_area("Comment for the rep")
         if st.form_submit_button("Add comment"):
             _act(lambda: add_comment(resources.database(), viewer, session_id, text, int(turn) or None))
