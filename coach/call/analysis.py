@@ -7,7 +7,6 @@ know, computed elsewhere by `coach.retrieval.signals.Semantics` and handed in as
 
 from __future__ import annotations
 
-import bisect
 import re
 
 from collections.abc import Sequence
@@ -17,7 +16,10 @@ from pydantic import BaseModel, ConfigDict
 
 from coach.call import lexicon
 from coach.call.rules import AnalysisRules
+from coach.acts.types import DISCOVERY_ACTS
+from coach.call.proof import CaseReference, case_references, figure_index, is_supported  # noqa: F401 - re-exported
 from coach.call.signals import SemanticSignals
+from coach.call.turn_acts import ActView
 from coach.content.knowledge import KnowledgeDoc
 from coach.content.personas import Persona
 
@@ -36,16 +38,7 @@ class Question(BaseModel):
     text: str
     form: Literal["open", "closed", "leading"]
     discovery: list[str]
-
-
-class CaseReference(BaseModel):
-    """A case note the turn drew on, and whether the figures the rep quoted are the note's."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    case_id: str
-    score: float
-    figures_quoted: list[str]
-    figures_match: bool
+    act: str | None = None  # what the sentence does, when acts were read (a next-step ask is not discovery)
 
 
 class TurnAnalysis(BaseModel):
@@ -76,6 +69,11 @@ class TurnAnalysis(BaseModel):
     injection: list[str]
     facts_asked: list[int]
     tags: list[str]
+    small_talk: bool = False
+    invented_proof: list[str] = []  # customer stories with figures no case note holds (invented or misquoted)
+    feature_pitch_maybe: bool = False  # an unsure reading of a feature statement: a smaller cost, no hand-off
+    acts: list[tuple[str, str, float]] = []  # (sentence, act, confidence), in order; empty when no acts were read
+    unsure: list[str] = []  # readings of consequence held back for lack of confidence, for the reason shown
 
     @property
     def open_questions(self) -> int:
@@ -94,6 +92,10 @@ class TurnAnalysis(BaseModel):
     def value_turn(self) -> bool:
         """Talks about this buyer's goals, problems or needs without pitching features (buyer and grader agree)."""
         return self.value_for_title and not self.feature_pitch
+
+    def first_sentence_of(self, *acts: str) -> str | None:
+        """The first sentence read as one of `acts` (what a criterion quotes), None without acts."""
+        return next((text for text, act, _ in self.acts if act in acts), None)
 
     @property
     def first_feature_phrase(self) -> str | None:
@@ -126,23 +128,28 @@ def _best(scores: dict[str, float], threshold: float) -> tuple[str, float] | Non
     return (key, scores[key]) if scores[key] >= threshold else None
 
 
-def _case_references(text: str, figures: Sequence[str], signals: SemanticSignals,
-                     rules: AnalysisRules) -> list[CaseReference]:
-    """Case notes the turn tells (another customer's story), with a figure check."""
-    cued = bool(lexicon.find_phrases(text, rules.case_reference_cues))
-    refs: list[CaseReference] = []
-    for hit in signals.case_hits:
-        if hit.score < rules.similarity.value:
+def _questions(text: str, rules: AnalysisRules, view: ActView | None) -> list[Question]:
+    """The questions asked: sentences ending in "?" and, when acts were read, discovery said as a
+    request ("Walk me through the close."); the discovery kind comes from the act when there is one."""
+    asked = []
+    said = lexicon.sentences(text)
+    for sentence in said:
+        reading = view.reading_for(sentence) if view is not None else None
+        requested = reading is not None and reading.sure and reading.act in DISCOVERY_ACTS
+        if not (sentence.endswith("?") or requested):
             continue
-        note_figures = signals.case_figures.get(hit.doc_id, set())
-        quoted = [f for f in figures if f in note_figures]
-        if any(r.case_id == hit.doc_id for r in refs):
-            continue
-        if quoted or (cued and hit.score >= rules.similarity.value + 0.1):
-            stray = [f for f in figures if f not in note_figures]
-            refs.append(CaseReference(case_id=hit.doc_id, score=hit.score, figures_quoted=quoted,
-                                      figures_match=bool(quoted) or not stray))
-    return refs
+        form, discovery = lexicon.classify_question(sentence, rules.questions)
+        if view is not None:
+            discovery = view.discovery_kind(sentence)
+            if discovery and form == "closed" and not lexicon.starts_closed(sentence, rules.questions):
+                form = "open"  # "Integrations, data or operations: where does it hurt?"
+            if requested and not sentence.endswith("?"):
+                form = "open"
+        elif form == "open" and not discovery and lexicon.find_phrases(sentence, rules.questions.about_them) \
+                and not lexicon.find_phrases(sentence, rules.feature_terms):
+            discovery = ["situation"]  # an open question about their world is discovery, whatever its words
+        asked.append(Question(text=sentence, form=form, discovery=discovery, act=reading.act if reading else None))
+    return asked
 
 
 def analyse_turn(text: str, signals: SemanticSignals, rules: AnalysisRules, supported_figures: set[str],
@@ -153,63 +160,96 @@ def analyse_turn(text: str, signals: SemanticSignals, rules: AnalysisRules, supp
     `known_acronyms` are ones the buyer uses themself, so they are not jargon to them.
     """
     sim = rules.similarity
+    view = ActView(signals.sentence_acts) if signals.sentence_acts else None
     word_list = lexicon.words(text)
     n_words = len(word_list)
-    asked = []
-    for sentence in lexicon.questions(text):
-        form, discovery = lexicon.classify_question(sentence, rules.questions)
-        if form == "open" and not discovery and lexicon.find_phrases(sentence, rules.questions.about_them) \
-                and not lexicon.find_phrases(sentence, rules.feature_terms):
-            discovery = ["situation"]  # an open question about their world is discovery, whatever its words
-        asked.append(Question(text=sentence, form=form, discovery=discovery))
+    asked = _questions(text, rules, view)
 
     feature_phrases = lexicon.find_phrases(text, rules.feature_terms)
     feature_chunks = [h for h in signals.capability_hits if h.score >= sim.feature]
-    feature_evidence = [Evidence(phrase=p) for p in feature_phrases]
-    feature_evidence += [Evidence(chunk_id=h.id, score=h.score) for h in feature_chunks]
     statement = _best(signals.statement_scores, sim.persona_statement)
     discovering = any(q.form == "open" and q.discovery for q in asked)
-    feature_pitch = (len(feature_phrases) >= 2
-                     or (bool(feature_phrases) and (bool(feature_chunks) or not (discovering or statement)))
-                     or (not discovering and any(h.score >= sim.feature_alone for h in feature_chunks)))
+    if view is not None:  # what each sentence does decides; word lists only where no acts were read
+        pitched = view.sure("feature")
+        preferences = view.sure("ask_product_preference")
+        feature_pitch = bool(pitched) or len(preferences) >= 2
+        feature_evidence = [Evidence(phrase=r.text) for r in [*pitched, *preferences]]
+        feature_maybe = not feature_pitch and bool(view.unsure("feature"))
+        business = view.does_business
+    else:
+        feature_evidence = [Evidence(phrase=p) for p in feature_phrases]
+        feature_evidence += [Evidence(chunk_id=h.id, score=h.score) for h in feature_chunks]
+        feature_pitch = (len(feature_phrases) >= 2
+                         or (bool(feature_phrases) and (bool(feature_chunks) or not (discovering or statement)))
+                         or (not discovering and any(h.score >= sim.feature_alone for h in feature_chunks)))
+        feature_maybe, business = False, True
 
-    value_chunks = [h for h in signals.value_hits if h.score >= sim.value]
+    value_chunks = [h for h in signals.value_hits if h.score >= sim.value] if business else []
+    statement = statement if business else None
     value_evidence = [Evidence(phrase=statement[0], score=round(statement[1], 4))] if statement else []
     value_evidence += [Evidence(chunk_id=h.id, score=h.score) for h in value_chunks]
-    priority = _best(signals.priority_scores, sim.priority)
+    priority = _best(signals.priority_scores, sim.priority) if business else None
 
     stated = lexicon.figures(text, rules.figure_exempt_units)
-    cases = _case_references(text, stated, signals, rules)
+    if view is not None:
+        stories = [r.text for r in view.sure("case_story")]
+    else:  # without acts: the whole turn, when it cites a customer or quotes a note's figure
+        quotes_a_note = any(set(stated) & figs for figs in signals.case_figures.values())
+        stories = [text] if lexicon.find_phrases(text, rules.case_reference_cues) or quotes_a_note else []
+    cases, invented = case_references(stories, signals, rules, derivable)
+    told = " ".join(stories)
     backed = set().union(*(signals.case_figures.get(c.case_id, set()) for c in cases)) if cases else set()
-    unsupported = [f for f in stated if not is_supported(f, supported_figures | backed, derivable)]
-    unsupported += [p for p in lexicon.find_phrases(text, rules.promise_terms)]
+    unsupported = [f for f in stated if not is_supported(f, supported_figures | backed, derivable)
+                   and not (f in lexicon.figures(told, rules.figure_exempt_units) and invented)]
+    unsupported += invented
+    if view is not None:
+        unsupported += [r.text for r in view.sure("claim")]
+    else:
+        unsupported += lexicon.find_phrases(text, rules.promise_terms)
 
     jargon = lexicon.find_phrases(text, rules.jargon_terms) + lexicon.acronyms(
         text, [*rules.plain_acronyms, *known_acronyms])
     jargon_per_100 = round(100 * len(jargon) / n_words, 2) if n_words else 0.0
-    next_step = lexicon.find_phrases(text, rules.next_step.ask)
-    with_exec = bool(next_step) and bool(lexicon.find_phrases(text, rules.next_step.involves_executive))
+    if view is not None:
+        asks = view.sure("next_step_ask")
+        next_step = [r.text for r in asks]
+        with_exec = any((r.involves_buyer if r.involves_buyer is not None else
+                         bool(lexicon.find_phrases(r.text, rules.next_step.involves_executive))) >= 0.5 for r in asks)
+        time_check = [r.text for r in view.sure("agenda_time_check")]
+        rude = lexicon.find_phrases(text, rules.rude) + [r.text for r in view.sure("rude")]
+        manipulation = [r.text for r in view.sure("manipulation")]
+        small_talk = bool(view.sure("small_talk", "off_topic")) and not business
+    else:
+        next_step = lexicon.find_phrases(text, rules.next_step.ask)
+        with_exec = bool(next_step) and bool(lexicon.find_phrases(text, rules.next_step.involves_executive))
+        time_check = lexicon.find_phrases(text, rules.time_check)
+        rude, manipulation, small_talk = lexicon.find_phrases(text, rules.rude), [], False
     lecturing = lexicon.find_phrases(text, rules.lecturing)
     if lecturing and asked:
         lecturing = lecturing if all(q.form == "leading" for q in asked) else []
     facts = [i for i, score in enumerate(signals.fact_scores) if score >= sim.hidden_fact]
-    injection = lexicon.find_phrases(text, rules.injection)
-    time_check = lexicon.find_phrases(text, rules.time_check)
+    injection = lexicon.find_phrases(text, rules.injection) + manipulation
     open_question = any(q.form == "open" for q in asked)
-    off_topic = (n_words >= 4 and signals.best_score < sim.on_topic and not next_step and not time_check
-                 and not open_question)
+    if view is not None:
+        off_topic = n_words >= 4 and small_talk
+    else:
+        off_topic = (n_words >= 4 and signals.best_score < sim.on_topic and not next_step and not time_check
+                     and not open_question)
 
     analysis = TurnAnalysis(
         words=n_words, speaking_s=round(n_words * 60 / rules.speaking_words_per_minute, 1), questions=asked,
         feature_pitch=feature_pitch, feature_evidence=feature_evidence,
         value_for_title=bool(statement or value_chunks), value_evidence=value_evidence,
         priority=priority[0] if priority else None,
-        priority_named=signals.priorities_named[0] if signals.priorities_named else None, case_notes=cases, unsupported_claims=unsupported,
+        priority_named=signals.priorities_named[0] if signals.priorities_named and business else None,
+        case_notes=cases, unsupported_claims=unsupported,
         jargon=jargon, jargon_per_100=jargon_per_100, monologue=n_words > rules.monologue_words,
         long_turn=n_words > rules.long_turn_words, time_check=time_check,
         next_step_ask=next_step, next_step_with_executive=with_exec, lecturing=lecturing,
-        rude=lexicon.find_phrases(text, rules.rude), off_topic=off_topic, injection=injection, facts_asked=facts,
-        tags=[],
+        rude=rude, off_topic=off_topic, injection=injection, facts_asked=facts,
+        tags=[], small_talk=small_talk, invented_proof=invented, feature_pitch_maybe=feature_maybe,
+        acts=[(r.text, r.act, r.confidence) for r in view.readings] if view is not None else [],
+        unsure=view.unsure_notes("feature", "next_step_ask", "rude", "manipulation", "claim") if view else [],
     )
     analysis.tags = tags_for(analysis, rules)
     return analysis
@@ -223,49 +263,14 @@ def tags_for(a: TurnAnalysis, rules: AnalysisRules) -> list[str]:
         ("discovery", a.discovery_questions > 0),
         ("leading_question", any(q.form == "leading" for q in a.questions)),
         ("case_note", bool(a.case_notes)), ("wrong_figures", any(not c.figures_match for c in a.case_notes)),
+        ("invented_proof", bool(a.invented_proof)),
         ("unsupported_claim", bool(a.unsupported_claims)),
         ("jargon", a.jargon_per_100 >= rules.jargon_per_100_words_high), ("monologue", a.monologue),
         ("time_check", bool(a.time_check)), ("next_step_ask", bool(a.next_step_ask)),
         ("lecturing", bool(a.lecturing)), ("rude", bool(a.rude)), ("off_topic", a.off_topic),
-        ("injection", bool(a.injection)),
+        ("injection", bool(a.injection)), ("small_talk", a.small_talk),
     ]
     return [name for name, present in checks if present]
-
-
-def figure_index(docs: Sequence[KnowledgeDoc], rules: AnalysisRules) -> tuple[dict[str, set[str]], set[str]]:
-    """(figures per case note, every figure in the knowledge): what a rep's numbers are checked against."""
-    def of(doc: KnowledgeDoc) -> set[str]:
-        return set(lexicon.figures(" ".join(s.text for s in doc.sections), rules.figure_exempt_units))
-
-    per_case = {d.id: of(d) for d in docs if d.meta.kind == "case_note"}
-    everything = set().union(*(of(d) for d in docs)) if docs else set()
-    return per_case, everything
-
-
-def is_supported(figure: str, known: set[str], derivable: set[str] = frozenset()) -> bool:
-    """A figure is supported when it is known, is a known figure said without its unit ("104"
-    for "104%"), or is the sum or difference of two `derivable` figures (the buyer's own) of the
-    same kind: "$3.1M offered, $0.5M taken" supports "a $2.6M gap"."""
-    if figure in known:
-        return True
-    value = lexicon.figure_value(figure)
-    if value is None:
-        return False
-    values = {v for v in (lexicon.figure_value(k) for k in known) if v is not None}
-    if figure.replace(".", "").isdigit() and any(number == value[0] for number, _ in values):
-        return True
-    own = (lexicon.figure_value(k) for k in derivable)
-    same = sorted({v[0] for v in own if v is not None and v[1] == value[1]})
-    tolerance = max(abs(value[0]) * 0.02, 1e-9)
-
-    def known_near(target: float, other_than: float) -> bool:
-        at = bisect.bisect_left(same, target - tolerance)
-        return any(abs(c - target) <= tolerance and c != other_than for c in same[at:at + 3])
-
-    for a in same:  # value = a - b, b - a or a + b, with b known too
-        if any(b > 0 and known_near(b, a) for b in (a - value[0], a + value[0], value[0] - a)):
-            return True
-    return False
 
 
 def persona_vocabulary(persona: Persona, rules: AnalysisRules) -> tuple[set[str], frozenset[str]]:

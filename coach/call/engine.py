@@ -16,7 +16,7 @@ from coach.call import policy
 from coach.call import lexicon
 from coach.call.analysis import TurnAnalysis, analyse_turn, figure_index, persona_vocabulary
 from coach.call.signals import SemanticSignals
-from coach.retrieval.signals import Semantics
+from coach.retrieval.signals import Semantics, SentenceReader
 from coach.call.policy import BuyerRules, BuyerState, Outcome, load_buyer_rules
 from coach.config import LOCAL_MODEL_NAME
 from coach.content.catalog import Content
@@ -139,8 +139,13 @@ class Call:
     turns: list[CallTurn] = field(default_factory=list)
     outcome: Outcome = "open"
     delegated_to: str | None = None
+    acts: SentenceReader | None = None  # reads each rep sentence as an act (default: the shipped classifier)
 
     def __post_init__(self) -> None:
+        if self.acts is None:
+            from coach.acts.reader import default_reader
+
+            self.acts = default_reader("rep")
         self._case_figures, self._figures = figure_index(list(self.content.knowledge.values()), self.analysis_rules)
         self._used: set[str] = set()
         self._line_vectors: dict[str, np.ndarray] = {}
@@ -153,7 +158,7 @@ class Call:
             self.voice = ModelVoice(self.llm, shared_embedder(), load_guard_rules(), simple=simple)
 
     def _speaker_for(self, persona: Persona, elapsed_s: float) -> _Speaker:
-        semantics = Semantics(self.store, persona, shared_embedder(), self._case_figures)
+        semantics = Semantics(self.store, persona, shared_embedder(), self._case_figures, self.acts)
         figures, acronyms = persona_vocabulary(persona, self.analysis_rules)
         return _Speaker(persona, policy.start(persona, self.buyer_rules, elapsed_s), semantics,
                         figures | self._figures, acronyms, figures)
@@ -221,11 +226,8 @@ class Call:
         """Analyse what the buyer heard and make the buyer's move; nothing is said or recorded yet."""
         if self.ended:
             raise UserInputError("This call has ended", "start a new call to practise again")
-        text, notice = heard_text(rep_text, self.analysis_rules)
+        text, notice, analysis, signals = self.analyse(rep_text)
         speaker = self._speaker
-        signals = speaker.semantics.signals(text)
-        analysis = analyse_turn(text, signals, self.analysis_rules, speaker.figures | self._heard, speaker.acronyms,
-                                derivable=speaker.own_figures | self._heard)
         decision, state = policy.decide(speaker.state, analysis, speaker.persona, self.buyer_rules)
         speaker.state = state
         index = len(self.turns) + 1
@@ -235,6 +237,19 @@ class Call:
         line = compose(speaker.persona, decision.move, context, seed=self.seed, turn_index=index, used=self._used,
                        relevance=relevance)
         return Decided(index, text, notice, speaker.persona, analysis, decision, state, line, signals, context.fact)
+
+    def analyse(self, rep_text: str) -> tuple[str, str | None, TurnAnalysis, SemanticSignals]:
+        """What the current buyer heard of a rep line and what it did: (heard text, notice, analysis, signals)."""
+        text, notice = heard_text(rep_text, self.analysis_rules)
+        speaker = self._speaker
+        signals = speaker.semantics.signals(text)
+        analysis = analyse_turn(text, signals, self.analysis_rules, speaker.figures | self._heard, speaker.acronyms,
+                                derivable=speaker.own_figures | self._heard)
+        return text, notice, analysis, signals
+
+    def hear(self, buyer_text: str) -> None:
+        """Note the figures the buyer said: the rep may repeat them without inventing anything."""
+        self._heard.update(lexicon.figures(buyer_text, self.analysis_rules.figure_exempt_units))
 
     def speak(self, decided: Decided) -> TurnStream:
         """The buyer's words for a decision: the composed line, or the model's when the guard accepts it."""
@@ -258,7 +273,7 @@ class Call:
                         elapsed_s=round(state.elapsed_s, 1), tags=analysis.tags, voice=source,  # type: ignore[arg-type]
                         voice_check=why, revealed=decision.reveal, notice=decided.notice, analysis=analysis)
         self.turns.append(turn)
-        self._heard.update(lexicon.figures(spoken, self.analysis_rules.figure_exempt_units))
+        self.hear(spoken)
         self._after(decision, state)
         return turn
 

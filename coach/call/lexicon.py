@@ -105,6 +105,12 @@ def classify_question(sentence: str, rules: QuestionRules) -> tuple[str, list[st
     return "open" if discovery else "closed", discovery
 
 
+def starts_closed(sentence: str, rules: QuestionRules) -> bool:
+    """Does the question open with a yes/no word ("Do…", "Is…", "Would…")?"""
+    lowered = sentence.lower().strip(" \"'")
+    return any(lowered.startswith(start + " ") for start in rules.closed_starts)
+
+
 def questions(text: str) -> list[str]:
     """Sentences that ask something."""
     return [s for s in sentences(text) if s.endswith("?")]

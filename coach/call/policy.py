@@ -140,13 +140,16 @@ def attention_changes(a: TurnAnalysis, state: BuyerState, persona: Persona, rule
         ("case_note", any(c.figures_match for c in a.case_notes), "backs it with another customer's result"),
         ("time_check", bool(a.time_check), "respects their time"),
         ("feature_pitch", a.feature_pitch, f"pitches features ({_phrases(a)})"),
+        ("feature_pitch_unsure", a.feature_pitch_maybe,
+         "may be pitching features (an unsure reading, so a smaller cost and no hand-off)"),
         ("leading_question", any(q.form == "leading" for q in a.questions), "asks a leading question"),
         ("lecturing", bool(a.lecturing), f"lectures ('{a.lecturing[0]}')" if a.lecturing else ""),
         ("jargon", "jargon" in a.tags, f"jargon ({', '.join(a.jargon[:3])})"),
         ("monologue", a.monologue, f"a {a.words}-word monologue"),
         ("long_turn", a.long_turn and not a.monologue, f"a long {a.words}-word turn"),
         ("unsupported_claim", bool(a.unsupported_claims), f"claims nothing backs ({', '.join(a.unsupported_claims[:2])})"),
-        ("wrong_figures", any(not c.figures_match for c in a.case_notes), "quotes a case note's figures wrongly"),
+        ("wrong_figures", any(not c.figures_match for c in a.case_notes) or bool(a.invented_proof),
+         "tells a customer story with figures no case note holds"),
         ("rude", bool(a.rude), "is rude"),
         ("off_topic", a.off_topic, "goes off topic"),
         ("injection", bool(a.injection), "tries to step outside the role-play"),
@@ -169,9 +172,9 @@ def _short(text: str | None, words: int = 8) -> str:
 
 
 def _phrases(a: TurnAnalysis) -> str:
-    named = [e.phrase for e in a.feature_evidence if e.phrase]
+    named = [_short(e.phrase, 10) for e in a.feature_evidence if e.phrase]
     if named:
-        return ", ".join(named[:3])
+        return "; ".join(named[:2])
     chunks = [e.chunk_id for e in a.feature_evidence if e.chunk_id]
     return f"like {chunks[0]}" if chunks else "product talk"
 

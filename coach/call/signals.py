@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from coach.acts.types import SentenceAct
 from coach.retrieval.hits import Hit
 
 
@@ -27,6 +28,7 @@ class SemanticSignals:
     fact_scores: list[float] = field(default_factory=list)  # per hidden fact: best question vs reveal_when
     case_figures: dict[str, set[str]] = field(default_factory=dict)  # case id → figures in that note
     turn_vector: np.ndarray | None = None  # the turn's embedding, for reuse (choosing relevant lines)
+    sentence_acts: list[SentenceAct] = field(default_factory=list)  # what each sentence does (empty: rules only)
 
     @property
     def best_score(self) -> float:

@@ -13,7 +13,8 @@ from coach.content.catalog import resolve_persona
 from coach.content.files import (MAX_SCRIPT_TURNS, ContentError, ScriptFile, TranscriptFile, TranscriptTurn, load_script,
                              load_transcript)
 from coach.grading.scorecard import Scorecard
-from coach.grading.grade import grade_call
+from coach.grading.grade import grade, grade_call
+from coach.call.as_said import BuyerActReader, hear_transcript
 from coach.llm import LLM
 from coach.call.engine import Call
 from coach.transcript import CallTurn
@@ -46,22 +47,21 @@ def run_script(call: Call, lines: list[str]) -> SimulationResult:
                             grade=grade_call(call, judge=call.llm))
 
 
-def grade_transcript(transcript: TranscriptFile, call: Call, judge: LLM | None = None) -> Scorecard:
-    """Replay the rep's lines through the buyer (for analysis, attention and outcome), keep the
-    transcript's own buyer lines for follow-up checks, and grade."""
-    rep_lines = [turn.text for turn in transcript.turns if turn.speaker == "rep"]
-    call.prefetch(rep_lines)
-    played = call.play(rep_lines)
-    buyer_lines: dict[int, str] = {}
-    reps_before = 0
-    for turn in transcript.turns:
-        if turn.speaker == "rep":
-            reps_before += 1
-        elif reps_before and played.turns:  # the buyer's words after a rep line belong to the last turn spoken
-            index = played.turns[min(reps_before, len(played.turns)) - 1].index
-            buyer_lines[index] = (buyer_lines.get(index, "") + " " + turn.text).strip()
-    card = grade_call(call, buyer_lines, judge=judge)
-    card.metrics.rep_turns_after_end = len(played.unspoken)
+def grade_transcript(transcript: TranscriptFile, call: Call, reader: BuyerActReader | None = None,
+                     judge: LLM | None = None) -> Scorecard:
+    """Grade a call as it happened: every rep line, the transcript's own buyer lines, and the outcome
+    from the file or read from what the buyer said (`reader` reads the buyer's sentences; by default
+    the shipped buyer-act classifier)."""
+    if reader is None:
+        from coach.acts.reader import default_reader
+
+        reader = default_reader("buyer")
+    said, reading = hear_transcript(call, transcript.turns, reader, transcript.outcome)
+    card = grade(said, persona=call.persona, content=call.content, search=call.store, judge=judge)
+    card.outcome_source = "file" if transcript.outcome is not None else "buyer_lines"
+    card.outcome_evidence = reading.evidence
+    if reading.outcome in ("disengaged", "delegated") and reading.turn is not None:
+        card.metrics.rep_turns_after_end = len(said.turns) - reading.turn
     return card
 
 

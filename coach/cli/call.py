@@ -110,12 +110,18 @@ def grade(
         judge = _judge_backend(llm, f"coach grade {file}")
         if not capable(judge):
             err.print("[yellow]The embedded model is too small to judge a call; showing the rules-based grade.[/]")
-    card = grade_transcript(transcript, call, judge=judge)
+    from coach.acts.reader import shared_reader
+    from coach.config import load_settings
+    from coach.retrieval.embeddings import shared_embedder
+
+    reader = shared_reader("buyer", shared_embedder(), load_settings().data_dir)
+    card = grade_transcript(transcript, call, reader, judge=judge)
     if as_json:
         out.print_json(card.model_dump_json())
         return
     score = "unscored" if card.overall is None else f"{card.overall}/100 ({card.band}, rating {card.rating} of 5)"
-    out.print(f"[bold]{score}[/] · outcome {card.outcome}")
+    read = f" (read from: “{esc(card.outcome_evidence)}”)" if card.outcome_evidence else ""
+    out.print(f"[bold]{score}[/] · outcome {card.outcome}{read}")
     for c in card.criteria:
         mark = {"yes": "[green]yes[/]", "no": "[red]no [/]", "unscored": "[dim]n/a[/]"}[c.result]
         out.print(f"{mark} {esc(c.question)}")

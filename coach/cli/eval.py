@@ -68,7 +68,10 @@ def eval_command(
         raise UserInputError(f"Calibration files name unknown personas: {', '.join(unknown)}",
                              "use a persona id from personas/")
 
-    grade = transcript_grader(content, store)
+    from coach.acts.reader import shared_reader
+    from coach.retrieval.embeddings import shared_embedder
+
+    grade = transcript_grader(content, store, shared_reader("buyer", shared_embedder(), settings.data_dir))
     with Progress(console=err, transient=True, disable=as_json) as bar:
         task = bar.add_task("calibration", total=len(cal_cases))
         report = evaluate(cal_cases, grade, rubric, progress=lambda done, total: bar.update(task, completed=done))
@@ -130,10 +133,22 @@ def _run_cases(settings, content, store, calibration, cases_dir, kind, seeds, re
                 bar.advance(task)
     if llm is not None:
         llm.close()
+    from coach.evals import paraphrases as eval_paraphrases
+
+    reworded = eval_paraphrases.load_paraphrases(eval_paraphrases.DEFAULT_DIR, cases) if in_checkout() else []
+    with Progress(console=err, transient=True, disable=as_json or not reworded) as bar:
+        task = bar.add_task("paraphrases", total=len(reworded))
+        paraphrased = []
+        for one in reworded:
+            paraphrased += eval_paraphrases.run_paraphrases([one], {r.id: r for r in runs if r.seed == 0}, content,
+                                                            store)
+            bar.advance(task)
     passed = {c.id for c in cases if all(r.passed for r in runs if r.id == c.id)}
     metrics = eval_report.metrics(runs, seeds)
     metrics["calibration_qwk"] = calibration.qwk
     metrics["calibration_within_one"] = calibration.within_one
+    metrics.update(eval_paraphrases.stability(paraphrased))
+    acts_reports, calibration_test = _held_out(settings, content, store)
     run_id = eval_report.new_run_id()
     report = {
         "run": run_id, "commit": eval_report.git_commit(PROJECT_ROOT) if in_checkout() else None,
@@ -143,7 +158,10 @@ def _run_cases(settings, content, store, calibration, cases_dir, kind, seeds, re
         "metrics": metrics,
         "calibration": {"qwk": calibration.qwk, "exact": calibration.exact, "within_one": calibration.within_one,
                         "criterion_accuracy": calibration.criterion_accuracy},
+        "calibration_test": calibration_test,
+        "acts": acts_reports,
         "passing_cases": sorted(passed),
+        "paraphrases": [p.model_dump() for p in paraphrased],
         "runs": [r.model_dump() for r in runs],
     }
     baseline_file = baseline_path or eval_report.BASELINE
@@ -166,6 +184,33 @@ def _run_cases(settings, content, store, calibration, cases_dir, kind, seeds, re
         raise typer.Exit(1)
 
 
+def _held_out(settings, content, store) -> tuple[dict, dict | None]:  # noqa: ANN001
+    """The figures on data no setting was chosen on: the act classifiers on their test splits and the
+    grader on the test calls (`evals/calibration-test`)."""
+    from coach.acts.bank import load_split
+    from coach.acts.evaluation import evaluate as evaluate_acts
+    from coach.acts.reader import shared_reader
+    from coach.acts.types import ACTS
+    from coach.grading.calibration import evaluate, load_cases, transcript_grader
+    from coach.grading.rubric import load_rubric
+    from coach.retrieval.embeddings import shared_embedder
+
+    acts_reports = {}
+    for side in ("rep", "buyer"):
+        examples = load_split(side, "test")
+        if examples:
+            reader = shared_reader(side, shared_embedder(), settings.data_dir)
+            report = evaluate_acts(reader, examples, "test", ACTS[side])
+            acts_reports[side] = report.model_dump(exclude={"misread"})
+    directory = PROJECT_ROOT / "evals" / "calibration-test"
+    if not directory.is_dir():
+        return acts_reports, None
+    rubric = load_rubric()
+    grade = transcript_grader(content, store, shared_reader("buyer", shared_embedder(), settings.data_dir))
+    test = evaluate(load_cases(directory, rubric), grade, rubric)
+    return acts_reports, test.model_dump(exclude={"results"})
+
+
 def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{100 * value:.0f}%"
 
@@ -176,6 +221,8 @@ def print_report(report, show: int) -> None:  # noqa: ANN001 - CalibrationReport
     out.print(f"[bold]Grader vs managers[/] on {report.cases} labelled calls ({report.rated} scored)")
     out.print(f"quadratic weighted kappa {qwk}  (goal ≥ 0.80)")
     out.print(f"exact rating agreement {_pct(report.exact)}   within ±1 {_pct(report.within_one)}  (goal ≥ 95%)")
+    out.print(f"better call scored higher {_pct(report.pairwise_order)} of differently rated pairs (goal ≥ 90%)   "
+              f"outcome read right {_pct(report.outcome_agreement)} (goal ≥ 90%)")
     table = Table(title="Per criterion (goal ≥ 85%; unscored calls left out)")
     table.add_column("criterion")
     table.add_column("accuracy", justify="right")
@@ -198,4 +245,4 @@ def print_report(report, show: int) -> None:  # noqa: ANN001 - CalibrationReport
         for r in worst:
             wrong = [cid for cid, v in r.criteria.items() if v["grader"] not in ("unscored", v["manager"])]
             out.print(f"  {esc(r.id)}: manager {r.manager_rating}, grader {r.grader_rating} "
-                      f"(score {r.overall}, {r.outcome}); criteria differ: {esc(', '.join(wrong) or 'none')}")
+                      f"(score {r.overall}, {r.outcome}, seen {r.outcome_seen}); criteria differ: {esc(', '.join(wrong) or 'none')}")

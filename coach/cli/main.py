@@ -146,7 +146,7 @@ class _nullcontext:
         return None
 
 
-from coach.cli import call as cli_call, calls as cli_calls, eval as cli_eval, kb as cli_kb, users as cli_users  # noqa: E402 - after `app` exists
+from coach.cli import acts as cli_acts, call as cli_call, calls as cli_calls, eval as cli_eval, kb as cli_kb, users as cli_users  # noqa: E402 - after `app` exists
 
 app.command()(cli_kb.validate)
 app.command()(cli_kb.ingest)
@@ -157,6 +157,7 @@ app.command()(cli_call.grade)
 app.command("eval")(cli_eval.eval_command)
 app.add_typer(cli_users.users, name="users")
 app.add_typer(cli_calls.calls, name="calls")
+app.add_typer(cli_acts.acts, name="acts")
 
 
 def _usage_error(exc: typer.TyperException) -> str:

@@ -343,6 +343,8 @@ class TranscriptFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     persona: str = Field(min_length=1)
     turns: list[TranscriptTurn] = Field(min_length=1, max_length=2 * MAX_SCRIPT_TURNS)
+    # how the call ended, when the file knows; otherwise it is read from the buyer's lines
+    outcome: Literal["advanced", "delegated", "disengaged", "timed_out", "open"] | None = None
 
 
 def load_script(path: Path) -> list[str]:

@@ -109,7 +109,17 @@ def summary(report: dict[str, Any], runs: list[CaseRun]) -> str:
              f"| out-of-character replies | {pct(m['out_of_character_rate'])} |"]
     cal = report.get("calibration")
     if cal:
-        lines.append(f"| grader vs managers: kappa / ±1 | {cal['qwk']:.2f} / {pct(cal['within_one'])} |")
+        lines.append(f"| grader vs managers (dev calls): kappa / ±1 | {cal['qwk']:.2f} / {pct(cal['within_one'])} |")
+    test = report.get("calibration_test")
+    if test and test.get("qwk") is not None:
+        lines.append(f"| grader vs managers (test calls, never tuned on): kappa / ±1 / pairs / outcome | "
+                     f"{test['qwk']:.2f} / {pct(test['within_one'])} / {pct(test['pairwise_order'])} / "
+                     f"{pct(test['outcome_agreement'])} |")
+    if m.get("paraphrase_outcome_stability") is not None:
+        lines.append(f"| paraphrases ending as the original | {pct(m['paraphrase_outcome_stability'])} |")
+        lines.append(f"| paraphrases meeting the expected outcome | {pct(m['paraphrase_expected_outcome'])} |")
+    for side, acts in (report.get("acts") or {}).items():
+        lines.append(f"| {side} acts, test split: macro-F1 / accuracy | {acts['macro_f1']:.2f} / {pct(acts['accuracy'])} |")
     lines += ["", "## Outcome accuracy by kind", "", "| kind | accuracy |", "|---|---|"]
     lines += [f"| {k} | {pct(v)} |" for k, v in m["outcome_accuracy_by_kind"].items()]
     failing = [r for r in runs if not r.passed]

@@ -22,6 +22,7 @@ from coach.grading.grade import rating_for
 from coach.content.catalog import Content
 from coach.retrieval.index import KnowledgeIndex
 from coach.call.engine import Call
+from coach.call.as_said import BuyerActReader
 from coach.call.simulate import TranscriptFile, TranscriptTurn, grade_transcript
 from coach.config import PROJECT_ROOT
 
@@ -59,6 +60,7 @@ class CaseResult(BaseModel):
     id: str
     persona: str
     kind: str
+    outcome_seen: str
     manager_rating: int
     grader_rating: int | None
     overall: int | None
@@ -77,6 +79,8 @@ class CalibrationReport(BaseModel):
     within_one: float | None
     criterion_accuracy: dict[str, float | None]
     criterion_scored: dict[str, int]
+    outcome_agreement: float | None = None  # the outcome read from the transcript vs what the labeller saw
+    pairwise_order: float | None = None  # of pairs the manager rated differently, the share the score orders alike
     confusion: list[list[int]]  # rows: manager rating 1-5, columns: grader rating 1-5
     results: list[CaseResult]
 
@@ -108,11 +112,13 @@ def load_cases(directory: Path, rubric: Rubric) -> list[CalibrationCase]:
     return cases
 
 
-def transcript_grader(content: Content, store: KnowledgeIndex) -> Callable[[CalibrationCase], Scorecard]:
-    """Grades a labelled transcript the way `coach grade` would (rules only, no model)."""
+def transcript_grader(content: Content, store: KnowledgeIndex,
+                      reader: BuyerActReader | None = None) -> Callable[[CalibrationCase], Scorecard]:
+    """Grades a labelled transcript the way `coach grade` would (rules only, no model): on its own
+    buyer lines, the outcome read from them (the label's `outcome_seen` is what it is compared with)."""
     def grade(case: CalibrationCase) -> Scorecard:
         call = Call(content.personas[case.persona], content, store)
-        return grade_transcript(TranscriptFile(persona=case.persona, turns=case.turns), call)
+        return grade_transcript(TranscriptFile(persona=case.persona, turns=case.turns), call, reader)
     return grade
 
 
@@ -139,7 +145,8 @@ def evaluate(cases: list[CalibrationCase], grade: Callable[[CalibrationCase], Sc
         card = grade(case)
         got = {c.id: c.result for c in card.criteria}
         results.append(CaseResult(
-            id=case.id, persona=case.persona, kind=case.kind, manager_rating=case.label.band,
+            id=case.id, persona=case.persona, kind=case.kind, outcome_seen=case.outcome_seen,
+            manager_rating=case.label.band,
             grader_rating=rating_for(card.overall, rubric), overall=card.overall, outcome=card.outcome,
             criteria={cid: {"manager": "yes" if answer.answer else "no", "grader": got.get(cid, "unscored")}
                       for cid, answer in case.label.criteria.items()}))
@@ -162,4 +169,20 @@ def evaluate(cases: list[CalibrationCase], grade: Callable[[CalibrationCase], Sc
         exact=(sum(m == g for m, g in zip(manager, grader, strict=True)) / len(rated)) if rated else None,
         within_one=(sum(abs(m - g) <= 1 for m, g in zip(manager, grader, strict=True)) / len(rated))
         if rated else None,
-        criterion_accuracy=accuracy, criterion_scored=scored, confusion=confusion, results=results)
+        criterion_accuracy=accuracy, criterion_scored=scored, confusion=confusion, results=results,
+        outcome_agreement=(sum(r.outcome == r.outcome_seen for r in results) / len(results)) if results else None,
+        pairwise_order=pairwise_order([(r.manager_rating, r.overall) for r in results if r.overall is not None]))
+
+
+def pairwise_order(pairs: list[tuple[int, int]]) -> float | None:
+    """Of every two calls the manager rated differently, the share whose scores put them in the same
+    order (a tie counts half): does the grader rank the better call higher?"""
+    agree = total = 0.0
+    for i, (rating_a, score_a) in enumerate(pairs):
+        for rating_b, score_b in pairs[i + 1:]:
+            if rating_a == rating_b:
+                continue
+            total += 1
+            same = (rating_a - rating_b) * (score_a - score_b)
+            agree += 1.0 if same > 0 else 0.5 if same == 0 else 0.0
+    return round(agree / total, 4) if total else None

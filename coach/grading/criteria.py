@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from coach.call import lexicon
 from coach.call.analysis import TurnAnalysis
+from coach.call.turn_acts import PLEASANTRIES
 from coach.grading.rubric import Rubric
 from coach.grading.scorecard import Quote, Result
 from coach.transcript import CallTurn
@@ -35,8 +36,17 @@ class Evidence:
     def text(self, index: int) -> str:
         return next(t.rep for t in self.turns if t.index == index)
 
-    def quotes(self, hits: Hits, limit: int = 2) -> list[Quote]:
-        return [Quote(turn=i, quote=quote_in(self.text(i), phrase)) for i, phrase in hits[:limit]]
+    def quotes(self, hits: Hits, limit: int = 2, pleasantries: bool = False) -> list[Quote]:
+        """Exact quotes for hits; a hit without a phrase quotes the turn's first sentence that does
+        business (a greeting or small talk never carries a point, except for the opening)."""
+        return [Quote(turn=i, quote=quote_in(self.text(i), phrase or (None if pleasantries else self._business(i))))
+                for i, phrase in hits[:limit]]
+
+    def _business(self, index: int) -> str | None:
+        analysis = self.analyses.get(index)
+        if analysis is None:
+            return None
+        return next((text for text, act, _ in analysis.acts if act not in PLEASANTRIES), None)
 
     def yes_if(self, hits: Hits, misses: Hits = ()) -> Answer:
         return ("yes", self.quotes(hits)) if hits else ("no", self.quotes(list(misses)))
@@ -93,7 +103,7 @@ def opened_on_their_agenda(e: Evidence) -> Answer:
         return "yes", e.quotes(hits)
     pitch_first = [(first, opener.first_feature_phrase)] if opener.feature_pitch and opener.first_feature_phrase \
         else []
-    return "no", e.quotes(pitch_first or [(first, None)])
+    return "no", e.quotes(pitch_first or [(first, None)], pleasantries=True)
 
 
 @criterion("relevant_to_title")
@@ -120,9 +130,11 @@ def tied_to_a_priority(e: Evidence) -> Answer:
 
 @criterion("value_backed_by_case_note")
 def value_backed_by_case_note(e: Evidence) -> Answer:
-    backed = [(i, next(iter(c.figures_quoted), None)) for i, x in e.analyses.items() for c in x.case_notes
+    backed = [(i, c.said or next(iter(c.figures_quoted), None)) for i, x in e.analyses.items() for c in x.case_notes
               if c.figures_match]
-    wrong = [(i, None) for i, x in e.analyses.items() for c in x.case_notes if not c.figures_match]
+    wrong = [(i, story) for i, x in e.analyses.items() for story in x.invented_proof]
+    wrong += [(i, c.said) for i, x in e.analyses.items() for c in x.case_notes if not c.figures_match and
+              c.said not in x.invented_proof]
     return ("yes", e.quotes(backed)) if backed and not wrong else ("no", e.quotes(wrong))
 
 

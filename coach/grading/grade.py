@@ -178,8 +178,10 @@ def _attention_before(call: _Graded, turn: CallTurn) -> int:
 def grade_call(call: Call, buyer_lines: dict[int, str] | None = None, rubric: Rubric | None = None,
                judge: LLM | None = None) -> Scorecard:
     """Grade a call held by the engine (simulated, practised or replayed)."""
-    return grade(call.transcript, persona=call.persona, content=call.content, search=call.store,
+    card = grade(call.transcript, persona=call.persona, content=call.content, search=call.store,
                  buyer_lines=buyer_lines, rubric=rubric, judge=judge)
+    card.outcome_source = "simulated"
+    return card
 
 
 def grade(transcript: Transcript, *, persona: Persona, content: Content, search: CoachingSearch,

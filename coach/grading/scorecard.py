@@ -155,4 +155,8 @@ class Scorecard(BaseModel):
     metrics: Metrics
     coaching: Coaching
     judge: JudgeReport | None = None  # the optional model judge's checked answers and disagreements
+    # where the outcome came from: "simulated" (our buyer), "file" (the transcript said), "buyer_lines" (read
+    # from what the buyer said, quoted in outcome_evidence); None on scorecards from older releases
+    outcome_source: Literal["simulated", "file", "buyer_lines"] | None = None
+    outcome_evidence: str | None = None
     grader_version: str = GRADER_VERSION

@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from coach.acts.types import SentenceAct
 from coach.call import lexicon
 from coach.call.analysis import priority_terms
 from coach.call.signals import SemanticSignals
@@ -25,6 +26,12 @@ from coach.transcript import heard_lines
 
 if TYPE_CHECKING:
     from coach.retrieval.index import KnowledgeIndex
+
+
+class SentenceReader(Protocol):
+    """What `Semantics` needs of `coach.acts.reader.ActReader`."""
+
+    def read(self, sentences: Sequence[str]) -> list[SentenceAct]: ...
 
 
 def persona_texts(persona: Persona) -> list[str]:
@@ -61,8 +68,9 @@ class Semantics:
     """Computes `SemanticSignals` for one persona, embedding the persona's statements once."""
 
     def __init__(self, store: KnowledgeIndex, persona: Persona, embedder: MiniLMEmbedder,
-                 case_figures: dict[str, set[str]]) -> None:
+                 case_figures: dict[str, set[str]], acts: SentenceReader | None = None) -> None:
         self.store = store
+        self.acts = acts
         self.persona = persona
         self.embedder = embedder
         self.case_figures = case_figures
@@ -108,6 +116,7 @@ class Semantics:
         value = self.store.search_many(queries, kind="value_proposition", title=self.persona.title_key,
                                        sections=VALUE_SECTIONS, k=3)
         cases = self.store.search_many(queries, kind="case_note", k=3)
+        readings = self._read_acts(texts)
         out, at = [], 0
         for i, (text, asked) in enumerate(zip(texts, questions, strict=True)):
             asked_vectors, at = question_vectors[at:at + len(asked)], at + len(asked)
@@ -120,5 +129,18 @@ class Semantics:
                 fact_scores=[float(max((asked_vectors @ topic).tolist(), default=0.0)) for topic in self._topic_vectors],
                 case_figures=self.case_figures,
                 turn_vector=turn,
+                sentence_acts=readings[i],
             ))
+        return out
+
+    def _read_acts(self, texts: Sequence[str]) -> list[list[SentenceAct]]:
+        """Each turn's sentences read as acts, in one classifier pass (empty lists without a reader)."""
+        if self.acts is None:
+            return [[] for _ in texts]
+        split = [lexicon.sentences(text) or [text] for text in texts]
+        flat = self.acts.read([s for sentences in split for s in sentences])
+        out, at = [], 0
+        for sentences in split:
+            out.append(flat[at:at + len(sentences)])
+            at += len(sentences)
         return out

@@ -1,0 +1,1 @@
+"""Dialogue acts: what each sentence of a call does, learned from labelled sentence banks."""

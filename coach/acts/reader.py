@@ -1,0 +1,176 @@
+"""Reads sentences as acts with a classifier built from the banks, cached until the bank changes.
+
+Why a reader object: building means embedding a few thousand sentences (seconds), so it
+happens once per bank version: the fitted arrays are kept in `<data dir>/cache/acts/`, named by
+a fingerprint of the bank, the embedding model and the settings; any change rebuilds them. The
+cache is per user (`$XDG_CACHE_HOME/exec-call-coach/acts`), shared by every data folder: a team's own
+sentences are part of the fingerprint.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from coach.acts import model as linear
+from coach.acts.bank import Example, fingerprint, load_split, user_bank_file
+from coach.acts.types import SentenceAct, Side
+from coach.errors import CoachError
+from coach.retrieval.embeddings import MiniLMEmbedder
+
+log = logging.getLogger("coach.acts")
+
+
+class SideSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    model: linear.ModelSettings
+    confident: float = Field(ge=0, le=1)   # below this a reading is unsure: it has a smaller effect
+
+
+class ActSettings(BaseModel):
+    """`coach/data/acts.yaml`: how each side's classifier is built and when a reading counts as sure."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    rep: SideSettings
+    buyer: SideSettings
+
+
+@lru_cache(maxsize=1)
+def load_act_settings() -> ActSettings:
+    """The shipped act settings."""
+    text = resources.files("coach.data").joinpath("acts.yaml").read_text(encoding="utf-8")
+    return ActSettings.model_validate(yaml.safe_load(text))
+
+
+def acts_cache_dir() -> Path:
+    """Where fitted act models are kept (safe to delete: they are rebuilt from the banks)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "exec-call-coach" / "acts"
+
+
+class ActReader:
+    """One side's classifier (rep or buyer), built lazily and thread-safely."""
+
+    def __init__(self, side: Side, embedder: MiniLMEmbedder, data_dir: Path | None = None,
+                 bank_dir: Path | None = None, settings: SideSettings | None = None,
+                 cache_dir: Path | None = None) -> None:
+        self.side = side
+        self.embedder = embedder
+        self.data_dir = data_dir  # holds the team's own sentences (`coach acts add`)
+        self.bank_dir = bank_dir
+        self.cache_dir = cache_dir or acts_cache_dir()
+        self.settings = settings or getattr(load_act_settings(), side)
+        self._models: dict[str, linear.LinearModel] | None = None
+        self._lock = threading.Lock()
+        self.build_seconds: float | None = None  # set when this reader built (not loaded) its model
+
+    @property
+    def confident(self) -> float:
+        return self.settings.confident
+
+    def training_examples(self) -> list[Example]:
+        """The training split plus the team's own sentences."""
+        extra = [user_bank_file(self.data_dir, self.side)] if self.data_dir else []
+        return load_split(self.side, "train", self.bank_dir, extra)
+
+    def _cache_file(self, examples: Sequence[Example]) -> Path:
+        key = fingerprint(examples, self.embedder.model_id, self.settings.model.model_dump_json(),
+                          str(linear.WORD_FEATURES))
+        return self.cache_dir / f"{self.side}-{key}.npz"
+
+    def models(self, progress: Callable[[str], None] | None = None) -> dict[str, linear.LinearModel]:
+        """The fitted models, loaded from the cache or built now."""
+        with self._lock:
+            if self._models is None:
+                examples = self.training_examples()
+                cache = self._cache_file(examples)
+                if cache.exists():
+                    try:
+                        self._models = linear.load(cache)
+                    except (OSError, ValueError, KeyError) as exc:
+                        log.warning("act model cache %s unreadable (%s); rebuilding", cache, exc)
+                if self._models is None:
+                    self._models = self._build(examples, progress)
+                    try:
+                        linear.save(cache, self._models)
+                    except OSError as exc:
+                        log.warning("could not cache the act model in %s: %s", cache, exc)
+            return self._models
+
+    def _build(self, examples: Sequence[Example], progress: Callable[[str], None] | None) -> dict[str, linear.LinearModel]:
+        if len({e.act for e in examples}) < 2:
+            raise CoachError(f"The {self.side} sentence bank has too few labelled sentences to learn from "
+                             f"({len(examples)})", "reinstall the package (the shipped banks are in coach/data/acts/)")
+        started = time.perf_counter()
+        if progress:
+            progress(f"Learning {self.side} acts from {len(examples)} labelled sentences…")
+        texts = [e.text for e in examples]
+        x = linear.features(self.embedder.embed(texts), texts, self.settings.model)
+        built = {"act": linear.fit(x, [e.act for e in examples], self.settings.model)}
+        who = [i for i, e in enumerate(examples) if e.involves_buyer is not None]
+        if len({examples[i].involves_buyer for i in who}) == 2:
+            built["involves_buyer"] = linear.fit(x[who], ["yes" if examples[i].involves_buyer else "no" for i in who],
+                                                 self.settings.model)
+        self.build_seconds = time.perf_counter() - started
+        log.info("built the %s act model from %d sentences in %.1f s", self.side, len(examples), self.build_seconds)
+        return built
+
+    def read(self, sentences: Sequence[str]) -> list[SentenceAct]:
+        """Each sentence's act with its probability and runner-up."""
+        if not sentences:
+            return []
+        models = self.models()
+        x = linear.features(self.embedder.embed(list(sentences)), sentences, self.settings.model)
+        act_model = models["act"]
+        probabilities = act_model.probabilities(x)
+        involves = models.get("involves_buyer")
+        who = involves.probabilities(x)[:, involves.classes.index("yes")] if involves else None
+        readings = []
+        for row, text in enumerate(sentences):
+            order = np.argsort(-probabilities[row])
+            best, second = int(order[0]), int(order[1]) if len(order) > 1 else None
+            act = act_model.classes[best]
+            readings.append(SentenceAct(
+                text=text, act=act, confidence=round(float(probabilities[row, best]), 4),
+                sure=float(probabilities[row, best]) >= self.confident,
+                runner_up=act_model.classes[second] if second is not None else None,
+                runner_up_confidence=round(float(probabilities[row, second]), 4) if second is not None else 0.0,
+                involves_buyer=round(float(who[row]), 4) if who is not None and act == "next_step_ask" else None,
+                probabilities={c: float(p) for c, p in zip(act_model.classes, probabilities[row], strict=True)}))
+        return readings
+
+
+_readers: dict[tuple[Side, str], ActReader] = {}
+_readers_lock = threading.Lock()
+
+
+def shared_reader(side: Side, embedder: MiniLMEmbedder, data_dir: Path | None) -> ActReader:
+    """One reader per side and data folder per process (the model is built or loaded once)."""
+    key = (side, str(data_dir))
+    with _readers_lock:
+        if key not in _readers:
+            _readers[key] = ActReader(side, embedder, data_dir)
+        return _readers[key]
+
+
+def default_reader(side: Side) -> ActReader:
+    """The process's reader for `side`, with the team's sentences from the configured data folder."""
+    from coach.config import load_settings
+    from coach.errors import ConfigError
+    from coach.retrieval.embeddings import shared_embedder
+
+    try:
+        data_dir: Path | None = load_settings().data_dir
+    except ConfigError:
+        data_dir = None  # a bad setting is reported by whatever uses it; the shipped banks still work
+    return shared_reader(side, shared_embedder(), data_dir)

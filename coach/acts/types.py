@@ -1,0 +1,48 @@
+"""The act names and one sentence's reading: plain data the pure core reads.
+
+Why a leaf module: the turn analysis and the grader read acts but must not import the
+embedder or scikit-learn; this module imports neither.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+RepAct = Literal[
+    "greeting", "agenda_time_check", "ask_situation", "ask_problem", "ask_impact", "ask_value",
+    "ask_product_preference", "feature", "value", "case_story", "claim", "insight", "next_step_ask",
+    "objection_handling", "acknowledgement", "small_talk", "off_topic", "rude", "manipulation", "closing"]
+BuyerAct = Literal[
+    "greeting", "answer", "question", "pushback", "impatience", "acknowledge", "hand_off", "end_call",
+    "agree_next_step", "defer", "small_talk"]
+Side = Literal["rep", "buyer"]
+
+REP_ACTS: tuple[str, ...] = RepAct.__args__  # type: ignore[attr-defined]
+BUYER_ACTS: tuple[str, ...] = BuyerAct.__args__  # type: ignore[attr-defined]
+ACTS: dict[str, tuple[str, ...]] = {"rep": REP_ACTS, "buyer": BUYER_ACTS}
+
+DISCOVERY_ACTS = {"ask_situation": "situation", "ask_problem": "problem", "ask_impact": "impact",
+                  "ask_value": "value"}
+
+
+@dataclass(frozen=True)
+class SentenceAct:
+    """What one sentence does, how sure the reading is, and the runner-up (for reasons a manager reads)."""
+
+    text: str
+    act: str
+    confidence: float
+    sure: bool = True  # confident enough for a cap, a penalty or a hand-off (`coach/data/acts.yaml`)
+    runner_up: str | None = None
+    runner_up_confidence: float = 0.0
+    involves_buyer: float | None = None  # next-step asks: how likely the executive is in the step
+    probabilities: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
+
+    def is_(self, act: str, at_least: float = 0.0) -> bool:
+        """This act, read with at least this confidence."""
+        return self.act == act and self.confidence >= at_least
+
+    def chance(self, act: str) -> float:
+        """The probability of `act` for this sentence (0 when unknown)."""
+        return self.probabilities.get(act, self.confidence if act == self.act else 0.0)

@@ -1,0 +1,124 @@
+"""Proof integrity: the figures a rep states, checked against what backs them.
+
+Why its own module: a case story is only proof when it tells a real case note with that note's
+figures. Each story is matched to the note it tells and every figure in it is checked against that
+note (rounding and units tolerated); a story whose figures no note holds is invented or misquoted
+proof, a conduct fault the rubric caps. Pure: figures and search hits in, findings out.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+
+from pydantic import BaseModel, ConfigDict
+
+from coach.call import lexicon
+from coach.call.rules import AnalysisRules
+from coach.call.signals import SemanticSignals
+from coach.content.knowledge import KnowledgeDoc
+
+ROUNDING = 0.05  # "about 40%" for 38.4%, "$1.2M" for $1,180,000
+
+
+class CaseReference(BaseModel):
+    """A case note the turn drew on, and whether the figures the rep quoted are the note's."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    case_id: str
+    score: float
+    figures_quoted: list[str]
+    figures_match: bool
+    said: str | None = None  # the rep's sentence that told it
+    stray_figures: list[str] = []  # figures in that sentence the note does not hold
+
+
+def figure_index(docs: Sequence[KnowledgeDoc], rules: AnalysisRules) -> tuple[dict[str, set[str]], set[str]]:
+    """(figures per case note, every figure in the knowledge): what a rep's numbers are checked against."""
+    def of(doc: KnowledgeDoc) -> set[str]:
+        return set(lexicon.figures(" ".join(s.text for s in doc.sections), rules.figure_exempt_units))
+
+    per_case = {d.id: of(d) for d in docs if d.meta.kind == "case_note"}
+    everything = set().union(*(of(d) for d in docs)) if docs else set()
+    return per_case, everything
+
+
+def is_supported(figure: str, known: set[str], derivable: set[str] = frozenset()) -> bool:
+    """A figure is supported when it is known, is a known figure said without its unit ("104"
+    for "104%"), or is the sum or difference of two `derivable` figures (the buyer's own) of the
+    same kind: "$3.1M offered, $0.5M taken" supports "a $2.6M gap"."""
+    if figure in known:
+        return True
+    value = lexicon.figure_value(figure)
+    if value is None:
+        return False
+    values = {v for v in (lexicon.figure_value(k) for k in known) if v is not None}
+    if figure.replace(".", "").isdigit() and any(number == value[0] for number, _ in values):
+        return True
+    own = (lexicon.figure_value(k) for k in derivable)
+    same = sorted({v[0] for v in own if v is not None and v[1] == value[1]})
+    tolerance = max(abs(value[0]) * 0.02, 1e-9)
+
+    def known_near(target: float, other_than: float) -> bool:
+        at = bisect.bisect_left(same, target - tolerance)
+        return any(abs(c - target) <= tolerance and c != other_than for c in same[at:at + 3])
+
+    for a in same:  # value = a - b, b - a or a + b, with b known too
+        if any(b > 0 and known_near(b, a) for b in (a - value[0], a + value[0], value[0] - a)):
+            return True
+    return False
+
+
+def close_to(figure: str, known: set[str]) -> bool:
+    """Is `figure` one of `known`, allowing rounding and a unit left off ("40" for "40%")?"""
+    if figure in known:
+        return True
+    value = lexicon.figure_value(figure)
+    if value is None:
+        return False
+    for other in known:
+        theirs = lexicon.figure_value(other)
+        if theirs is None:
+            continue
+        same_kind = theirs[1] == value[1] or (figure.replace(".", "").isdigit())
+        if same_kind and abs(theirs[0] - value[0]) <= max(ROUNDING * abs(theirs[0]), 0.5):
+            return True
+    return False
+
+
+def case_references(stories: Sequence[str], signals: SemanticSignals, rules: AnalysisRules,
+                    own: set[str]) -> tuple[list[CaseReference], list[str]]:
+    """(the case notes the stories tell, the stories whose figures no note holds).
+
+    Each story is matched to the retrieved note holding most of its figures (then the nearest);
+    the buyer's own figures (`own`) are theirs to repeat and are not checked.
+    """
+    notes = []
+    for hit in signals.case_hits:
+        if hit.score >= rules.similarity.value and hit.doc_id not in {h.doc_id for h in notes}:
+            notes.append(hit)
+    refs: list[CaseReference] = []
+    invented: list[str] = []
+    for story in stories:
+        stated = [f for f in lexicon.figures(story, rules.figure_exempt_units) if not close_to(f, own)]
+        best = max(notes, key=lambda h: (sum(close_to(f, signals.case_figures.get(h.doc_id, set())) for f in stated),
+                                         h.score), default=None)
+        if best is None:
+            if stated:
+                invented.append(story)
+            continue
+        note_figures = signals.case_figures.get(best.doc_id, set())
+        quoted = [f for f in stated if close_to(f, note_figures)]
+        stray = [f for f in stated if not close_to(f, note_figures)]
+        if not stated and best.score < rules.similarity.value + 0.1:
+            continue  # a loose likeness with nothing checkable: not telling this note
+        if stray and not quoted and best.score < rules.similarity.value + 0.1:
+            invented.append(story)  # figures, but no note it plausibly tells
+            continue
+        if any(r.case_id == best.doc_id and r.said == story for r in refs):
+            continue
+        refs.append(CaseReference(case_id=best.doc_id, score=best.score, figures_quoted=quoted,
+                                  figures_match=not stray, said=story, stray_figures=stray))
+        if stray:
+            invented.append(story)
+    return refs, invented

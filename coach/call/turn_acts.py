@@ -1,0 +1,52 @@
+"""A turn's sentences as acts, asked the way the turn analysis needs: which sentences surely do
+X, which might (an unsure reading), and whether the turn does any business at all.
+
+Why separate: the analysis reads acts in a dozen places; one small view keeps each of those one
+line, and keeps "sure" (a cap, a penalty or a hand-off may follow) apart from "maybe" (a smaller
+effect, and the reason says so).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from coach.acts.types import DISCOVERY_ACTS, SentenceAct
+
+PLEASANTRIES = frozenset({"greeting", "small_talk", "closing", "acknowledgement"})
+NOT_BUSINESS = PLEASANTRIES | {"off_topic", "rude", "manipulation", "agenda_time_check"}
+NOT_A_QUESTION_TO_ANSWER = frozenset({"next_step_ask", "agenda_time_check", "greeting", "small_talk", "closing",
+                                      "off_topic", "manipulation"})
+
+
+@dataclass(frozen=True)
+class ActView:
+    readings: Sequence[SentenceAct]
+
+    def sure(self, *acts: str) -> list[SentenceAct]:
+        """Sentences read as one of `acts` with confidence."""
+        return [r for r in self.readings if r.act in acts and r.sure]
+
+    def unsure(self, *acts: str) -> list[SentenceAct]:
+        """Sentences whose best reading is one of `acts`, but not confidently."""
+        return [r for r in self.readings if r.act in acts and not r.sure]
+
+    def reading_for(self, sentence: str) -> SentenceAct | None:
+        """The reading of one sentence of the turn (matched on its text)."""
+        wanted = sentence.strip()
+        return next((r for r in self.readings if r.text.strip() == wanted), None)
+
+    @property
+    def does_business(self) -> bool:
+        """At least one sentence is about their business or ours (not only pleasantries or side talk)."""
+        return any(r.act not in NOT_BUSINESS for r in self.readings)
+
+    def discovery_kind(self, sentence: str) -> list[str]:
+        """The discovery kind a question asks (situation, problem, impact, value), from its act."""
+        reading = self.reading_for(sentence)
+        return [DISCOVERY_ACTS[reading.act]] if reading and reading.act in DISCOVERY_ACTS else []
+
+    def unsure_notes(self, *acts: str) -> list[str]:
+        """Readings of consequence held back for lack of confidence, in words a manager reads."""
+        return [f"maybe {r.act.replace('_', ' ')} ({r.confidence:.0%}, else {r.runner_up}): “{r.text}”"
+                for r in self.unsure(*acts)]
