@@ -1,0 +1,34 @@
+"""Drop from the training files any sentence that is also in the dev or test split (normalised).
+
+Usage: .venv/bin/python scripts/dedupe_bank.py
+Why: short common lines ("Makes sense.") get written twice by different writers; a test sentence
+the classifier has learned says nothing about phrasing it has never seen. The test and dev files
+are never edited; only training entries are removed, with the file's layout kept.
+"""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+from coach.acts.bank import bank_files, load_split
+
+
+def norm(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def main() -> None:
+    for side in ("rep", "buyer"):
+        held = {norm(e.text) for split in ("dev", "test") for e in load_split(side, split)}  # type: ignore[arg-type]
+        for path in bank_files(side, "train"):  # type: ignore[arg-type]
+            blocks = re.split(r"(?m)^(?=- )", path.read_text(encoding="utf-8"))
+            kept = [b for b in blocks if not (b.startswith("- ") and norm(yaml.safe_load(b)[0]["text"]) in held)]
+            if len(kept) != len(blocks):
+                path.write_text("".join(kept), encoding="utf-8")
+                print(f"{path.name}: dropped {len(blocks) - len(kept)} sentence(s) also held out")
+
+
+if __name__ == "__main__":
+    main()
