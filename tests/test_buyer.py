@@ -57,7 +57,7 @@ def test_repeated_feature_pitches_get_the_rep_delegated_with_a_reason(personas):
     decision, _ = moves[-1]
     assert decision.move == "delegate" and decision.outcome == "delegated"
     assert len(moves) == RULES.patience["medium"].feature_pitches_to_delegate
-    assert "Third feature pitch (platform, api)" in decision.reason and "it_director_meridian" in decision.reason
+    assert "Third feature pitch (platform; api)" in decision.reason and "it_director_meridian" in decision.reason
 
 
 def test_low_patience_delegates_sooner(personas):

@@ -200,6 +200,7 @@ def test_the_grader_reads_a_transcript_not_the_call_that_made_it(content, shippe
     call.play(GOOD)
     handed_over = Transcript.model_validate({"persona": "cfo_meridian", "outcome": call.outcome,
                                              "delegated_to": call.delegated_to, "turns": list(call.turns)})
-    card = grade(handed_over, persona=content.personas["cfo_meridian"], content=content, search=store)
+    card = grade(handed_over, persona=content.personas["cfo_meridian"], content=content, search=store,
+                 outcome_source="simulated")
     assert card == grade_call(call)
     assert card.outcome == "advanced" and card.overall is not None

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from coach.acts.bank import Example
 from coach.acts.reader import ActReader
+from coach.acts.types import ROLLS_UP_TO
 
 
 class ActScore(BaseModel):
@@ -43,9 +44,13 @@ def _ratio(a: int, b: int) -> float | None:
 
 
 def evaluate(reader: ActReader, examples: list[Example], split: str, acts: tuple[str, ...]) -> ActReport:
-    """Read every sentence of a split and compare with its label."""
+    """Read every sentence of a split and compare with its label (a finer act the split does not
+    use is counted as the act it rolls up to: `ROLLS_UP_TO`)."""
     readings = reader.read([e.text for e in examples])
-    pairs = [(e.act, r.act) for e, r in zip(examples, readings, strict=True)]
+    labelled = {e.act for e in examples}
+    rolled = {fine: broad for fine, broad in ROLLS_UP_TO.items() if fine not in labelled}
+    acts = tuple(a for a in acts if a not in rolled)
+    pairs = [(e.act, rolled.get(r.act, r.act)) for e, r in zip(examples, readings, strict=True)]
     scores: list[ActScore] = []
     for act in acts:
         true_positive = sum(1 for gold, got in pairs if gold == act and got == act)
@@ -59,7 +64,7 @@ def evaluate(reader: ActReader, examples: list[Example], split: str, acts: tuple
     who = [(e.involves_buyer, r.involves_buyer) for e, r in zip(examples, readings, strict=True)
            if e.involves_buyer is not None and r.involves_buyer is not None]
     confusions = Counter((gold, got) for gold, got in pairs if gold != got)
-    misread = [(e.text, e.act, r.act) for e, r in zip(examples, readings, strict=True) if e.act != r.act]
+    misread = [(e.text, gold, got) for e, (gold, got) in zip(examples, pairs, strict=True) if gold != got]
     return ActReport(
         side=reader.side, split=split, sentences=len(examples),
         accuracy=_ratio(sum(gold == got for gold, got in pairs), len(pairs)),

@@ -26,23 +26,35 @@ class OutcomeReading:
     unsure: list[str]               # decisive-looking sentences read with too little confidence to count
 
 
-def read_outcome(buyer_turns: Sequence[Sequence[SentenceAct]], confident: float) -> OutcomeReading:
-    """The last confident decisive act wins, except that ending the call after handing the rep on
-    stays a hand-off ("Talk to Priya. I have to go.")."""
-    outcome, evidence, confidence, turn = "open", None, 1.0, None
-    unsure: list[str] = []
+def read_outcome(buyer_turns: Sequence[Sequence[SentenceAct]], confident: float,
+                 closing_turns: int = 2) -> OutcomeReading:
+    """How the call ended, from sure readings only, in this order:
+    - handed on: the first hand-off not preceded by an agreed next step (after an agreement, "my
+      assistant will send the invite" is logistics); the rest of the call is with someone else;
+    - advanced: a next step agreed in the last `closing_turns` replies (how the call ended, not a
+      passing "let's talk" mid-call);
+    - disengaged: the executive ended it in their last reply;
+    - otherwise open.
+    """
+    unsure = [r.text for turn in buyer_turns for r in turn if r.act in DECISIVE and not r.sure]
+    agreed_at: int | None = None
     for number, sentences in enumerate(buyer_turns, 1):
         for reading in sentences:
-            if reading.act not in DECISIVE:
+            if not reading.sure:
                 continue
-            if reading.confidence < confident:
-                unsure.append(reading.text)
-                continue
-            new = DECISIVE[reading.act]
-            if new == "disengaged" and outcome == "delegated":
-                continue
-            outcome, evidence, confidence, turn = new, reading.text, reading.confidence, number
-    return OutcomeReading(outcome, evidence, round(confidence, 4), turn, unsure)
+            if reading.act == "agree_next_step" and agreed_at is None:
+                agreed_at = number
+            if reading.act == "hand_off" and agreed_at is None:
+                return OutcomeReading("delegated", reading.text, round(reading.confidence, 4), number, unsure)
+    last = len(buyer_turns)
+    for number in range(last, max(0, last - closing_turns), -1):
+        agreed = [r for r in buyer_turns[number - 1] if r.act == "agree_next_step" and r.sure]
+        if agreed:
+            return OutcomeReading("advanced", agreed[0].text, round(agreed[0].confidence, 4), number, unsure)
+    ended = [r for r in buyer_turns[-1] if r.act == "end_call" and r.sure] if buyer_turns else []
+    if ended:
+        return OutcomeReading("disengaged", ended[-1].text, round(ended[-1].confidence, 4), last, unsure)
+    return OutcomeReading("open", None, 1.0, None, unsure)
 
 
 def buyer_move(sentences: Sequence[SentenceAct], confident: float) -> tuple[str, str | None]:

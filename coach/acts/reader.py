@@ -20,11 +20,11 @@ from pathlib import Path
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from coach.acts import model as linear
 from coach.acts.bank import Example, fingerprint, load_split, user_bank_file
-from coach.acts.types import SentenceAct, Side
+from coach.acts.types import ACTS, SentenceAct, Side
 from coach.errors import CoachError
 from coach.retrieval.embeddings import MiniLMEmbedder
 
@@ -35,6 +35,18 @@ class SideSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     model: linear.ModelSettings
     confident: float = Field(ge=0, le=1)   # below this a reading is unsure: it has a smaller effect
+    confident_for: dict[str, float] = {}  # acts that cap a grade need more certainty than the rest
+    # acts whose probability adds to an act's when judging how sure its reading is, because the buyer
+    # reacts the same way ("our connector is prebuilt": feature or claim, product talk either way)
+    counts_with: dict[str, list[str]] = {}
+
+    def family_of(self, act: str) -> list[str]:
+        """`act` and the acts whose probabilities add to it."""
+        return [act, *self.counts_with.get(act, [])]
+
+    def threshold(self, act: str) -> float:
+        """How sure a reading of `act` must be to count."""
+        return self.confident_for.get(act, self.confident)
 
 
 class ActSettings(BaseModel):
@@ -43,6 +55,16 @@ class ActSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     rep: SideSettings
     buyer: SideSettings
+
+    @model_validator(mode="after")
+    def _known_acts(self) -> ActSettings:
+        for side in ("rep", "buyer"):
+            chosen = getattr(self, side)
+            named = set(chosen.confident_for) | set(chosen.counts_with) | {a for f in chosen.counts_with.values() for a in f}
+            unknown = named - set(ACTS[side])
+            if unknown:
+                raise ValueError(f"{side}.confident_for names unknown acts: {', '.join(sorted(unknown))}")
+        return self
 
 
 @lru_cache(maxsize=1)
@@ -140,9 +162,11 @@ class ActReader:
             order = np.argsort(-probabilities[row])
             best, second = int(order[0]), int(order[1]) if len(order) > 1 else None
             act = act_model.classes[best]
+            family = sum(float(probabilities[row, act_model.classes.index(a)])
+                         for a in self.settings.family_of(act) if a in act_model.classes)
             readings.append(SentenceAct(
                 text=text, act=act, confidence=round(float(probabilities[row, best]), 4),
-                sure=float(probabilities[row, best]) >= self.confident,
+                sure=family >= self.settings.threshold(act),
                 runner_up=act_model.classes[second] if second is not None else None,
                 runner_up_confidence=round(float(probabilities[row, second]), 4) if second is not None else 0.0,
                 involves_buyer=round(float(who[row]), 4) if who is not None and act == "next_step_ask" else None,

@@ -12,7 +12,8 @@ from typing import Literal
 RepAct = Literal[
     "greeting", "agenda_time_check", "ask_situation", "ask_problem", "ask_impact", "ask_value",
     "ask_product_preference", "feature", "value", "case_story", "claim", "insight", "next_step_ask",
-    "objection_handling", "acknowledgement", "small_talk", "off_topic", "rude", "manipulation", "closing"]
+    "objection_handling", "acknowledgement", "small_talk", "off_topic", "rude", "lecturing", "manipulation",
+    "closing"]
 BuyerAct = Literal[
     "greeting", "answer", "question", "pushback", "impatience", "acknowledge", "hand_off", "end_call",
     "agree_next_step", "defer", "small_talk"]
@@ -21,6 +22,9 @@ Side = Literal["rep", "buyer"]
 REP_ACTS: tuple[str, ...] = RepAct.__args__  # type: ignore[attr-defined]
 BUYER_ACTS: tuple[str, ...] = BuyerAct.__args__  # type: ignore[attr-defined]
 ACTS: dict[str, tuple[str, ...]] = {"rep": REP_ACTS, "buyer": BUYER_ACTS}
+
+# A finer act that a split written before it existed labels as the broader one: measured as that one there.
+ROLLS_UP_TO = {"lecturing": "rude"}
 
 DISCOVERY_ACTS = {"ask_situation": "situation", "ask_problem": "problem", "ask_impact": "impact",
                   "ask_value": "value"}

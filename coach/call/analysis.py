@@ -171,9 +171,13 @@ def analyse_turn(text: str, signals: SemanticSignals, rules: AnalysisRules, supp
     discovering = any(q.form == "open" and q.discovery for q in asked)
     if view is not None:  # what each sentence does decides; word lists only where no acts were read
         pitched = view.sure("feature")
+        if feature_chunks:  # product talk (even unsure) in a turn that matches our capabilities is a pitch
+            pitched += [r for r in view.readings if r.act in ("feature", "ask_product_preference", "claim")
+                        and r not in pitched]
         preferences = view.sure("ask_product_preference")
         feature_pitch = bool(pitched) or len(preferences) >= 2
         feature_evidence = [Evidence(phrase=r.text) for r in [*pitched, *preferences]]
+        feature_evidence += [Evidence(chunk_id=h.id, score=h.score) for h in feature_chunks if feature_pitch]
         feature_maybe = not feature_pitch and bool(view.unsure("feature"))
         business = view.does_business
     else:
@@ -227,6 +231,8 @@ def analyse_turn(text: str, signals: SemanticSignals, rules: AnalysisRules, supp
     lecturing = lexicon.find_phrases(text, rules.lecturing)
     if lecturing and asked:
         lecturing = lecturing if all(q.form == "leading" for q in asked) else []
+    if view is not None:
+        lecturing += [r.text for r in view.sure("lecturing")]
     facts = [i for i, score in enumerate(signals.fact_scores) if score >= sim.hidden_fact]
     injection = lexicon.find_phrases(text, rules.injection) + manipulation
     open_question = any(q.form == "open" for q in asked)
@@ -249,7 +255,8 @@ def analyse_turn(text: str, signals: SemanticSignals, rules: AnalysisRules, supp
         rude=rude, off_topic=off_topic, injection=injection, facts_asked=facts,
         tags=[], small_talk=small_talk, invented_proof=invented, feature_pitch_maybe=feature_maybe,
         acts=[(r.text, r.act, r.confidence) for r in view.readings] if view is not None else [],
-        unsure=view.unsure_notes("feature", "next_step_ask", "rude", "manipulation", "claim") if view else [],
+        unsure=view.unsure_notes("feature", "next_step_ask", "rude", "lecturing", "manipulation", "claim")
+        if view else [],
     )
     analysis.tags = tags_for(analysis, rules)
     return analysis

@@ -53,8 +53,9 @@ class BuyerActReader(Protocol):
 def hear_transcript(call: Call, turns: Sequence[TranscriptTurn], reader: BuyerActReader,
                     outcome: str | None = None) -> tuple[Transcript, OutcomeReading]:
     """The call as said, turn by turn, with the outcome from the file or read from the buyer's words."""
-    _, said = exchanges(turns)
+    opening, said = exchanges(turns)
     call.prefetch([e.rep for e in said])
+    call.hear(opening)  # the rep may repeat the buyer's own figures from the first words on
     persona, rules = call.persona, call.buyer_rules
     delegate = persona.delegates_to if persona.delegates_to in call.content.personas else None
     state = policy.start(persona, rules)

@@ -9,6 +9,7 @@ proof, a conduct fault the rubric caps. Pure: figures and search hits in, findin
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict
@@ -16,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 from coach.call import lexicon
 from coach.call.rules import AnalysisRules
 from coach.call.signals import SemanticSignals
+from coach.retrieval.hits import Hit
 from coach.content.knowledge import KnowledgeDoc
 
 ROUNDING = 0.05  # "about 40%" for 38.4%, "$1.2M" for $1,180,000
@@ -76,12 +78,13 @@ def close_to(figure: str, known: set[str]) -> bool:
     value = lexicon.figure_value(figure)
     if value is None:
         return False
+    bare = figure.replace(".", "").isdigit()  # "from 42 to 24 million": the unit said once, for both
     for other in known:
         theirs = lexicon.figure_value(other)
         if theirs is None:
             continue
-        same_kind = theirs[1] == value[1] or (figure.replace(".", "").isdigit())
-        if same_kind and abs(theirs[0] - value[0]) <= max(ROUNDING * abs(theirs[0]), 0.5):
+        said = float(match[0]) if bare and (match := re.match(r"\d+(?:\.\d+)?", other)) else theirs[0]
+        if (theirs[1] == value[1] or bare) and abs(said - value[0]) <= max(ROUNDING * abs(said), 0.5):
             return True
     return False
 
@@ -101,8 +104,9 @@ def case_references(stories: Sequence[str], signals: SemanticSignals, rules: Ana
     invented: list[str] = []
     for story in stories:
         stated = [f for f in lexicon.figures(story, rules.figure_exempt_units) if not close_to(f, own)]
-        best = max(notes, key=lambda h: (sum(close_to(f, signals.case_figures.get(h.doc_id, set())) for f in stated),
-                                         h.score), default=None)
+        candidates = [*notes, *_notes_by_figures(stated, signals, {h.doc_id for h in notes}, rules)]
+        best = max(candidates, key=lambda h: (sum(close_to(f, signals.case_figures.get(h.doc_id, set()))
+                                                  for f in stated), h.score), default=None)
         if best is None:
             if stated:
                 invented.append(story)
@@ -122,3 +126,15 @@ def case_references(stories: Sequence[str], signals: SemanticSignals, rules: Ana
         if stray:
             invented.append(story)
     return refs, invented
+
+
+def _notes_by_figures(stated: Sequence[str], signals: SemanticSignals, seen: set[str],
+                      rules: AnalysisRules) -> list[Hit]:
+    """Notes holding every figure of a story (two at least): the second half of a story told over two
+    turns names no customer, but its figures say which note it is."""
+    if len(stated) < 2:
+        return []
+    return [Hit(id=f"{doc_id}#figures", doc_id=doc_id, kind="case_note", section="result", offering="", titles=(),
+                industry="", text="", score=rules.similarity.value)
+            for doc_id, figures in signals.case_figures.items()
+            if doc_id not in seen and all(close_to(f, figures) for f in stated)]

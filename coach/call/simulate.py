@@ -57,9 +57,9 @@ def grade_transcript(transcript: TranscriptFile, call: Call, reader: BuyerActRea
 
         reader = default_reader("buyer")
     said, reading = hear_transcript(call, transcript.turns, reader, transcript.outcome)
-    card = grade(said, persona=call.persona, content=call.content, search=call.store, judge=judge)
-    card.outcome_source = "file" if transcript.outcome is not None else "buyer_lines"
-    card.outcome_evidence = reading.evidence
+    card = grade(said, persona=call.persona, content=call.content, search=call.store, judge=judge,
+                 outcome_source="file" if transcript.outcome is not None else "buyer_lines",
+                 outcome_evidence=reading.evidence)
     if reading.outcome in ("disengaged", "delegated") and reading.turn is not None:
         card.metrics.rep_turns_after_end = len(said.turns) - reading.turn
     return card

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from coach.acts.types import DISCOVERY_ACTS, SentenceAct
 
 PLEASANTRIES = frozenset({"greeting", "small_talk", "closing", "acknowledgement"})
-NOT_BUSINESS = PLEASANTRIES | {"off_topic", "rude", "manipulation", "agenda_time_check"}
+NOT_BUSINESS = PLEASANTRIES | {"off_topic", "rude", "lecturing", "manipulation", "agenda_time_check"}
 NOT_A_QUESTION_TO_ANSWER = frozenset({"next_step_ask", "agenda_time_check", "greeting", "small_talk", "closing",
                                       "off_topic", "manipulation"})
 

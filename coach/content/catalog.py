@@ -51,6 +51,7 @@ class Content:
 def cross_check(personas: dict[str, Persona], knowledge: dict[str, KnowledgeDoc], problems: ProblemList) -> None:
     """Rules that span files: delegates exist, every executive's title has value propositions."""
     titles_with_value = {t for d in knowledge.values() if d.meta.kind == "value_proposition" for t in d.meta.titles}
+    offerings = {d.meta.offering for d in knowledge.values() if d.meta.kind == "value_proposition"}
     for persona in personas.values():
         path = persona.source
         known = persona.delegates_to in personas or persona.delegates_to in problems.broken
@@ -60,6 +61,10 @@ def cross_check(personas: dict[str, Persona], knowledge: dict[str, KnowledgeDoc]
         if persona.delegates_to == persona.id:
             problems.add(path, "delegates_to names the persona itself", "name a subordinate's persona id",
                          field="delegates_to")
+        if persona.offering and persona.offering not in offerings:
+            problems.add(path, f"offering {persona.offering!r} has no value proposition",
+                         f"use one of: {', '.join(sorted(offerings)) or '(none yet)'}, or leave `offering` out",
+                         field="offering")
         if persona.is_executive and persona.title_key not in titles_with_value:
             problems.add(path, f"title_key {persona.title_key!r} has no value proposition",
                          f"add a knowledge/value_props/*.md whose `titles` include {persona.title_key}, "

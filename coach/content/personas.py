@@ -76,6 +76,7 @@ class Persona(_Strict):
     title_key: str = Field(pattern=ID_PATTERN, max_length=40)
     level: Literal["executive", "delegate"]
     company: Company
+    offering: str | None = Field(None, max_length=200)  # what the rep sells them (a knowledge `offering`); optional
     time_budget_min: int = Field(ge=5, le=120)
     patience: Literal["low", "medium", "high"]
     delegates_to: str | None = Field(None, pattern=ID_PATTERN)

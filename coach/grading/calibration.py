@@ -170,8 +170,14 @@ def evaluate(cases: list[CalibrationCase], grade: Callable[[CalibrationCase], Sc
         within_one=(sum(abs(m - g) <= 1 for m, g in zip(manager, grader, strict=True)) / len(rated))
         if rated else None,
         criterion_accuracy=accuracy, criterion_scored=scored, confusion=confusion, results=results,
-        outcome_agreement=(sum(r.outcome == r.outcome_seen for r in results) / len(results)) if results else None,
+        outcome_agreement=(sum(_ended(r.outcome) == _ended(r.outcome_seen) for r in results) / len(results))
+        if results else None,
         pairwise_order=pairwise_order([(r.manager_rating, r.overall) for r in results if r.overall is not None]))
+
+
+def _ended(outcome: str) -> str:
+    """A simulated call that ran out of time reads, from its transcript, as one the buyer ended."""
+    return "disengaged" if outcome == "timed_out" else outcome
 
 
 def pairwise_order(pairs: list[tuple[int, int]]) -> float | None:

@@ -131,7 +131,7 @@ def tied_to_a_priority(e: Evidence) -> Answer:
 @criterion("value_backed_by_case_note")
 def value_backed_by_case_note(e: Evidence) -> Answer:
     backed = [(i, c.said or next(iter(c.figures_quoted), None)) for i, x in e.analyses.items() for c in x.case_notes
-              if c.figures_match]
+              if c.figures_match and c.figures_quoted]  # a measured result: the note's own figures
     wrong = [(i, story) for i, x in e.analyses.items() for story in x.invented_proof]
     wrong += [(i, c.said) for i, x in e.analyses.items() for c in x.case_notes if not c.figures_match and
               c.said not in x.invented_proof]
@@ -202,4 +202,10 @@ def _follows_up(question: str, buyer_said: str, rubric: Rubric) -> bool:
     if set(lexicon.figures(question)) & set(lexicon.figures(buyer_said)):
         return True
     opening = " ".join(lexicon.words(question)[:6])
-    return bool(lexicon.find_phrases(opening, rubric.follow_up_cues))
+    if lexicon.find_phrases(opening, rubric.follow_up_cues):
+        return True
+    words = [w.lower() for w in lexicon.words(question)]
+    return len(words) <= 8 and bool(set(words) & _POINTING_BACK)  # "Where is it missing most?"
+
+
+_POINTING_BACK = {"it", "that", "those", "these", "them", "this", "there"}

@@ -23,7 +23,7 @@ from coach.grading.criteria import answer_all
 from coach.grading.judge import capable, judge_call
 from coach.grading.rubric import Rubric, load_rubric
 from coach.content.knowledge import KnowledgeDoc
-from coach.grading.scorecard import (Coaching, CriterionResult, DocRef, Improvement, JudgeReport, Metrics, Result,
+from coach.grading.scorecard import (Coaching, OutcomeSource, CriterionResult, DocRef, Improvement, JudgeReport, Metrics, Result,
                                      Rewrite, Scorecard, Strength)
 from coach.retrieval.hits import Hit
 from coach.transcript import CallTurn, Transcript
@@ -127,20 +127,55 @@ def metrics_for(call: _Graded, buyer_words: int) -> Metrics:
     )
 
 
+def plural_title(title: str) -> str:
+    """"VP of Sales" → "VPs of Sales", "Chief Financial Officer" → "Chief Financial Officers"."""
+    head, sep, tail = next(((title[:i], s, title[i + len(s):]) for s in (" of ", ", ", " - ")
+                            if (i := title.find(s)) > 0), (title, "", ""))
+    if head.endswith("s"):
+        return title
+    head = head[:-1] + "ies" if head.endswith("y") and head[-2:-1] not in "aeiou" else head + "s"
+    return f"{head}{sep}{tail}"
+
+
+def offering_for(call: _Graded) -> str | None:
+    """What the rep sells this buyer: the persona's `offering`, else the one whose value talk for this
+    title is nearest the buyer's own goals and problems."""
+    if call.persona.offering:
+        return call.persona.offering
+    hits = call.search.value_for_title(" ".join([*call.persona.goals, *call.persona.problems]),
+                                       call.persona.title_key, k=1)
+    return hits[0].offering if hits else None
+
+
+def weakest_turn(call: _Graded, results: list[CriterionResult]) -> CallTurn | None:
+    """The turn that cost the most attention, or else the first one a failed criterion quotes; None
+    when no turn did either (nothing to rewrite)."""
+    turns = [t for t in call.turns if t.analysis is not None and t.move != "advance"]
+    costly = [t for t in turns if t.attention - _attention_before(call, t) < 0]
+    if costly:
+        return min(costly, key=lambda t: (t.attention - _attention_before(call, t), t.index))
+    quoted = sorted({q.turn for r in results if r.result == "no" for q in r.evidence})
+    return next((t for t in turns if t.index in quoted), None)
+
+
 def coaching_for(call: _Graded, results: list[CriterionResult], rubric: Rubric) -> Coaching:
-    """Two strengths, three improvements naming this title's value proposition or case note, and a rewrite."""
+    """Two strengths, three improvements naming this buyer's value proposition or case note (their
+    offering, their title), and a rewrite of the weakest turn."""
     weights = {c.id: c.weight for c in rubric.criteria}
     title = call.persona.title_key
-    props = call.content.value_props_for(title)
-    notes = [n for n in call.content.case_notes() if title in n.meta.titles] or call.content.case_notes()
-    turns = [t for t in call.turns if t.analysis is not None]
-    candidates = [t for t in turns if t.move != "advance"] or turns
-    weakest = min(candidates, key=lambda t: (t.attention - _attention_before(call, t), t.index)) if turns else None
-    vector_text = weakest.rep if weakest else call.persona.goals[0]
-    hits = call.search.value_for_title(vector_text, title, k=1) if props else []
+    offering = offering_for(call)
+    props = [d for d in call.content.value_props_for(title) if offering is None or d.meta.offering == offering] \
+        or call.content.value_props_for(title)
+    notes = [n for n in call.content.case_notes() if title in n.meta.titles]
+    weakest = weakest_turn(call, results)
+    vector_text = weakest.rep if weakest else " ".join(call.persona.goals[:2])
+    hits = call.search.value_for_title(vector_text, title, offering=offering, k=1) if props else []
     prop = call.content.knowledge.get(hits[0].doc_id) if hits else (props[0] if props else None)
-    case_hits = call.search.case_notes(vector_text, title=title, k=1)
-    note = call.content.knowledge.get(case_hits[0].doc_id) if case_hits else (notes[0] if notes else None)
+    case_hits = [h for h in call.search.case_notes(vector_text, title=title, k=6)
+                 if offering is None or h.offering == offering]
+    same_offering = [n for n in notes if offering is None or n.meta.offering == offering]
+    note = call.content.knowledge.get(case_hits[0].doc_id) if case_hits else \
+        (same_offering[0] if same_offering else None)
 
     def ref(doc: KnowledgeDoc | None) -> DocRef | None:
         return DocRef(id=doc.id, title=doc.title) if doc else None
@@ -151,13 +186,15 @@ def coaching_for(call: _Graded, results: list[CriterionResult], rubric: Rubric) 
     if weakest is not None and prop is not None:
         problem = (prop.section("problems").text.splitlines() or [""])[0].lstrip("- ").rstrip(".")
         result = note.section("result").text.splitlines()[0].lstrip("- ").rstrip(".") if note else ""
-        line = f"Many {call.persona.title}s we work with tell us: {problem.lower()}. Is that true at " \
-               f"{call.persona.company.name}?"
+        line = f"Many {plural_title(call.persona.title)} we work with tell us: {problem[:1].lower()}{problem[1:]}. " \
+               f"Is that true at {call.persona.company.name}?"
         if result and note:
             line += f" One customer we worked with: {result}."
+        cost = weakest.attention - _attention_before(call, weakest)
+        why = (f"It cost the most attention ({weakest.reason})" if cost < 0 else
+               "A criterion it needed was missed here")
         rewrite = Rewrite(turn=weakest.index, original=weakest.rep, suggested=line,
-                          why=f"It cost the most attention ({weakest.reason}); this puts their problem first, in "
-                              f"their words, and tests it with a question.",
+                          why=f"{why}; this puts their problem first, in their words, and tests it with a question.",
                           source=[ref(prop), ref(note)], written_by="rules")
     return Coaching(
         strengths=[Strength(criterion=r.id, note=r.question, evidence=list(r.evidence)) for r in strengths],
@@ -178,15 +215,14 @@ def _attention_before(call: _Graded, turn: CallTurn) -> int:
 def grade_call(call: Call, buyer_lines: dict[int, str] | None = None, rubric: Rubric | None = None,
                judge: LLM | None = None) -> Scorecard:
     """Grade a call held by the engine (simulated, practised or replayed)."""
-    card = grade(call.transcript, persona=call.persona, content=call.content, search=call.store,
-                 buyer_lines=buyer_lines, rubric=rubric, judge=judge)
-    card.outcome_source = "simulated"
-    return card
+    return grade(call.transcript, persona=call.persona, content=call.content, search=call.store,
+                 buyer_lines=buyer_lines, rubric=rubric, judge=judge, outcome_source="simulated")
 
 
 def grade(transcript: Transcript, *, persona: Persona, content: Content, search: CoachingSearch,
           buyer_lines: dict[int, str] | None = None, rubric: Rubric | None = None,
-          judge: LLM | None = None) -> Scorecard:
+          judge: LLM | None = None, outcome_source: OutcomeSource | None = None,
+          outcome_evidence: str | None = None) -> Scorecard:
     """Grade a transcript with the executive it was with. `buyer_lines` replaces the buyer's words
     where a real transcript had its own (used for follow-up questions and talk share). With a capable
     `judge` model, its quote-checked answers are added beside the deterministic ones; coaching
@@ -203,7 +239,8 @@ def grade(transcript: Transcript, *, persona: Persona, content: Content, search:
     buyer_words = sum(len(lexicon.words(t)) for t in said.values())
     card = Scorecard(overall=overall, band=band, rating=rating_for(overall, rubric), outcome=call.outcome,
                      criteria=results, metrics=metrics_for(call, buyer_words),
-                     coaching=coaching_for(call, results, rubric))
+                     coaching=coaching_for(call, results, rubric), outcome_source=outcome_source,
+                     outcome_evidence=outcome_evidence)
     if capable(judge) and call.turns:
         card.judge = _ask_judge(judge, call, said, results, rubric, card.coaching)
     return card

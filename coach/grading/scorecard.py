@@ -143,6 +143,9 @@ class JudgeReport(_Typed):
     error: str | None = None
 
 
+OutcomeSource = Literal["simulated", "file", "buyer_lines"]
+
+
 class Scorecard(BaseModel):
     """The `coach grade --json` object."""
 
@@ -157,6 +160,6 @@ class Scorecard(BaseModel):
     judge: JudgeReport | None = None  # the optional model judge's checked answers and disagreements
     # where the outcome came from: "simulated" (our buyer), "file" (the transcript said), "buyer_lines" (read
     # from what the buyer said, quoted in outcome_evidence); None on scorecards from older releases
-    outcome_source: Literal["simulated", "file", "buyer_lines"] | None = None
+    outcome_source: OutcomeSource | None = None
     outcome_evidence: str | None = None
     grader_version: str = GRADER_VERSION
