@@ -175,7 +175,9 @@ def analyse_turn(text: str, signals: SemanticSignals, rules: AnalysisRules, supp
             pitched += [r for r in view.readings if r.act in ("feature", "ask_product_preference", "claim")
                         and r not in pitched]
         preferences = view.sure("ask_product_preference")
-        feature_pitch = bool(pitched) or len(preferences) >= 2
+        # a turn that reads like one of our capability lines, with no discovery in it, pitches whatever its acts
+        alike = not discovering and any(h.score >= sim.feature_alone for h in feature_chunks)
+        feature_pitch = bool(pitched) or len(preferences) >= 2 or alike
         feature_evidence = [Evidence(phrase=r.text) for r in [*pitched, *preferences]]
         feature_evidence += [Evidence(chunk_id=h.id, score=h.score) for h in feature_chunks if feature_pitch]
         feature_maybe = not feature_pitch and bool(view.unsure("feature"))

@@ -165,7 +165,7 @@ def insight_tested_with_question(e: Evidence) -> Answer:
 @criterion("respected_the_time")
 def respected_the_time(e: Evidence) -> Answer:
     over = [(t.index, None) for t in e.turns if t.elapsed_s >= e.budget_s][:1]  # the buyer times out at the budget
-    warned = {t.index + 1 for t in e.turns if t.move == "warn"}
+    warned = {t.index + 1 for t in e.turns if t.move in ("warn", "disengage")}  # "I need to go" counts too
     ignored = [(i, None) for i, x in e.analyses.items() if i in warned and (x.monologue or x.feature_pitch)][:1]
     return ("no", e.quotes(over + ignored)) if over or ignored else ("yes", [])
 
