@@ -55,6 +55,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/retrieval.py --files 1000
 	$(BIN)/python bench/turn.py
 	$(BIN)/python bench/grade.py
+	$(BIN)/python bench/acts.py
 
 # Re-resolve the lock files after changing dependencies in pyproject.toml.
 lock: $(STAMP)

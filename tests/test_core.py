@@ -13,8 +13,9 @@ from coach.grading.criteria import CRITERIA
 from coach.grading.rubric import Rubric, check_criteria, load_rubric
 
 CORE = ["coach.call.analysis", "coach.call.policy", "coach.call.composed_voice", "coach.call.signals",
+        "coach.call.proof", "coach.call.turn_acts", "coach.acts.types", "coach.acts.outcome",
         "coach.grading.criteria", "coach.grading.rubric", "coach.grading.scorecard", "coach.transcript"]
-IO = ["chromadb", "openai", "sqlalchemy", "streamlit", "langchain_core", "onnxruntime", "httpx"]
+IO = ["chromadb", "openai", "sqlalchemy", "streamlit", "langchain_core", "onnxruntime", "httpx", "sklearn"]
 
 
 def test_the_pure_core_imports_no_store_model_database_or_page():

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 
-from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -20,7 +19,6 @@ from coach.acts.types import DISCOVERY_ACTS
 from coach.call.proof import CaseReference, case_references, figure_index, is_supported  # noqa: F401 - re-exported
 from coach.call.signals import SemanticSignals
 from coach.call.turn_acts import ActView
-from coach.content.knowledge import KnowledgeDoc
 from coach.content.personas import Persona
 
 

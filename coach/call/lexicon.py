@@ -106,8 +106,12 @@ def classify_question(sentence: str, rules: QuestionRules) -> tuple[str, list[st
 
 
 def starts_closed(sentence: str, rules: QuestionRules) -> bool:
-    """Does the question open with a yes/no word ("Do…", "Is…", "Would…")?"""
+    """Does the question open with a yes/no word ("Do…", "Is…", "Would…"), after a name or a
+    one-word lead-in ("Dana, do…", "So, is…")?"""
     lowered = sentence.lower().strip(" \"'")
+    head, _, rest = lowered.partition(",")
+    if rest and len(head.split()) <= 2:
+        lowered = rest.strip()
     return any(lowered.startswith(start + " ") for start in rules.closed_starts)
 
 

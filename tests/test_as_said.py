@@ -1,0 +1,112 @@
+"""Grading a call as it happened: the buyer's own lines, the outcome read from them, every rep line
+analysed, and proof checked figure by figure against the case note a story tells."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from coach.call.engine import Call
+from coach.call.simulate import TranscriptFile, grade_transcript
+from coach.content.catalog import load_content
+from tests.helpers import invoke_coach
+
+OPENING = {"speaker": "buyer", "text": "Walt Brennan. You have twenty minutes."}
+STORY_TRUE = ("A compressor maker's service division with 420 technicians went from 3.1 to 4.4 jobs per technician "
+              "a day, and drive time fell from 2.3 to 1.5 hours.")
+STORY_INVENTED = ("A compressor maker's service division with 420 technicians went from 3.1 to 5.9 jobs per "
+                  "technician a day, and drive time fell from 2.3 to 0.4 hours.")
+
+
+@pytest.fixture(scope="module")
+def content():
+    return load_content()
+
+
+@pytest.fixture
+def grade(content, shipped_store):
+    store, _ = shipped_store
+
+    def run(turns, outcome=None):
+        file = TranscriptFile(persona="coo_halvorsen", turns=[OPENING, *turns], outcome=outcome)
+        return grade_transcript(file, Call(content.personas["coo_halvorsen"], content, store))
+    return run
+
+
+def rep(text):
+    return {"speaker": "rep", "text": text}
+
+
+def buyer(text):
+    return {"speaker": "buyer", "text": text}
+
+
+def test_a_hand_off_in_the_buyers_words_is_the_outcome_and_later_lines_still_count(grade):
+    card = grade([rep("Walt, our optimizer has a constraint engine, a REST API and a mobile app."),
+                  buyer("This is one for my service manager. Let me hand you to Kristy Olsen; she'll take it from "
+                        "here."),
+                  rep("Thanks, Kristy. How do your coordinators plan a day today?"),
+                  buyer("Whiteboards, mostly.")])
+    assert card.outcome == "delegated" and card.outcome_source == "buyer_lines"
+    assert "Kristy" in card.outcome_evidence
+    assert card.metrics.rep_turns == 2  # nothing the rep said after the hand-off is dropped
+
+
+def test_an_outcome_in_the_file_wins_over_reading(grade):
+    card = grade([rep("Is twenty minutes still right?"), buyer("Fine.")], outcome="advanced")
+    assert card.outcome == "advanced" and card.outcome_source == "file" and card.outcome_evidence is None
+
+
+def test_send_me_something_leaves_the_call_open(grade):
+    card = grade([rep("Where is service margin leaking today?"),
+                  buyer("Drive time and parts, mostly. Look, send me a one-pager and I'll read it over the weekend.")])
+    assert card.outcome == "open"
+
+
+def test_a_next_step_agreed_at_the_end_advances_the_call(grade):
+    card = grade([rep("Where is service margin leaking today?"), buyer("Drive time and missing parts."),
+                  rep("Could we take forty-five minutes next Tuesday with you and your service VP to size it?"),
+                  buyer("Fine. Tuesday at nine, my office. Bring the numbers.")])
+    assert card.outcome == "advanced" and "Tuesday" in card.outcome_evidence
+
+
+def test_a_case_story_with_the_notes_figures_is_proof(grade):
+    card = grade([rep("Where is service margin leaking today?"), buyer("Drive time, mostly."), rep(STORY_TRUE),
+                  buyer("Go on.")])
+    results = {c.id: c for c in card.criteria}
+    assert results["value_backed_by_case_note"].result == "yes"
+    assert "cn-mfg-service-margin" in card.metrics.case_notes_used
+    assert results["no_unsupported_claims"].result == "yes"
+
+
+def test_invented_figures_in_a_case_story_are_a_conduct_fault(grade):
+    card = grade([rep("Where is service margin leaking today?"), buyer("Drive time, mostly."), rep(STORY_INVENTED),
+                  buyer("Go on.")])
+    results = {c.id: c for c in card.criteria}
+    assert results["value_backed_by_case_note"].result == "no"
+    assert results["no_unsupported_claims"].result == "no"
+    assert any("5.9" in q.quote for q in results["value_backed_by_case_note"].evidence)
+    assert card.overall is not None and card.overall <= 50  # the rubric's cap for invented proof
+
+
+def test_a_greeting_is_never_the_evidence_for_a_point(grade):
+    card = grade([rep("Hi Walt, great to meet you, and thanks for the time. Where is service margin leaking "
+                      "between the 24% you're at and the 30% the plan needs?"), buyer("Drive time and parts.")])
+    for criterion in card.criteria:
+        if criterion.id != "opened_on_their_agenda" and criterion.result == "yes":
+            assert all("great to meet you" not in q.quote for q in criterion.evidence), criterion.id
+
+
+def test_coach_grade_says_where_the_outcome_came_from(tmp_path, tmp_path_factory):
+    path = tmp_path / "call.json"
+    path.write_text(json.dumps({"persona": "coo_halvorsen", "turns": [
+        OPENING, rep("Our optimizer has a REST API, SSO and forty dashboards."),
+        buyer("Not my area. Talk to my service manager, Kristy.")]}))
+    result = invoke_coach("grade", str(path), "--json", COACH_DATA_DIR=str(tmp_path_factory.mktemp("g")))
+    assert result.returncode == 0, result.stderr
+    card = json.loads(result.stdout)
+    assert card["outcome"] == "delegated" and card["outcome_source"] == "buyer_lines"
+    assert "Kristy" in card["outcome_evidence"]
+    text = invoke_coach("grade", str(path), COACH_DATA_DIR=str(tmp_path_factory.mktemp("h")))
+    assert "read from" in text.stdout and "Kristy" in text.stdout
