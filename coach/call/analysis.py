@@ -37,6 +37,7 @@ class Question(BaseModel):
     form: Literal["open", "closed", "leading"]
     discovery: list[str]
     act: str | None = None  # what the sentence does, when acts were read (a next-step ask is not discovery)
+    follows_up: float | None = None  # closeness in meaning to what the buyer said just before (None: unknown)
 
 
 class TurnAnalysis(BaseModel):
@@ -126,7 +127,8 @@ def _best(scores: dict[str, float], threshold: float) -> tuple[str, float] | Non
     return (key, scores[key]) if scores[key] >= threshold else None
 
 
-def _questions(text: str, rules: AnalysisRules, view: ActView | None) -> list[Question]:
+def _questions(text: str, rules: AnalysisRules, view: ActView | None,
+               follow_up: dict[str, float]) -> list[Question]:
     """The questions asked: sentences ending in "?" and, when acts were read, discovery said as a
     request ("Walk me through the close."); the discovery kind comes from the act when there is one."""
     asked = []
@@ -146,7 +148,8 @@ def _questions(text: str, rules: AnalysisRules, view: ActView | None) -> list[Qu
         elif form == "open" and not discovery and lexicon.find_phrases(sentence, rules.questions.about_them) \
                 and not lexicon.find_phrases(sentence, rules.feature_terms):
             discovery = ["situation"]  # an open question about their world is discovery, whatever its words
-        asked.append(Question(text=sentence, form=form, discovery=discovery, act=reading.act if reading else None))
+        asked.append(Question(text=sentence, form=form, discovery=discovery, act=reading.act if reading else None,
+                              follows_up=follow_up.get(sentence)))
     return asked
 
 
@@ -161,7 +164,7 @@ def analyse_turn(text: str, signals: SemanticSignals, rules: AnalysisRules, supp
     view = ActView(signals.sentence_acts) if signals.sentence_acts else None
     word_list = lexicon.words(text)
     n_words = len(word_list)
-    asked = _questions(text, rules, view)
+    asked = _questions(text, rules, view, signals.follow_up)
 
     feature_phrases = lexicon.find_phrases(text, rules.feature_terms)
     feature_chunks = [h for h in signals.capability_hits if h.score >= sim.feature]

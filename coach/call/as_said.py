@@ -72,8 +72,10 @@ def hear_transcript(call: Call, turns: Sequence[TranscriptTurn], reader: BuyerAc
     handed_at = reading.turn if reading.outcome == "delegated" else None
     elapsed = 0.0
     out: list[CallTurn] = []
+    before = opening
     for index, (exchange, acts) in enumerate(zip(said, readings, strict=True), 1):
-        text, notice, analysis, _ = call.analyse(exchange.rep)
+        text, notice, analysis, _ = call.analyse(exchange.rep, previous=before)
+        before = exchange.buyer
         _, state = policy.decide(state, analysis, persona, rules)
         buyer_words = len(lexicon.words(exchange.buyer))
         elapsed += analysis.speaking_s + buyer_words * 60 / call.analysis_rules.speaking_words_per_minute

@@ -7,7 +7,7 @@ the handoff to the delegate, the clock and the end of the call.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
@@ -238,11 +238,19 @@ class Call:
                        relevance=relevance)
         return Decided(index, text, notice, speaker.persona, analysis, decision, state, line, signals, context.fact)
 
-    def analyse(self, rep_text: str) -> tuple[str, str | None, TurnAnalysis, SemanticSignals]:
-        """What the current buyer heard of a rep line and what it did: (heard text, notice, analysis, signals)."""
+    def analyse(self, rep_text: str, previous: str | None = None) -> tuple[str, str | None, TurnAnalysis,
+                                                                         SemanticSignals]:
+        """What the current buyer heard of a rep line and what it did: (heard text, notice, analysis, signals).
+        `previous` is what the buyer said just before (default: their last reply in this call), so a
+        question can be seen to build on it."""
         text, notice = heard_text(rep_text, self.analysis_rules)
         speaker = self._speaker
         signals = speaker.semantics.signals(text)
+        previous = previous if previous is not None else (self.turns[-1].buyer if self.turns else None)
+        if previous and signals.question_vectors:
+            said = shared_embedder().embed([previous])[0]
+            signals = replace(signals, follow_up={q: round(float(v @ said), 4)
+                                                  for q, v in signals.question_vectors.items()})
         analysis = analyse_turn(text, signals, self.analysis_rules, speaker.figures | self._heard, speaker.acronyms,
                                 derivable=speaker.own_figures | self._heard)
         return text, notice, analysis, signals

@@ -29,6 +29,8 @@ class SemanticSignals:
     case_figures: dict[str, set[str]] = field(default_factory=dict)  # case id → figures in that note
     turn_vector: np.ndarray | None = None  # the turn's embedding, for reuse (choosing relevant lines)
     sentence_acts: list[SentenceAct] = field(default_factory=list)  # what each sentence does (empty: rules only)
+    question_vectors: dict[str, np.ndarray] = field(default_factory=dict, repr=False)  # each question's embedding
+    follow_up: dict[str, float] = field(default_factory=dict)  # question -> closeness to the buyer's last words
 
     @property
     def best_score(self) -> float:

@@ -55,6 +55,11 @@ class Evidence:
         """Open discovery questions, in call order."""
         return [(i, q) for i, x in self.analyses.items() for q in x.discovery_question_texts]
 
+    def close_to_their_words(self, index: int, question: str) -> bool:
+        """Does the question build in meaning on what the buyer just said (no shared word needed)?"""
+        score = next((q.follows_up for q in self.analyses[index].questions if q.text == question), None)
+        return score is not None and score >= self.rubric.follow_up_similarity
+
     def pitches(self) -> Hits:
         return [(i, x.first_feature_phrase) for i, x in self.analyses.items() if x.feature_pitch]
 
@@ -114,7 +119,8 @@ def relevant_to_title(e: Evidence) -> Answer:
 @criterion("real_discovery_with_follow_up")
 def real_discovery_with_follow_up(e: Evidence) -> Answer:
     discovery = e.discovery()
-    follow = [(i, q) for i, q in discovery if i in e.buyer_before and _follows_up(q, e.buyer_before[i], e.rubric)]
+    follow = [(i, q) for i, q in discovery if i in e.buyer_before and
+              (_follows_up(q, e.buyer_before[i], e.rubric) or e.close_to_their_words(i, q))]
     if len(discovery) >= 2 and follow:
         return "yes", e.quotes([follow[0], *[d for d in discovery if d != follow[0]]])
     if len(e.analyses) < 2 and discovery:

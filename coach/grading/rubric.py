@@ -12,7 +12,7 @@ from functools import lru_cache
 from importlib import resources
 
 import yaml
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from coach.errors import UserInputError
 
@@ -35,6 +35,7 @@ class Rubric(_Frozen):
     outcome_caps: dict[str, int]
     insight_cues: list[str]
     follow_up_cues: list[str]
+    follow_up_similarity: float = Field(1.0, ge=0, le=1)  # a question this close in meaning to the buyer's last words builds on them
     conduct_caps: dict[str, int]
 
 

@@ -130,6 +130,7 @@ class Semantics:
                 case_figures=self.case_figures,
                 turn_vector=turn,
                 sentence_acts=readings[i],
+                question_vectors=dict(zip(asked, asked_vectors, strict=True)),
             ))
         return out
 
