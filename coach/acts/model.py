@@ -3,7 +3,8 @@
 Why this shape: the embedding carries meaning (plain phrasing nobody listed), hashed word
 n-grams carry the exact cues the embedding blurs ("with you", a question mark); a linear
 model over both is deterministic, fast (well under a millisecond a sentence) and small enough
-to cache as plain arrays (no pickle). The weights are learned from the training split only.
+to cache as plain arrays (no pickle). The weights are learned from the training split only,
+with scikit-learn; reading needs only numpy (importing scikit-learn costs over a second).
 """
 
 from __future__ import annotations
@@ -12,9 +13,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import re
+import zlib
+from collections import Counter
+from typing import TYPE_CHECKING
+
 import numpy as np
-from scipy import sparse
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 WORD_FEATURES = 2 ** 15
 
@@ -28,21 +36,38 @@ class ModelSettings(BaseModel):
     class_weight: str | None = None       # "balanced" or none
 
 
-def word_features(texts: Sequence[str]) -> sparse.csr_matrix:
-    """Hashed word unigrams and bigrams plus the question mark, L2-normalised (stateless, sparse)."""
-    from sklearn.feature_extraction.text import HashingVectorizer
+_TOKEN = re.compile(r"(?u)\b\w+\b|\?")
+FEATURIZER = "crc32-unigrams-bigrams-v1"  # part of the cache fingerprint: change it when the hashing changes
 
-    vectorizer = HashingVectorizer(n_features=WORD_FEATURES, ngram_range=(1, 2), alternate_sign=False,
-                                   norm="l2", token_pattern=r"(?u)\b\w+\b|\?", dtype=np.float32)
-    return vectorizer.transform(list(texts))
+
+def terms(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """A sentence's hashed word unigrams and bigrams (and its question mark), L2-normalised:
+    (feature indices, weights). Stateless and cheap, so reading needs no scikit-learn import."""
+    tokens = _TOKEN.findall(text.lower())
+    grams = [*tokens, *(f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False))]
+    counts = Counter(zlib.crc32(gram.encode()) % WORD_FEATURES for gram in grams)
+    if not counts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    keys = np.fromiter(counts.keys(), dtype=np.int64)
+    values = np.fromiter(counts.values(), dtype=np.float32)
+    return keys, values / np.linalg.norm(values)
 
 
 def features(vectors: np.ndarray, texts: Sequence[str], settings: ModelSettings) -> sparse.csr_matrix:
-    """The model's input: the sentence embedding beside its weighted word features."""
+    """The training input: the sentence embedding beside its weighted word features (sparse)."""
+    from scipy import sparse
+
     dense = sparse.csr_matrix(vectors.astype(np.float32))
     if settings.word_weight == 0:
         return dense
-    return sparse.hstack([dense, settings.word_weight * word_features(texts)], format="csr")
+    rows, cols, data = [], [], []
+    for row, text in enumerate(texts):
+        keys, values = terms(text)
+        rows += [row] * len(keys)
+        cols += keys.tolist()
+        data += (settings.word_weight * values).tolist()
+    words = sparse.csr_matrix((data, (rows, cols)), shape=(len(texts), WORD_FEATURES), dtype=np.float32)
+    return sparse.hstack([dense, words], format="csr")
 
 
 @dataclass(frozen=True)
@@ -54,8 +79,21 @@ class LinearModel:
     intercept: np.ndarray
 
     def probabilities(self, x: sparse.csr_matrix | np.ndarray) -> np.ndarray:
-        """Class probabilities, rows summing to one (the same arithmetic as scikit-learn's predict_proba)."""
-        scores = np.asarray(x @ self.coef.T) + self.intercept
+        """Class probabilities for a feature matrix (the same arithmetic as scikit-learn's predict_proba)."""
+        return self._softmax(np.asarray(x @ self.coef.T) + self.intercept)
+
+    def read(self, vectors: np.ndarray, texts: Sequence[str], word_weight: float) -> np.ndarray:
+        """Class probabilities straight from embeddings and text, without building the sparse matrix."""
+        dims = vectors.shape[1]
+        scores = vectors.astype(np.float32) @ self.coef[:, :dims].T + self.intercept
+        if word_weight and self.coef.shape[1] > dims:
+            for row, text in enumerate(texts):
+                keys, values = terms(text)
+                if len(keys):
+                    scores[row] += word_weight * (self.coef[:, dims + keys] @ values)
+        return self._softmax(scores)
+
+    def _softmax(self, scores: np.ndarray) -> np.ndarray:
         if len(self.classes) == 2 and scores.shape[1] == 1:
             positive = 1 / (1 + np.exp(-scores[:, 0]))
             return np.stack([1 - positive, positive], axis=1)

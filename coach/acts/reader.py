@@ -107,7 +107,7 @@ class ActReader:
 
     def _cache_file(self, examples: Sequence[Example]) -> Path:
         key = fingerprint(examples, self.embedder.model_id, self.settings.model.model_dump_json(),
-                          str(linear.WORD_FEATURES))
+                          str(linear.WORD_FEATURES), linear.FEATURIZER)
         return self.cache_dir / f"{self.side}-{key}.npz"
 
     def models(self, progress: Callable[[str], None] | None = None) -> dict[str, linear.LinearModel]:
@@ -152,11 +152,11 @@ class ActReader:
         if not sentences:
             return []
         models = self.models()
-        x = linear.features(self.embedder.embed(list(sentences)), sentences, self.settings.model)
+        vectors, weight = self.embedder.embed(list(sentences)), self.settings.model.word_weight
         act_model = models["act"]
-        probabilities = act_model.probabilities(x)
+        probabilities = act_model.read(vectors, sentences, weight)
         involves = models.get("involves_buyer")
-        who = involves.probabilities(x)[:, involves.classes.index("yes")] if involves else None
+        who = involves.read(vectors, sentences, weight)[:, involves.classes.index("yes")] if involves else None
         readings = []
         for row, text in enumerate(sentences):
             order = np.argsort(-probabilities[row])
