@@ -43,6 +43,7 @@ def test_the_rep_bank_is_big_and_varied_enough():
     assert all(e.involves_buyer is not None for e in asks)
 
 
+@pytest.mark.slow  # builds the classifier from the banks (several seconds)
 def test_the_classifier_is_deterministic_and_cached(tmp_path):
     sentences = ["Could we get forty-five minutes with you and your controller next Tuesday?",
                  "How was the drive in this morning?", "Our engine matches invoices to purchase orders."]
@@ -55,6 +56,7 @@ def test_the_classifier_is_deterministic_and_cached(tmp_path):
     assert readings[0].involves_buyer is not None and readings[0].involves_buyer > 0.5
 
 
+@pytest.mark.slow  # builds the classifier from the banks (several seconds)
 def test_a_sentence_a_team_adds_rebuilds_the_classifier(tmp_path):
     cache = tmp_path / "cache"
     before = ActReader("buyer", shared_embedder(), data_dir=tmp_path, cache_dir=cache)

@@ -57,6 +57,7 @@ def report(shipped_store):
     return evaluate(load_cases(DEFAULT_DIR, rubric), transcript_grader(content, store), rubric)
 
 
+@pytest.mark.slow  # grades all 84 dev calls
 def test_the_grader_agrees_with_managers(report):
     """Floors on the dev calls (evals/calibration: 36 replayed calls and 48 with the executive's own
     lines), graded as they happened. The goals (QWK ≥ 0.8, ±1 ≥ 95%, every criterion ≥ 85%, pairs ≥ 90%,
@@ -71,6 +72,7 @@ def test_the_grader_agrees_with_managers(report):
     assert not low, low
 
 
+@pytest.mark.slow  # grades all 84 dev calls
 def test_manipulation_never_rates_above_poor(report):
     for result in report.results:
         if result.kind == "injection":

@@ -174,6 +174,16 @@ class ActReader:
         return readings
 
 
+    def read_turns(self, turns: Sequence[Sequence[str]]) -> list[list[SentenceAct]]:
+        """`read` for several turns' sentences in one pass, grouped back by turn."""
+        flat = self.read([sentence for turn in turns for sentence in turn])
+        out, at = [], 0
+        for turn in turns:
+            out.append(flat[at:at + len(turn)])
+            at += len(turn)
+        return out
+
+
 _readers: dict[tuple[Side, str], ActReader] = {}
 _readers_lock = threading.Lock()
 

@@ -6,8 +6,9 @@ embedder or scikit-learn; this module imports neither.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 RepAct = Literal[
     "greeting", "agenda_time_check", "ask_situation", "ask_problem", "ask_impact", "ask_value",
@@ -50,3 +51,14 @@ class SentenceAct:
     def chance(self, act: str) -> float:
         """The probability of `act` for this sentence (0 when unknown)."""
         return self.probabilities.get(act, self.confidence if act == self.act else 0.0)
+
+
+class SentenceReader(Protocol):
+    """What callers need of `coach.acts.reader.ActReader` (tests may hand in their own)."""
+
+    @property
+    def confident(self) -> float: ...
+
+    def read(self, sentences: Sequence[str]) -> list[SentenceAct]: ...
+
+    def read_turns(self, turns: Sequence[Sequence[str]]) -> list[list[SentenceAct]]: ...

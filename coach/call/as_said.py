@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 from coach.acts.outcome import OutcomeReading, buyer_move, read_outcome
-from coach.acts.types import SentenceAct
+from coach.acts.types import SentenceReader
 from coach.call import lexicon, policy
 from coach.call.engine import Call
 from coach.content.files import TranscriptTurn
@@ -41,16 +40,7 @@ def exchanges(turns: Sequence[TranscriptTurn]) -> tuple[str, list[Exchange]]:
     return " ".join(opening), [Exchange(rep, " ".join(buyer)) for rep, buyer in pairs]
 
 
-class BuyerActReader(Protocol):
-    """What reading the buyer's words needs of `coach.acts.reader.ActReader`."""
-
-    @property
-    def confident(self) -> float: ...
-
-    def read(self, sentences: Sequence[str]) -> list[SentenceAct]: ...
-
-
-def hear_transcript(call: Call, turns: Sequence[TranscriptTurn], reader: BuyerActReader,
+def hear_transcript(call: Call, turns: Sequence[TranscriptTurn], reader: SentenceReader,
                     outcome: str | None = None) -> tuple[Transcript, OutcomeReading]:
     """The call as said, turn by turn, with the outcome from the file or read from the buyer's words."""
     opening, said = exchanges(turns)
@@ -59,13 +49,7 @@ def hear_transcript(call: Call, turns: Sequence[TranscriptTurn], reader: BuyerAc
     persona, rules = call.persona, call.buyer_rules
     delegate = persona.delegates_to if persona.delegates_to in call.content.personas else None
     state = policy.start(persona, rules)
-    buyer_sentences = [lexicon.sentences(e.buyer) for e in said]
-    flat = reader.read([s for sentences in buyer_sentences for s in sentences])
-    readings: list[list[SentenceAct]] = []
-    at = 0
-    for sentences in buyer_sentences:
-        readings.append(flat[at:at + len(sentences)])
-        at += len(sentences)
+    readings = reader.read_turns([lexicon.sentences(e.buyer) for e in said])
     reading = read_outcome(readings, reader.confident)
     if outcome is not None:
         reading = OutcomeReading(outcome, None, 1.0, None, [])

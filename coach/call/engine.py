@@ -16,7 +16,8 @@ from coach.call import policy
 from coach.call import lexicon
 from coach.call.analysis import TurnAnalysis, analyse_turn, figure_index, persona_vocabulary
 from coach.call.signals import SemanticSignals
-from coach.retrieval.signals import Semantics, SentenceReader
+from coach.acts.types import SentenceReader
+from coach.retrieval.signals import Semantics
 from coach.call.policy import BuyerRules, BuyerState, Outcome, load_buyer_rules
 from coach.config import LOCAL_MODEL_NAME
 from coach.content.catalog import Content

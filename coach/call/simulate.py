@@ -14,7 +14,8 @@ from coach.content.files import (MAX_SCRIPT_TURNS, ContentError, ScriptFile, Tra
                              load_transcript)
 from coach.grading.scorecard import Scorecard
 from coach.grading.grade import grade, grade_call
-from coach.call.as_said import BuyerActReader, hear_transcript
+from coach.acts.types import SentenceReader
+from coach.call.as_said import hear_transcript
 from coach.llm import LLM
 from coach.call.engine import Call
 from coach.transcript import CallTurn
@@ -47,7 +48,7 @@ def run_script(call: Call, lines: list[str]) -> SimulationResult:
                             grade=grade_call(call, judge=call.llm))
 
 
-def grade_transcript(transcript: TranscriptFile, call: Call, reader: BuyerActReader | None = None,
+def grade_transcript(transcript: TranscriptFile, call: Call, reader: SentenceReader | None = None,
                      judge: LLM | None = None) -> Scorecard:
     """Grade a call as it happened: every rep line, the transcript's own buyer lines, and the outcome
     from the file or read from what the buyer said (`reader` reads the buyer's sentences; by default

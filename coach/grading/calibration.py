@@ -22,7 +22,7 @@ from coach.grading.grade import rating_for
 from coach.content.catalog import Content
 from coach.retrieval.index import KnowledgeIndex
 from coach.call.engine import Call
-from coach.call.as_said import BuyerActReader
+from coach.acts.types import SentenceReader
 from coach.call.simulate import TranscriptFile, TranscriptTurn, grade_transcript
 from coach.config import PROJECT_ROOT
 
@@ -113,7 +113,7 @@ def load_cases(directory: Path, rubric: Rubric) -> list[CalibrationCase]:
 
 
 def transcript_grader(content: Content, store: KnowledgeIndex,
-                      reader: BuyerActReader | None = None) -> Callable[[CalibrationCase], Scorecard]:
+                      reader: SentenceReader | None = None) -> Callable[[CalibrationCase], Scorecard]:
     """Grades a labelled transcript the way `coach grade` would (rules only, no model): on its own
     buyer lines, the outcome read from them (the label's `outcome_seen` is what it is compared with)."""
     def grade(case: CalibrationCase) -> Scorecard:

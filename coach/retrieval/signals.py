@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from coach.acts.types import SentenceAct
+from coach.acts.types import SentenceAct, SentenceReader
 from coach.call import lexicon
 from coach.call.analysis import priority_terms
 from coach.call.signals import SemanticSignals
@@ -27,11 +27,6 @@ from coach.transcript import heard_lines
 if TYPE_CHECKING:
     from coach.retrieval.index import KnowledgeIndex
 
-
-class SentenceReader(Protocol):
-    """What `Semantics` needs of `coach.acts.reader.ActReader`."""
-
-    def read(self, sentences: Sequence[str]) -> list[SentenceAct]: ...
 
 
 def persona_texts(persona: Persona) -> list[str]:
@@ -138,10 +133,4 @@ class Semantics:
         """Each turn's sentences read as acts, in one classifier pass (empty lists without a reader)."""
         if self.acts is None:
             return [[] for _ in texts]
-        split = [lexicon.sentences(text) or [text] for text in texts]
-        flat = self.acts.read([s for sentences in split for s in sentences])
-        out, at = [], 0
-        for sentences in split:
-            out.append(flat[at:at + len(sentences)])
-            at += len(sentences)
-        return out
+        return self.acts.read_turns([lexicon.sentences(text) or [text] for text in texts])
