@@ -2,10 +2,11 @@
 
 1. Grading a finished 40-turn call whose turns are already analysed (what the app does at
    "end call"): p50/p95 over repeated runs. Goal < 200 ms.
-2. Grading a 40-turn transcript file from scratch (`coach grade`): every rep line is replayed
-   through the buyer first, so this includes 40 turn analyses. Each run's rep lines are new
-   words (a run number is woven in), so no embedding is remembered from an earlier run; the
-   buyer's own statements are, as in any process that grades more than one call.
+2. Grading a 40-turn transcript file from scratch (`coach grade`): every rep line is analysed
+   (sentence acts, knowledge search, follow-up on the buyer's words) and every buyer line read
+   for the outcome. Each run's rep and buyer lines are new words (a run number is woven in), so
+   no embedding is remembered from an earlier run; the persona's own statements are, as in any
+   process that grades more than one call.
 3. The same, as the first grading in a fresh process (`coach grade FILE`): model load and the
    buyer's statements included.
 
@@ -87,8 +88,8 @@ def main() -> None:
             card = grade_transcript(transcript, Call(content.personas["cfo_meridian"], content, store))
             timings.append((time.perf_counter() - started) * 1000)
         replayed = len(transcript.turns) // 2 - (card.metrics.rep_turns_after_end or 0)
-        print(f"grade a 40-turn transcript file   {percentiles(timings)}  (goal p95 < 200 ms; "
-              f"replays {replayed} rep turns through the buyer; the rest came after the call ended)")
+        print(f"grade a 40-turn transcript file   {percentiles(timings)}  (goal p95 < 150 ms; "
+              f"{replayed} rep turns before the call ended, the rest after)")
         print(f"first grading in a fresh process  {first_grading(settings, transcript_of(call, 10_000))}")
 
 
@@ -97,7 +98,7 @@ def transcript_of(call: Call, run: int) -> TranscriptFile:
     turns = []
     for t in call.turns:
         turns += [{"speaker": "rep", "text": f"{t.rep.rstrip('?.')} (run {run})" + ("?" if t.rep.endswith("?") else ".")},
-                  {"speaker": "buyer", "text": t.buyer}]
+                  {"speaker": "buyer", "text": f"{t.buyer} (run {run})"}]
     return TranscriptFile(persona="cfo_meridian", turns=turns)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from coach.acts.types import SentenceAct
 
 DECISIVE = {"hand_off": "delegated", "end_call": "disengaged", "agree_next_step": "advanced"}
+DOOR_OPEN = ("defer", "agree_next_step")  # "send me something", "call me after the committee": still open
 BUYER_MOVE = {"hand_off": "delegate", "end_call": "disengage", "agree_next_step": "advance", "impatience": "warn",
               "question": "probe", "pushback": "probe"}
 
@@ -33,7 +34,8 @@ def read_outcome(buyer_turns: Sequence[Sequence[SentenceAct]], confident: float,
       assistant will send the invite" is logistics); the rest of the call is with someone else;
     - advanced: a next step agreed in the last `closing_turns` replies (how the call ended, not a
       passing "let's talk" mid-call);
-    - disengaged: the executive ended it in their last reply;
+    - disengaged: the executive ended it in their last reply, leaving no door open (nothing
+      deferred to later, no step agreed) in the last `closing_turns` replies;
     - otherwise open.
     """
     unsure = [r.text for turn in buyer_turns for r in turn if r.act in DECISIVE and not r.sure]
@@ -44,15 +46,19 @@ def read_outcome(buyer_turns: Sequence[Sequence[SentenceAct]], confident: float,
                 continue
             if reading.act == "agree_next_step" and agreed_at is None:
                 agreed_at = number
-            if reading.act == "hand_off" and agreed_at is None:
-                return OutcomeReading("delegated", reading.text, round(reading.confidence, 4), number, unsure)
+            if reading.act == "hand_off" and agreed_at is None:  # every hand-off sentence of that reply, so the name is in it
+                said = [r for r in sentences if r.act == "hand_off" and r.sure]
+                return OutcomeReading("delegated", " ".join(r.text for r in said),
+                                      round(max(r.confidence for r in said), 4), number, unsure)
     last = len(buyer_turns)
     for number in range(last, max(0, last - closing_turns), -1):
         agreed = [r for r in buyer_turns[number - 1] if r.act == "agree_next_step" and r.sure]
         if agreed:
             return OutcomeReading("advanced", agreed[0].text, round(agreed[0].confidence, 4), number, unsure)
     ended = [r for r in buyer_turns[-1] if r.act == "end_call" and r.sure] if buyer_turns else []
-    if ended:
+    # "send me one page ... I have to go" leaves a door open: the call ended, the conversation did not
+    door_open = any(r.act in DOOR_OPEN and r.sure for turn in buyer_turns[-closing_turns:] for r in turn)
+    if ended and not door_open:
         return OutcomeReading("disengaged", ended[-1].text, round(ended[-1].confidence, 4), last, unsure)
     return OutcomeReading("open", None, 1.0, None, unsure)
 

@@ -27,6 +27,10 @@ ACTS: dict[str, tuple[str, ...]] = {"rep": REP_ACTS, "buyer": BUYER_ACTS}
 # A finer act that a split written before it existed labels as the broader one: measured as that one there.
 ROLLS_UP_TO = {"lecturing": "rude"}
 
+# Sentences that state something about the buyer's business, our product or results: the figures
+# in them are claims that need backing (a figure inside a question or a pleasantry claims nothing).
+ASSERTING_ACTS = ("feature", "value", "case_story", "claim", "insight", "objection_handling", "lecturing")
+
 DISCOVERY_ACTS = {"ask_situation": "situation", "ask_problem": "problem", "ask_impact": "impact",
                   "ask_value": "value"}
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 from coach.call import lexicon
 from coach.call.rules import AnalysisRules
-from coach.acts.types import DISCOVERY_ACTS
+from coach.acts.types import ASSERTING_ACTS, DISCOVERY_ACTS
 from coach.call.proof import CaseReference, case_references, figure_index, is_supported  # noqa: F401 - re-exported
 from coach.call.signals import SemanticSignals
 from coach.call.turn_acts import ActView
@@ -197,7 +197,9 @@ def analyse_turn(text: str, signals: SemanticSignals, rules: AnalysisRules, supp
     value_evidence += [Evidence(chunk_id=h.id, score=h.score) for h in value_chunks]
     priority = _best(signals.priority_scores, sim.priority) if business else None
 
-    stated = lexicon.figures(text, rules.figure_exempt_units)
+    # a figure is a claim when a sentence asserts it; one inside a question or a pleasantry claims nothing
+    asserting = [r.text for r in view.readings if r.act in ASSERTING_ACTS] if view is not None else [text]
+    stated = [f for sentence in asserting for f in lexicon.figures(sentence, rules.figure_exempt_units)]
     if view is not None:
         stories = [r.text for r in view.sure("case_story")]
     else:  # without acts: the whole turn, when it cites a customer or quotes a note's figure
@@ -236,6 +238,7 @@ def analyse_turn(text: str, signals: SemanticSignals, rules: AnalysisRules, supp
         lecturing = lecturing if all(q.form == "leading" for q in asked) else []
     if view is not None:
         lecturing += [r.text for r in view.sure("lecturing")]
+        unsupported += [r.text for r in view.sure("lecturing")]  # how their business works, backed by nothing
     facts = [i for i, score in enumerate(signals.fact_scores) if score >= sim.hidden_fact]
     injection = lexicon.find_phrases(text, rules.injection) + manipulation
     open_question = any(q.form == "open" for q in asked)

@@ -248,9 +248,9 @@ class Call:
         speaker = self._speaker
         signals = speaker.semantics.signals(text)
         previous = previous if previous is not None else (self.turns[-1].buyer if self.turns else None)
-        if previous and signals.question_vectors:
-            said = shared_embedder().embed([previous])[0]
-            signals = replace(signals, follow_up={q: round(float(v @ said), 4)
+        if previous and signals.question_vectors:  # closest to any one thing the buyer said, not to the blend
+            said = shared_embedder().embed(lexicon.sentences(previous) or [previous])
+            signals = replace(signals, follow_up={q: round(float(np.max(said @ v)), 4)
                                                   for q, v in signals.question_vectors.items()})
         analysis = analyse_turn(text, signals, self.analysis_rules, speaker.figures | self._heard, speaker.acronyms,
                                 derivable=speaker.own_figures | self._heard)

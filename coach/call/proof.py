@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections import OrderedDict
 from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict
@@ -35,13 +36,28 @@ class CaseReference(BaseModel):
     stray_figures: list[str] = []  # figures in that sentence the note does not hold
 
 
+_RECENT_INDEXES: OrderedDict[tuple, tuple[tuple[KnowledgeDoc, ...], tuple[dict[str, set[str]], set[str]]]] = OrderedDict()
+
+
 def figure_index(docs: Sequence[KnowledgeDoc], rules: AnalysisRules) -> tuple[dict[str, set[str]], set[str]]:
-    """(figures per case note, every figure in the knowledge): what a rep's numbers are checked against."""
+    """(figures per case note, every figure in the knowledge): what a rep's numbers are checked against.
+
+    Remembered for the last few document sets (the same loaded documents, by identity): every call
+    on the same content needs the same index, and building it costs more than grading a call."""
+    key = (tuple(id(d) for d in docs), tuple(rules.figure_exempt_units))
+    known = _RECENT_INDEXES.get(key)
+    if known is not None and all(a is b for a, b in zip(known[0], docs, strict=True)):
+        per_case, everything = known[1]
+        return {k: set(v) for k, v in per_case.items()}, set(everything)
+
     def of(doc: KnowledgeDoc) -> set[str]:
         return set(lexicon.figures(" ".join(s.text for s in doc.sections), rules.figure_exempt_units))
 
     per_case = {d.id: of(d) for d in docs if d.meta.kind == "case_note"}
     everything = set().union(*(of(d) for d in docs)) if docs else set()
+    _RECENT_INDEXES[key] = (tuple(docs), ({k: set(v) for k, v in per_case.items()}, set(everything)))
+    while len(_RECENT_INDEXES) > 4:
+        _RECENT_INDEXES.popitem(last=False)
     return per_case, everything
 
 

@@ -85,6 +85,9 @@ def quote_in(text: str, phrase: str | None = None) -> str:
         for sentence in sentences:
             if phrase.lower() in sentence.lower():
                 return sentence
+        for sentence in sentences:  # a figure, written as the rep said it ("1.8 million" for "1.8m")
+            if phrase in lexicon.figures(sentence, ()):
+                return sentence
     return sentences[0]
 
 
@@ -163,15 +166,19 @@ def insight_tested_with_question(e: Evidence) -> Answer:
     lectures = [(i, x.lecturing[0]) for i, x in e.analyses.items() if x.lecturing]
     if lectures:
         return "no", e.quotes(lectures)
-    cued = [(i, cue) for i, x in e.analyses.items()
-            for cue in lexicon.find_phrases(e.text(i), e.rubric.insight_cues)[:1] if x.questions and not x.lecturing]
-    return e.yes_if(cued)
+    # an insight is a sentence read as one (whatever its words), or an observation marked by its words
+    offered = [(i, text) for i, x in e.analyses.items() for text, act, confidence in x.acts
+               if act == "insight" and confidence >= e.rubric.insight_confidence]
+    offered += [(i, cue) for i, x in e.analyses.items()
+                for cue in lexicon.find_phrases(e.text(i), e.rubric.insight_cues)[:1]]
+    tested = [(i, said) for i, said in offered if e.analyses[i].questions and not e.analyses[i].lecturing]
+    return e.yes_if(tested[:1], offered)
 
 
 @criterion("respected_the_time")
 def respected_the_time(e: Evidence) -> Answer:
     over = [(t.index, None) for t in e.turns if t.elapsed_s >= e.budget_s][:1]  # the buyer times out at the budget
-    warned = {t.index + 1 for t in e.turns if t.move in ("warn", "disengage")}  # "I need to go" counts too
+    warned = {t.index + 1 for t in e.turns if t.move == "disengage"}  # the buyer said they had to go
     ignored = [(i, None) for i, x in e.analyses.items() if i in warned and (x.monologue or x.feature_pitch)][:1]
     return ("no", e.quotes(over + ignored)) if over or ignored else ("yes", [])
 

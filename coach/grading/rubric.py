@@ -33,7 +33,8 @@ class Rubric(_Frozen):
     bands: dict[str, int]
     ratings: dict[int, int]
     outcome_caps: dict[str, int]
-    insight_cues: list[str]
+    insight_cues: list[str]  # without dialogue acts: the words that mark an insight
+    insight_confidence: float = Field(0.45, ge=0, le=1)  # with acts: how sure a reading of "insight" must be
     follow_up_cues: list[str]
     follow_up_similarity: float = Field(1.0, ge=0, le=1)  # a question this close in meaning to the buyer's last words builds on them
     conduct_caps: dict[str, int]
