@@ -81,6 +81,7 @@ def main() -> None:
             grade_call(call)
             timings.append((time.perf_counter() - started) * 1000)
         print(f"grade a finished {len(call.turns)}-turn call    {percentiles(timings)}  (goal p95 < 200 ms)")
+        grade_transcript(transcript_of(call, -1), Call(content.personas["cfo_meridian"], content, store))  # warm: buyer reader
         timings = []
         for run in range(max(5, args.runs // 3)):
             transcript = transcript_of(call, run)

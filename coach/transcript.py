@@ -48,6 +48,8 @@ def clean_rep_text(text: str, limit: int | None = MAX_TURN_CHARS) -> tuple[str, 
     Why: what the buyer hears, the grader quotes and the store keeps must be printable text. A lone
     surrogate (undecodable input) becomes U+FFFD, so the rep can see something was there.
     """
+    if text.isprintable():  # nothing to strip (the usual case): only spaces to tidy
+        return _within_limit(" ".join(text.split()), limit)
     cats = ["Zs" if ch.isspace() else unicodedata.category(ch) for ch in text]  # \r, \f: spaces
 
     def joins_emoji(i: int) -> bool:  # a zero-width joiner inside an emoji sequence (👩‍💻) is part of it
@@ -56,7 +58,10 @@ def clean_rep_text(text: str, limit: int | None = MAX_TURN_CHARS) -> tuple[str, 
 
     kept = "".join("\ufffd" if cat == "Cs" else ch for i, (ch, cat) in enumerate(zip(text, cats, strict=True))
                    if cat not in ("Cc", "Cf") or joins_emoji(i))
-    kept = " ".join(kept.split())
+    return _within_limit(" ".join(kept.split()), limit)
+
+
+def _within_limit(kept: str, limit: int | None) -> tuple[str, str | None]:
     if not kept:
         raise UserInputError("The rep turn is empty", "say something to the buyer")
     if limit is not None and len(kept) > limit:

@@ -72,16 +72,26 @@ def _phrase_pattern(phrase: str) -> re.Pattern[str]:
     return re.compile(f"{start}{escaped}{tail}{end}", re.IGNORECASE)
 
 
+@lru_cache(maxsize=4096)
 def _is_regex(phrase: str) -> bool:
     body = phrase[:-1] if phrase.endswith("*") else phrase
     return any(ch in body for ch in "()[]\\|*+") or (body.endswith("?") and len(body) > 1 and "\\" in body)
+
+
+@lru_cache(maxsize=4096)
+def _must_contain(phrase: str) -> str:
+    """Lower-case text a plain phrase cannot match without ('' for a regex): a cheap test first."""
+    return "" if _is_regex(phrase) else (phrase[:-1] if phrase.endswith("*") else phrase).lower()
 
 
 def find_phrases(text: str, phrases: Iterable[str]) -> list[str]:
     """The phrases found in the text, in rule order, each once: plain phrases as written in the
     rules, regular expressions as the words they matched (so reasons quote the rep, not a pattern)."""
     found = []
+    lowered = text.lower()
     for phrase in phrases:
+        if _must_contain(phrase) not in lowered:
+            continue
         match = _phrase_pattern(phrase).search(text)
         if match:
             hit = match.group(0).strip(" ,.;:") if _is_regex(phrase) else phrase
