@@ -106,7 +106,8 @@ def opened_on_their_agenda(e: Evidence) -> Answer:
     first = min(e.analyses)
     opener = e.analyses[first]
     hits: Hits = [(first, opener.time_check[0])] if opener.time_check else []
-    hits += [(first, q.text) for q in opener.questions if q.form == "open"][:1]
+    # a question about their business opens on their agenda, open or not ("Is margin still the top item?")
+    hits += [(first, q.text) for q in opener.questions if q.form == "open" or q.discovery][:1]
     if hits and not opener.feature_pitch:
         return "yes", e.quotes(hits)
     pitch_first = [(first, opener.first_feature_phrase)] if opener.feature_pitch and opener.first_feature_phrase \
@@ -134,7 +135,7 @@ def real_discovery_with_follow_up(e: Evidence) -> Answer:
 
 @criterion("tied_to_a_priority")
 def tied_to_a_priority(e: Evidence) -> Answer:
-    return e.yes_if([(i, None) for i, x in e.analyses.items() if x.priority or x.priority_named])
+    return e.yes_if([(i, None) for i, x in e.analyses.items() if (x.priority or x.priority_named) and not x.feature_pitch])
 
 
 @criterion("value_backed_by_case_note")
@@ -157,7 +158,8 @@ def no_pitch_before_discovery(e: Evidence) -> Answer:
 
 @criterion("plain_and_brief")
 def plain_and_brief(e: Evidence) -> Answer:
-    wordy = [(i, x.jargon[0] if x.jargon else None) for i, x in e.analyses.items() if x.monologue or "jargon" in x.tags]
+    wordy = [(i, x.jargon[0] if x.jargon else None) for i, x in e.analyses.items()
+             if x.monologue or x.words > e.rubric.brief_turn_words or "jargon" in x.tags]
     return ("no", e.quotes(wordy)) if wordy else ("yes", [])
 
 

@@ -33,6 +33,7 @@ class Rubric(_Frozen):
     bands: dict[str, int]
     ratings: dict[int, int]
     outcome_caps: dict[str, int]
+    brief_turn_words: int = Field(90, ge=1)  # a rep turn longer than this is a speech, not plain and brief
     insight_cues: list[str]  # without dialogue acts: the words that mark an insight
     insight_confidence: float = Field(0.45, ge=0, le=1)  # with acts: how sure a reading of "insight" must be
     follow_up_cues: list[str]
