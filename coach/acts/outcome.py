@@ -34,8 +34,9 @@ def read_outcome(buyer_turns: Sequence[Sequence[SentenceAct]], confident: float,
       assistant will send the invite" is logistics); the rest of the call is with someone else;
     - advanced: a next step agreed in the last `closing_turns` replies (how the call ended, not a
       passing "let's talk" mid-call);
-    - disengaged: the executive ended it in their last reply, leaving no door open (nothing
-      deferred to later, no step agreed) in the last `closing_turns` replies;
+    - disengaged: the executive ended it in their last reply (said goodbye, or said they had to
+      go: the call stops there), leaving no door open (nothing deferred to later, no step agreed)
+      in the last `closing_turns` replies;
     - otherwise open.
     """
     unsure = [r.text for turn in buyer_turns for r in turn if r.act in DECISIVE and not r.sure]
@@ -55,7 +56,8 @@ def read_outcome(buyer_turns: Sequence[Sequence[SentenceAct]], confident: float,
         agreed = [r for r in buyer_turns[number - 1] if r.act == "agree_next_step" and r.sure]
         if agreed:
             return OutcomeReading("advanced", agreed[0].text, round(agreed[0].confidence, 4), number, unsure)
-    ended = [r for r in buyer_turns[-1] if r.act == "end_call" and r.sure] if buyer_turns else []
+    # the last words of a call that stops there: "I need to get to my next meeting" ended it
+    ended = [r for r in buyer_turns[-1] if r.act in ("end_call", "impatience") and r.sure] if buyer_turns else []
     # "send me one page ... I have to go" leaves a door open: the call ended, the conversation did not
     door_open = any(r.act in DOOR_OPEN and r.sure for turn in buyer_turns[-closing_turns:] for r in turn)
     if ended and not door_open:
