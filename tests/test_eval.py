@@ -95,6 +95,10 @@ def test_the_command_writes_a_report_and_fails_on_a_regression(tmp_path):
     assert {"run", "commit", "backend", "settings", "metrics", "runs", "calibration"} <= data.keys()
     assert data["metrics"]["pass_k"] == 1.0 and len(data["runs"]) == 2
     assert (report / "summary.md").read_text().startswith("# Eval run")
+    held_out = data["calibration_test_sets"]  # each held-out set alone, and all of them together
+    assert {"calibration-test", "calibration-test-2"} <= held_out.keys()
+    assert data["calibration_test"]["cases"] == sum(one["cases"] for one in held_out.values())
+    assert "`calibration-test-2`" in (report / "summary.md").read_text()
     assert (report / "outcome_accuracy.png").stat().st_size > 1000
     saved = json.loads(baseline.read_text())
     saved["passing_cases"].append("a-case-that-no-longer-exists")

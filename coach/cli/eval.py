@@ -148,7 +148,7 @@ def _run_cases(settings, content, store, calibration, cases_dir, kind, seeds, re
     metrics["calibration_qwk"] = calibration.qwk
     metrics["calibration_within_one"] = calibration.within_one
     metrics.update(eval_paraphrases.stability(paraphrased))
-    acts_reports, calibration_test = _held_out(settings, content, store)
+    acts_reports, calibration_test, calibration_test_sets = _held_out(settings, content, store)
     run_id = eval_report.new_run_id()
     report = {
         "run": run_id, "commit": eval_report.git_commit(PROJECT_ROOT) if in_checkout() else None,
@@ -159,6 +159,7 @@ def _run_cases(settings, content, store, calibration, cases_dir, kind, seeds, re
         "calibration": {"qwk": calibration.qwk, "exact": calibration.exact, "within_one": calibration.within_one,
                         "criterion_accuracy": calibration.criterion_accuracy},
         "calibration_test": calibration_test,
+        "calibration_test_sets": calibration_test_sets,
         "acts": acts_reports,
         "passing_cases": sorted(passed),
         "paraphrases": [p.model_dump() for p in paraphrased],
@@ -184,9 +185,10 @@ def _run_cases(settings, content, store, calibration, cases_dir, kind, seeds, re
         raise typer.Exit(1)
 
 
-def _held_out(settings, content, store) -> tuple[dict, dict | None]:  # noqa: ANN001
+def _held_out(settings, content, store) -> tuple[dict, dict | None, dict]:  # noqa: ANN001
     """The figures on data no setting was chosen on: the act classifiers on their test splits and the
-    grader on the test calls (`evals/calibration-test`)."""
+    grader on the test calls (every `evals/calibration-test*` folder: all of them together, and each set
+    alone, since a newer set has been looked at fewer times)."""
     from coach.acts.bank import load_split
     from coach.acts.evaluation import evaluate as evaluate_acts
     from coach.acts.reader import shared_reader
@@ -202,13 +204,22 @@ def _held_out(settings, content, store) -> tuple[dict, dict | None]:  # noqa: AN
             reader = shared_reader(side, shared_embedder(), settings.data_dir)
             report = evaluate_acts(reader, examples, "test", ACTS[side])
             acts_reports[side] = report.model_dump(exclude={"misread"})
-    directory = PROJECT_ROOT / "evals" / "calibration-test"
-    if not directory.is_dir():
-        return acts_reports, None
+    directories = sorted(d for d in (PROJECT_ROOT / "evals").glob("calibration-test*") if d.is_dir())
+    if not directories:
+        return acts_reports, None, {}
     rubric = load_rubric()
-    grade = transcript_grader(content, store, shared_reader("buyer", shared_embedder(), settings.data_dir))
-    test = evaluate(load_cases(directory, rubric), grade, rubric)
-    return acts_reports, test.model_dump(exclude={"results"})
+    grader = transcript_grader(content, store, shared_reader("buyer", shared_embedder(), settings.data_dir))
+    graded: dict[str, object] = {}
+
+    def grade(case):  # noqa: ANN001, ANN202 - each call graded once, for its set and for all sets
+        if case.id not in graded:
+            graded[case.id] = grader(case)
+        return graded[case.id]
+
+    sets = {d.name: evaluate(load_cases(d, rubric), grade, rubric) for d in directories}
+    together = evaluate([c for d in directories for c in load_cases(d, rubric)], grade, rubric)
+    return (acts_reports, together.model_dump(exclude={"results"}),
+            {name: report.model_dump(exclude={"results", "confusion"}) for name, report in sets.items()})
 
 
 def _pct(value: float | None) -> str:

@@ -115,6 +115,11 @@ def summary(report: dict[str, Any], runs: list[CaseRun]) -> str:
         lines.append(f"| grader vs managers (test calls, never tuned on): kappa / ±1 / pairs / outcome | "
                      f"{test['qwk']:.2f} / {pct(test['within_one'])} / {pct(test['pairwise_order'])} / "
                      f"{pct(test['outcome_agreement'])} |")
+    for name, one in (report.get("calibration_test_sets") or {}).items():
+        if one.get("qwk") is not None and len(report["calibration_test_sets"]) > 1:
+            lines.append(f"| … of which `{name}` ({one['cases']} calls): kappa / ±1 / pairs / outcome | "
+                         f"{one['qwk']:.2f} / {pct(one['within_one'])} / {pct(one['pairwise_order'])} / "
+                         f"{pct(one['outcome_agreement'])} |")
     if m.get("paraphrase_outcome_stability") is not None:
         lines.append(f"| paraphrases ending as the original | {pct(m['paraphrase_outcome_stability'])} |")
         lines.append(f"| paraphrases meeting the expected outcome | {pct(m['paraphrase_expected_outcome'])} |")
