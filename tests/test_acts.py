@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import os
 
 import pytest
 
 from coach.acts.bank import SPLITS, Example, add_example, bank_files, load_split, user_bank_file
 from coach.acts.outcome import buyer_move, read_outcome
-from coach.acts.reader import ActReader
+from coach.acts.reader import KEPT_BUILDS, ActReader
 from coach.acts.types import ACTS, ROLLS_UP_TO, SentenceAct
 from coach.errors import UserInputError
 from coach.retrieval.embeddings import shared_embedder
@@ -65,8 +66,15 @@ def test_a_sentence_a_team_adds_rebuilds_the_classifier(tmp_path):
     add_example(tmp_path, "buyer", Example(text="Let me have my chief of staff run with this.", act="hand_off"))
     after = ActReader("buyer", shared_embedder(), data_dir=tmp_path, cache_dir=cache)
     assert len(after.training_examples()) == shipped + 1
+    for n in range(5):  # builds left by earlier bank versions, used long ago
+        stale = cache / f"buyer-stale{n}.npz"
+        stale.write_bytes(b"old")
+        os.utime(stale, (1_000_000 + n, 1_000_000 + n))
     after.models()
-    assert after.build_seconds is not None and len(list(cache.glob("buyer-*.npz"))) == 2
+    assert after.build_seconds is not None
+    kept = sorted(f.name for f in cache.glob("buyer-*.npz"))  # the new build, the one before, the two most recent stale
+    assert len(kept) == KEPT_BUILDS and {"buyer-stale4.npz", "buyer-stale3.npz"} <= set(kept), kept
+    assert after._cache_file(after.training_examples()).name in kept
 
 
 def test_adding_a_sentence_checks_the_act_and_keeps_the_file(tmp_path):

@@ -67,6 +67,9 @@ class ActSettings(BaseModel):
         return self
 
 
+KEPT_BUILDS = 4  # per side, in the shared cache folder
+
+
 @lru_cache(maxsize=1)
 def load_act_settings() -> ActSettings:
     """The shipped act settings."""
@@ -119,6 +122,7 @@ class ActReader:
                 if cache.exists():
                     try:
                         self._models = linear.load(cache)
+                        os.utime(cache)  # recently used: kept when older builds are cleared
                     except (OSError, ValueError, KeyError) as exc:
                         log.warning("act model cache %s unreadable (%s); rebuilding", cache, exc)
                 if self._models is None:
@@ -127,7 +131,18 @@ class ActReader:
                         linear.save(cache, self._models)
                     except OSError as exc:
                         log.warning("could not cache the act model in %s: %s", cache, exc)
+                    self._clear_old_builds(keep=cache)
             return self._models
+
+    def _clear_old_builds(self, keep: Path) -> None:
+        """Each bank change leaves a build behind; keep the few used most recently (other data
+        folders may still use theirs) and remove the rest."""
+        try:
+            builds = sorted(self.cache_dir.glob(f"{self.side}-*.npz"), key=lambda f: f.stat().st_mtime, reverse=True)
+            for old in [f for f in builds if f != keep][KEPT_BUILDS - 1:]:
+                old.unlink(missing_ok=True)
+        except OSError as exc:  # another process may be clearing too; nothing depends on it
+            log.debug("could not clear old act model builds in %s: %s", self.cache_dir, exc)
 
     def _build(self, examples: Sequence[Example], progress: Callable[[str], None] | None) -> dict[str, linear.LinearModel]:
         if len({e.act for e in examples}) < 2:
