@@ -171,7 +171,8 @@ def analyse_turn(text: str, signals: SemanticSignals, rules: AnalysisRules, supp
     statement = _best(signals.statement_scores, sim.persona_statement)
     discovering = any(q.form == "open" and q.discovery for q in asked)
     if view is not None:  # what each sentence does decides; word lists only where no acts were read
-        pitched = view.sure("feature")
+        pitched = view.sure("feature") + [r for r in view.readings
+                                          if r.act == "claim" and r.chance("feature") >= rules.claim_as_feature]
         if feature_chunks:  # product talk (even unsure) in a turn that matches our capabilities is a pitch
             pitched += [r for r in view.readings if r.act in ("feature", "ask_product_preference", "claim")
                         and r not in pitched]

@@ -62,6 +62,9 @@ class AnalysisRules(_Rules):
     promise_terms: list[str]
     figure_exempt_units: list[str]
     case_reference_cues: list[str]
+    # a boast read as a claim is product talk too when "feature" is this likely for it ("nobody else
+    # combines AI scheduling, routing and IoT"): it pitches, as well as claiming
+    claim_as_feature: float = Field(1.0, ge=0, le=1)
 
 
 def _read(name: str, path: Path | None) -> tuple[str, Path]:
