@@ -108,6 +108,10 @@ def opened_on_their_agenda(e: Evidence) -> Answer:
     hits: Hits = [(first, opener.time_check[0])] if opener.time_check else []
     # a question about their business opens on their agenda, open or not ("Is margin still the top item?")
     hits += [(first, q.text) for q in opener.questions if q.form == "open" or q.discovery][:1]
+    # ... and so does an idea about their business put to them as a question
+    insight = next((text for text, act, confidence in opener.acts
+                    if act == "insight" and confidence >= e.rubric.insight_confidence), None)
+    hits += [(first, insight)] if insight and opener.questions and not opener.lecturing else []
     if hits and not opener.feature_pitch:
         return "yes", e.quotes(hits)
     pitch_first = [(first, opener.first_feature_phrase)] if opener.feature_pitch and opener.first_feature_phrase \
