@@ -8,7 +8,8 @@ import pytest
 
 from coach.content.catalog import load_content
 from coach.grading.rubric import load_rubric
-from coach.grading.grade import overall_score
+from coach.grading.grade import conduct_shown, overall_score
+from coach.transcript import CallTurn
 from coach.call.engine import Call
 from coach.call.simulate import TranscriptFile, grade_transcript, run_script
 from tests.helpers import invoke_coach
@@ -204,3 +205,17 @@ def test_the_grader_reads_a_transcript_not_the_call_that_made_it(content, shippe
                  outcome_source="simulated")
     assert card == grade_call(call)
     assert card.outcome == "advanced" and card.overall is not None
+
+
+def _turn(index: int, tags: list[str], move: str = "answer") -> CallTurn:
+    return CallTurn(index=index, rep="Line.", buyer="Reply.", buyer_persona="coo_halvorsen", move=move,
+                    reason="", attention=60, elapsed_s=30.0 * index, tags=tags)
+
+
+def test_rudeness_caps_the_grade_only_when_it_is_plain():
+    rubric = load_rubric()
+    taken_in_stride = [_turn(1, []), _turn(2, ["rude"]), _turn(3, [])]
+    assert conduct_shown(taken_in_stride, rubric) == []  # one line read as rude, the buyer carried on
+    assert conduct_shown([_turn(1, ["rude"]), _turn(2, ["rude"])], rubric) == ["rude"]
+    assert conduct_shown([_turn(1, []), _turn(2, ["rude"], move="disengage")], rubric) == ["rude"]
+    assert conduct_shown([_turn(1, ["injection"])], rubric) == ["injection"]  # manipulation needs no second sign

@@ -82,6 +82,16 @@ def overall_score(results: dict[str, Result], rubric: Rubric, outcome: str,
     return score, band
 
 
+def conduct_shown(turns: Sequence[CallTurn], rubric: Rubric) -> list[str]:
+    """The conduct faults that cap the grade. Rudeness caps it when it is plain: in more than one
+    turn, or in one turn the buyer reacted to (warned, handed off or ended the call). A single line
+    read as rude that the buyer took in stride is more likely a misreading than an insult."""
+    rude_turns = sum("rude" in t.tags for t in turns)
+    shown = {tag for turn in turns for tag in turn.tags if tag in rubric.conduct_caps
+             and (tag != "rude" or rude_turns > 1 or turn.move in ("warn", "delegate", "disengage"))}
+    return sorted(shown)
+
+
 def rating_for(score: int | None, rubric: Rubric) -> int | None:
     """The 1-5 rating a sales manager would give for an overall score (None when unscored)."""
     if score is None:
@@ -234,7 +244,7 @@ def grade(transcript: Transcript, *, persona: Persona, content: Content, search:
     judged = answer_all(call.turns, buyer_before, call.persona.time_budget_min * 60, rubric)
     results = [CriterionResult(id=c.id, question=c.question, result=judged[c.id][0], evidence=judged[c.id][1],
                                tip=c.tip) for c in rubric.criteria]
-    conduct = sorted({tag for t in call.turns for tag in t.tags if tag in rubric.conduct_caps})
+    conduct = conduct_shown(call.turns, rubric)
     overall, band = overall_score({r.id: r.result for r in results}, rubric, call.outcome, conduct)
     buyer_words = sum(len(lexicon.words(t)) for t in said.values())
     card = Scorecard(overall=overall, band=band, rating=rating_for(overall, rubric), outcome=call.outcome,
