@@ -110,3 +110,15 @@ def test_coach_grade_says_where_the_outcome_came_from(tmp_path, tmp_path_factory
     assert "Kristy" in card["outcome_evidence"]
     text = invoke_coach("grade", str(path), COACH_DATA_DIR=str(tmp_path_factory.mktemp("h")))
     assert "read from" in text.stdout and "Kristy" in text.stdout
+
+
+def test_a_call_spent_on_small_talk_wastes_the_time_and_is_capped(grade):
+    card = grade([rep("Walt! How was the fishing trip up north? I hear the lake was frozen solid."),
+                  buyer("It was fine."),
+                  rep("My brother-in-law goes every winter, he swears by ice fishing. Did you catch anything?"),
+                  buyer("A couple. What can I do for you?"),
+                  rep("Ha, well, and the game on Sunday, what a finish. Anyway, how is service margin this year?"),
+                  buyer("Under plan. Why do you ask?")])
+    result = {c.id: c.result for c in card.criteria}
+    assert result["respected_the_time"] == "no"
+    assert card.outcome == "open" and card.overall is not None and card.overall <= 44  # time-wasting cap, not the outcome

@@ -64,6 +64,16 @@ class Evidence:
         return [(i, x.first_feature_phrase) for i, x in self.analyses.items() if x.feature_pitch]
 
 
+def small_talk_share(analyses: Sequence[TurnAnalysis], rubric: Rubric) -> float:
+    """The share of the rep's words said as small talk or off-topic chatter (0 without acts): what a
+    busy executive's time went on besides business."""
+    said = [(act, confidence, len(text.split())) for x in analyses for text, act, confidence in x.acts]
+    words = sum(n for _, _, n in said)
+    chatter = sum(n for act, confidence, n in said
+                  if act in ("small_talk", "off_topic") and confidence >= rubric.act_confidence)
+    return chatter / words if words else 0.0
+
+
 CriterionFn = Callable[[Evidence], Answer]
 CRITERIA: dict[str, CriterionFn] = {}
 
@@ -110,7 +120,7 @@ def opened_on_their_agenda(e: Evidence) -> Answer:
     hits += [(first, q.text) for q in opener.questions if q.form == "open" or q.discovery][:1]
     # ... and so does an idea about their business put to them as a question
     insight = next((text for text, act, confidence in opener.acts
-                    if act == "insight" and confidence >= e.rubric.insight_confidence), None)
+                    if act == "insight" and confidence >= e.rubric.act_confidence), None)
     hits += [(first, insight)] if insight and opener.questions and not opener.lecturing else []
     if hits and not opener.feature_pitch:
         return "yes", e.quotes(hits)
@@ -174,7 +184,7 @@ def insight_tested_with_question(e: Evidence) -> Answer:
         return "no", e.quotes(lectures)
     # an insight is a sentence read as one (whatever its words), or an observation marked by its words
     offered = [(i, text) for i, x in e.analyses.items() for text, act, confidence in x.acts
-               if act == "insight" and confidence >= e.rubric.insight_confidence]
+               if act == "insight" and confidence >= e.rubric.act_confidence]
     offered += [(i, cue) for i, x in e.analyses.items()
                 for cue in lexicon.find_phrases(e.text(i), e.rubric.insight_cues)[:1]]
     tested = [(i, said) for i, said in offered if e.analyses[i].questions and not e.analyses[i].lecturing]
@@ -186,7 +196,10 @@ def respected_the_time(e: Evidence) -> Answer:
     over = [(t.index, None) for t in e.turns if t.elapsed_s >= e.budget_s][:1]  # the buyer times out at the budget
     warned = {t.index + 1 for t in e.turns if t.move == "disengage"}  # the buyer said they had to go
     ignored = [(i, None) for i, x in e.analyses.items() if i in warned and (x.monologue or x.feature_pitch)][:1]
-    return ("no", e.quotes(over + ignored)) if over or ignored else ("yes", [])
+    if small_talk_share(list(e.analyses.values()), e.rubric) >= e.rubric.small_talk_share:
+        ignored += [(i, text) for i, x in e.analyses.items() for text, act, confidence in x.acts
+                    if act in ("small_talk", "off_topic") and confidence >= e.rubric.act_confidence][:1]
+    return ("no", e.quotes(over + ignored, pleasantries=True)) if over or ignored else ("yes", [])
 
 
 @criterion("next_step_with_executive")

@@ -19,7 +19,7 @@ from coach.call import lexicon
 from coach.call.policy import load_buyer_rules, start
 from coach.content.catalog import Content
 from coach.content.personas import Persona
-from coach.grading.criteria import answer_all
+from coach.grading.criteria import answer_all, small_talk_share
 from coach.grading.judge import capable, judge_call
 from coach.grading.rubric import Rubric, load_rubric
 from coach.content.knowledge import KnowledgeDoc
@@ -89,6 +89,9 @@ def conduct_shown(turns: Sequence[CallTurn], rubric: Rubric) -> list[str]:
     rude_turns = sum("rude" in t.tags for t in turns)
     shown = {tag for turn in turns for tag in turn.tags if tag in rubric.conduct_caps
              and (tag != "rude" or rude_turns > 1 or turn.move in ("warn", "delegate", "disengage"))}
+    analyses = [t.analysis for t in turns if t.analysis is not None]
+    if "time_wasting" in rubric.conduct_caps and small_talk_share(analyses, rubric) >= rubric.small_talk_share:
+        shown.add("time_wasting")
     return sorted(shown)
 
 
