@@ -74,7 +74,7 @@ def test_a_sentence_a_team_adds_rebuilds_the_classifier(tmp_path):
     assert after.build_seconds is not None
     kept = sorted(f.name for f in cache.glob("buyer-*.npz"))  # the new build, the one before, the two most recent stale
     assert len(kept) == KEPT_BUILDS and {"buyer-stale4.npz", "buyer-stale3.npz"} <= set(kept), kept
-    assert after._cache_file(after.training_examples()).name in kept
+    assert after.cache_file().name in kept
 
 
 def test_adding_a_sentence_checks_the_act_and_keeps_the_file(tmp_path):

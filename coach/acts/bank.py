@@ -93,13 +93,16 @@ def load_split(side: Side, split: Split, directory: Path | None = None,
     return examples
 
 
-def fingerprint(examples: Iterable[Example], *parts: str) -> str:
-    """Changes whenever a sentence, a label or a setting that shapes the model changes."""
+def fingerprint(files: Iterable[Path], *parts: str) -> str:
+    """Changes whenever a bank file (so a sentence or a label) or a setting that shapes the model
+    changes; read from the files' bytes, so a model already built loads without parsing the banks."""
     digest = hashlib.sha256()
     for part in parts:
         digest.update(part.encode())
-    for example in examples:
-        digest.update(f"\x00{example.text}\x01{example.act}\x01{example.involves_buyer}".encode())
+    for path in files:
+        if path.exists():
+            digest.update(f"\x00{path.name}\x01".encode())
+            digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 

@@ -23,7 +23,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from coach.acts import model as linear
-from coach.acts.bank import Example, fingerprint, load_split, user_bank_file
+from coach.acts.bank import Example, bank_files, fingerprint, load_split, user_bank_file
 from coach.acts.types import ACTS, SentenceAct, Side
 from coach.errors import CoachError
 from coach.retrieval.embeddings import MiniLMEmbedder
@@ -105,11 +105,15 @@ class ActReader:
 
     def training_examples(self) -> list[Example]:
         """The training split plus the team's own sentences."""
-        extra = [user_bank_file(self.data_dir, self.side)] if self.data_dir else []
-        return load_split(self.side, "train", self.bank_dir, extra)
+        return load_split(self.side, "train", self.bank_dir, self._team_files())
 
-    def _cache_file(self, examples: Sequence[Example]) -> Path:
-        key = fingerprint(examples, self.embedder.model_id, self.settings.model.model_dump_json(),
+    def _team_files(self) -> list[Path]:
+        return [user_bank_file(self.data_dir, self.side)] if self.data_dir else []
+
+    def cache_file(self) -> Path:
+        """Where the model built from the current banks and settings is kept."""
+        files = [*bank_files(self.side, "train", self.bank_dir), *self._team_files()]
+        key = fingerprint(files, self.embedder.model_id, self.settings.model.model_dump_json(),
                           str(linear.WORD_FEATURES), linear.FEATURIZER)
         return self.cache_dir / f"{self.side}-{key}.npz"
 
@@ -117,8 +121,7 @@ class ActReader:
         """The fitted models, loaded from the cache or built now."""
         with self._lock:
             if self._models is None:
-                examples = self.training_examples()
-                cache = self._cache_file(examples)
+                cache = self.cache_file()
                 if cache.exists():
                     try:
                         self._models = linear.load(cache)
@@ -126,7 +129,7 @@ class ActReader:
                     except (OSError, ValueError, KeyError) as exc:
                         log.warning("act model cache %s unreadable (%s); rebuilding", cache, exc)
                 if self._models is None:
-                    self._models = self._build(examples, progress)
+                    self._models = self._build(self.training_examples(), progress)
                     try:
                         linear.save(cache, self._models)
                     except OSError as exc:
