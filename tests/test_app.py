@@ -241,3 +241,17 @@ def unfinished_or_last(db, rep) -> str:  # noqa: ANN001
     from coach.db import my_sessions
 
     return my_sessions(db, rep)[0].id
+
+
+def test_the_scorecard_says_what_capped_the_score():
+    def page():
+        from coach.grading.scorecard import Coaching, CriterionResult, Metrics, Scorecard
+        from coach.ui.scorecard_view import scorecard
+
+        criterion = CriterionResult(id="relevant_to_title", result="yes", question="Relevant?", evidence=[], tip="t")
+        scorecard(Scorecard(overall=64, band="developing", rating=3, outcome="open", criteria=[criterion],
+                            metrics=Metrics(), coaching=Coaching(), capped_by="No next step was agreed: 64 at most."))
+
+    at = AppTest.from_function(page).run()
+    assert not at.exception
+    assert any("No next step was agreed: 64 at most." in c.value for c in at.caption)

@@ -8,7 +8,7 @@ import pytest
 
 from coach.content.catalog import load_content
 from coach.grading.rubric import load_rubric
-from coach.grading.grade import conduct_shown, overall_score
+from coach.grading.grade import binding_cap, conduct_shown, overall_score
 from coach.transcript import CallTurn
 from coach.call.engine import Call
 from coach.call.simulate import TranscriptFile, grade_transcript, run_script
@@ -219,3 +219,14 @@ def test_rudeness_caps_the_grade_only_when_it_is_plain():
     assert conduct_shown([_turn(1, ["rude"]), _turn(2, ["rude"])], rubric) == ["rude"]
     assert conduct_shown([_turn(1, []), _turn(2, ["rude"], move="disengage")], rubric) == ["rude"]
     assert conduct_shown([_turn(1, ["injection"])], rubric) == ["injection"]  # manipulation needs no second sign
+
+
+def test_the_scorecard_says_which_cap_held_the_score_down():
+    rubric = load_rubric()
+    every_yes = {c.id: "yes" for c in rubric.criteria}
+    assert binding_cap(every_yes, rubric, "advanced") is None  # nothing capped a perfect advanced call
+    assert binding_cap(every_yes, rubric, "delegated") == (
+        f"{rubric.cap_reasons['delegated']}: {rubric.outcome_caps['delegated']} at most.")
+    assert binding_cap(every_yes, rubric, "open", ["rude"]).startswith(rubric.cap_reasons["rude"])  # the lower cap
+    every_no = {c.id: "no" for c in rubric.criteria}
+    assert binding_cap(every_no, rubric, "delegated") is None  # the criteria alone kept it below the cap

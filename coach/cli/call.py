@@ -122,6 +122,8 @@ def grade(
     score = "unscored" if card.overall is None else f"{card.overall}/100 ({card.band}, rating {card.rating} of 5)"
     read = f" (read from: “{esc(card.outcome_evidence)}”)" if card.outcome_evidence else ""
     out.print(f"[bold]{score}[/] · outcome {card.outcome}{read}")
+    if card.capped_by:
+        out.print(f"[yellow]Capped:[/] {esc(card.capped_by)}")
     for c in card.criteria:
         mark = {"yes": "[green]yes[/]", "no": "[red]no [/]", "unscored": "[dim]n/a[/]"}[c.result]
         out.print(f"{mark} {esc(c.question)}")

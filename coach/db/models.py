@@ -114,6 +114,7 @@ class Scorecard(Base):
     metrics: Mapped[dict[str, Any]] = mapped_column()
     coaching: Mapped[dict[str, Any]] = mapped_column()
     judge: Mapped[dict[str, Any] | None] = mapped_column()
+    capped_by: Mapped[str | None] = mapped_column(Text)  # what capped the score (migration 0005)
     grader_version: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
 

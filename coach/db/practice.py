@@ -183,7 +183,8 @@ def finish_session(db: Database, viewer: Viewer, session_id: str, outcome: str, 
         stored = card.model_dump(mode="json")
         s.add(Scorecard(session_id=session_id, overall=card.overall, band=card.band, rating=card.rating,
                         outcome=card.outcome, criteria=stored["criteria"], metrics=stored["metrics"],
-                        coaching=stored["coaching"], judge=stored["judge"], grader_version=card.grader_version))
+                        coaching=stored["coaching"], judge=stored["judge"], capped_by=card.capped_by,
+                        grader_version=card.grader_version))
     db.run(work, write=True)
 
 
@@ -202,7 +203,7 @@ def _record(row: PracticeSession, user: User, *, full: bool, s: Any = None) -> S
             record.scorecard = graded.Scorecard.model_validate(
                 {"overall": card.overall, "band": card.band, "rating": card.rating, "outcome": card.outcome,
                  "criteria": card.criteria, "metrics": card.metrics or {}, "coaching": card.coaching or {},
-                 "judge": card.judge, "grader_version": card.grader_version})
+                 "judge": card.judge, "capped_by": card.capped_by, "grader_version": card.grader_version})
         reviews = s.execute(select(Review, User.name).join(User, Review.author_id == User.id)
                             .where(Review.session_id == row.id).order_by(Review.created_at, Review.id)).all()
         record.reviews = [ReviewRecord(id=r.id, author=name, kind=r.kind, turn_index=r.turn_index,

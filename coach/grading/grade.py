@@ -82,6 +82,22 @@ def overall_score(results: dict[str, Result], rubric: Rubric, outcome: str,
     return score, band
 
 
+def binding_cap(results: dict[str, Result], rubric: Rubric, outcome: str, conduct: Sequence[str] = ()) -> str | None:
+    """Why the score is lower than the criteria earned, in a manager's words ("No next step was agreed:
+    64 at most."), or None when no cap bit: a rep should know what held the grade down."""
+    weights = {c.id: c.weight for c in rubric.criteria}
+    scored = {k: v for k, v in results.items() if v != "unscored"}
+    if not scored:
+        return None
+    raw = 100 * sum(weights[k] for k, v in scored.items() if v == "yes") / sum(weights[k] for k in scored)
+    caps = [(rubric.outcome_caps.get(outcome, 100), outcome),
+            *((rubric.conduct_caps[t], t) for t in conduct if t in rubric.conduct_caps)]
+    cap, why = min(caps)
+    if round(raw) <= cap:
+        return None
+    return f"{rubric.cap_reasons.get(why, why.replace('_', ' ').capitalize())}: {cap} at most."
+
+
 def conduct_shown(turns: Sequence[CallTurn], rubric: Rubric) -> list[str]:
     """The conduct faults that cap the grade. Rudeness caps it when it is plain: in more than one
     turn, or in one turn the buyer reacted to (warned, handed off or ended the call). A single line
@@ -249,11 +265,12 @@ def grade(transcript: Transcript, *, persona: Persona, content: Content, search:
                                tip=c.tip) for c in rubric.criteria]
     conduct = conduct_shown(call.turns, rubric)
     overall, band = overall_score({r.id: r.result for r in results}, rubric, call.outcome, conduct)
+    capped_by = binding_cap({r.id: r.result for r in results}, rubric, call.outcome, conduct)
     buyer_words = sum(len(lexicon.words(t)) for t in said.values())
     card = Scorecard(overall=overall, band=band, rating=rating_for(overall, rubric), outcome=call.outcome,
                      criteria=results, metrics=metrics_for(call, buyer_words),
                      coaching=coaching_for(call, results, rubric), outcome_source=outcome_source,
-                     outcome_evidence=outcome_evidence)
+                     outcome_evidence=outcome_evidence, capped_by=capped_by)
     if capable(judge) and call.turns:
         card.judge = _ask_judge(judge, call, said, results, rubric, card.coaching)
     return card

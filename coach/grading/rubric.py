@@ -39,6 +39,7 @@ class Rubric(_Frozen):
     follow_up_cues: list[str]
     follow_up_similarity: float = Field(1.0, ge=0, le=1)  # a question this close in meaning to the buyer's last words builds on them
     conduct_caps: dict[str, int]
+    cap_reasons: dict[str, str] = {}  # outcome or conduct -> why a cap applies, as a manager would say it
     small_talk_share: float = Field(1.0, ge=0, le=1)  # this share of the rep's words on small talk wastes the time
 
 

@@ -162,4 +162,7 @@ class Scorecard(BaseModel):
     # from what the buyer said, quoted in outcome_evidence); None on scorecards from older releases
     outcome_source: OutcomeSource | None = None
     outcome_evidence: str | None = None
+    # why the score is below what the criteria earned: the outcome's or a conduct fault's cap, in words
+    # ("No next step was agreed: 64 at most."); None when nothing capped it, and on older scorecards
+    capped_by: str | None = None
     grader_version: str = GRADER_VERSION

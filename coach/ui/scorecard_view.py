@@ -49,6 +49,8 @@ def scorecard(card: Scorecard, overrides: dict[str, tuple[str, str]] | None = No
     top[1].metric("Band", card.band or "-")
     top[2].metric("Rating", f"{card.rating} of 5" if card.rating else "-")
     top[3].metric("Outcome", card.outcome or "-")
+    if card.capped_by:
+        st.caption(f"Score capped. {card.capped_by}")
     st.subheader("Criteria")
     for c in card.criteria:
         line = f"{MARK[c.result]} {c.question}"

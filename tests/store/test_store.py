@@ -244,6 +244,18 @@ def test_a_scorecard_stored_by_an_earlier_release_reads_back_typed(db):
     assert card.coaching.rewrite.written_by == "rules" and card.coaching.improvements[0].use.id == "vp-x"
 
 
+def test_what_capped_a_score_is_stored_with_it(db):
+    p = people(db)
+    sid = start_session(db, p.ann, "cfo_meridian")
+    record_rep_line(db, p.ann, sid, 1, "What keeps you up?")
+    record_buyer_reply(db, p.ann, sid, buyer_turn(1))
+    capped = card(overall=40, outcome="delegated").model_copy(
+        update={"capped_by": "The executive handed you to someone else: 40 at most."})
+    finish_session(db, p.ann, sid, "delegated", None, capped)
+    assert get_session(db, p.ann, sid).scorecard.capped_by == capped.capped_by
+    assert get_session(db, p.ann, a_call(db, p.ann)).scorecard.capped_by is None
+
+
 def test_a_turn_comes_back_from_the_store_as_the_call_engine_made_it(db):
     """One turn shape from the engine to the database and back: words, move, reason, clock, the model
     voice's check, the revealed fact and the analysis."""
