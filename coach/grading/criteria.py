@@ -60,17 +60,27 @@ class Evidence:
         score = next((q.follows_up for q in self.analyses[index].questions if q.text == question), None)
         return score is not None and score >= self.rubric.follow_up_similarity
 
+    def sure(self, index: int, *acts: str) -> list[str]:
+        """The turn's sentences read as one of `acts` surely enough for a criterion to count them."""
+        return sure_sentences(self.analyses[index], self.rubric, *acts)
+
     def pitches(self) -> Hits:
         return [(i, x.first_feature_phrase) for i, x in self.analyses.items() if x.feature_pitch]
+
+
+CHATTER = ("small_talk", "off_topic")
+
+
+def sure_sentences(analysis: TurnAnalysis, rubric: Rubric, *acts: str) -> list[str]:
+    """A turn's sentences read as one of `acts` with at least the rubric's `act_confidence`."""
+    return [text for text, act, confidence in analysis.acts if act in acts and confidence >= rubric.act_confidence]
 
 
 def small_talk_share(analyses: Sequence[TurnAnalysis], rubric: Rubric) -> float:
     """The share of the rep's words said as small talk or off-topic chatter (0 without acts): what a
     busy executive's time went on besides business."""
-    said = [(act, confidence, len(text.split())) for x in analyses for text, act, confidence in x.acts]
-    words = sum(n for _, _, n in said)
-    chatter = sum(n for act, confidence, n in said
-                  if act in ("small_talk", "off_topic") and confidence >= rubric.act_confidence)
+    words = sum(len(text.split()) for x in analyses for text, _, _ in x.acts)
+    chatter = sum(len(text.split()) for x in analyses for text in sure_sentences(x, rubric, *CHATTER))
     return chatter / words if words else 0.0
 
 
@@ -119,9 +129,8 @@ def opened_on_their_agenda(e: Evidence) -> Answer:
     # a question about their business opens on their agenda, open or not ("Is margin still the top item?")
     hits += [(first, q.text) for q in opener.questions if q.form == "open" or q.discovery][:1]
     # ... and so does an idea about their business put to them as a question
-    insight = next((text for text, act, confidence in opener.acts
-                    if act == "insight" and confidence >= e.rubric.act_confidence), None)
-    hits += [(first, insight)] if insight and opener.questions and not opener.lecturing else []
+    insight = e.sure(first, "insight")[:1]
+    hits += [(first, insight[0])] if insight and opener.questions and not opener.lecturing else []
     if hits and not opener.feature_pitch:
         return "yes", e.quotes(hits)
     pitch_first = [(first, opener.first_feature_phrase)] if opener.feature_pitch and opener.first_feature_phrase \
@@ -183,8 +192,7 @@ def insight_tested_with_question(e: Evidence) -> Answer:
     if lectures:
         return "no", e.quotes(lectures)
     # an insight is a sentence read as one (whatever its words), or an observation marked by its words
-    offered = [(i, text) for i, x in e.analyses.items() for text, act, confidence in x.acts
-               if act == "insight" and confidence >= e.rubric.act_confidence]
+    offered = [(i, text) for i in e.analyses for text in e.sure(i, "insight")]
     offered += [(i, cue) for i, x in e.analyses.items()
                 for cue in lexicon.find_phrases(e.text(i), e.rubric.insight_cues)[:1]]
     tested = [(i, said) for i, said in offered if e.analyses[i].questions and not e.analyses[i].lecturing]
@@ -197,8 +205,7 @@ def respected_the_time(e: Evidence) -> Answer:
     warned = {t.index + 1 for t in e.turns if t.move == "disengage"}  # the buyer said they had to go
     ignored = [(i, None) for i, x in e.analyses.items() if i in warned and (x.monologue or x.feature_pitch)][:1]
     if small_talk_share(list(e.analyses.values()), e.rubric) >= e.rubric.small_talk_share:
-        ignored += [(i, text) for i, x in e.analyses.items() for text, act, confidence in x.acts
-                    if act in ("small_talk", "off_topic") and confidence >= e.rubric.act_confidence][:1]
+        ignored += [(i, text) for i in e.analyses for text in e.sure(i, *CHATTER)][:1]
     return ("no", e.quotes(over + ignored, pleasantries=True)) if over or ignored else ("yes", [])
 
 

@@ -66,18 +66,28 @@ class _Graded:
         return self.transcript.delegated_to
 
 
+def _earned_and_cap(results: dict[str, Result], rubric: Rubric, outcome: str,
+                    conduct: Sequence[str]) -> tuple[float, int, str] | None:
+    """(what the criteria earned, the lowest cap that applies, what set that cap); None if nothing was scored."""
+    weights = {c.id: c.weight for c in rubric.criteria}
+    scored = {k: v for k, v in results.items() if v != "unscored"}
+    if not scored:
+        return None
+    earned = 100 * sum(weights[k] for k, v in scored.items() if v == "yes") / sum(weights[k] for k in scored)
+    cap, why = min([(rubric.outcome_caps.get(outcome, 100), outcome),
+                    *((rubric.conduct_caps[t], t) for t in conduct if t in rubric.conduct_caps)])
+    return earned, cap, why
+
+
 def overall_score(results: dict[str, Result], rubric: Rubric, outcome: str,
                   conduct: Sequence[str] = ()) -> tuple[int | None, str | None]:
     """Weighted share of `yes` among scored criteria, capped by the outcome and by conduct
     (`conduct`: tags such as "injection" or "rude" seen in the rep's turns); None if nothing was scored."""
-    weights = {c.id: c.weight for c in rubric.criteria}
-    scored = {k: v for k, v in results.items() if v != "unscored"}
-    if not scored:
+    found = _earned_and_cap(results, rubric, outcome, conduct)
+    if found is None:
         return None, None
-    total = sum(weights[k] for k in scored)
-    raw = 100 * sum(weights[k] for k, v in scored.items() if v == "yes") / total
-    caps = [rubric.outcome_caps.get(outcome, 100), *(rubric.conduct_caps[t] for t in conduct if t in rubric.conduct_caps)]
-    score = round(min(raw, *caps))
+    earned, cap, _ = found
+    score = round(min(earned, cap))
     band = next(name for name, floor in sorted(rubric.bands.items(), key=lambda kv: -kv[1]) if score >= floor)
     return score, band
 
@@ -85,16 +95,10 @@ def overall_score(results: dict[str, Result], rubric: Rubric, outcome: str,
 def binding_cap(results: dict[str, Result], rubric: Rubric, outcome: str, conduct: Sequence[str] = ()) -> str | None:
     """Why the score is lower than the criteria earned, in a manager's words ("No next step was agreed:
     64 at most."), or None when no cap bit: a rep should know what held the grade down."""
-    weights = {c.id: c.weight for c in rubric.criteria}
-    scored = {k: v for k, v in results.items() if v != "unscored"}
-    if not scored:
+    found = _earned_and_cap(results, rubric, outcome, conduct)
+    if found is None or round(found[0]) <= found[1]:
         return None
-    raw = 100 * sum(weights[k] for k, v in scored.items() if v == "yes") / sum(weights[k] for k in scored)
-    caps = [(rubric.outcome_caps.get(outcome, 100), outcome),
-            *((rubric.conduct_caps[t], t) for t in conduct if t in rubric.conduct_caps)]
-    cap, why = min(caps)
-    if round(raw) <= cap:
-        return None
+    _, cap, why = found
     return f"{rubric.cap_reasons.get(why, why.replace('_', ' ').capitalize())}: {cap} at most."
 
 
@@ -264,8 +268,9 @@ def grade(transcript: Transcript, *, persona: Persona, content: Content, search:
     results = [CriterionResult(id=c.id, question=c.question, result=judged[c.id][0], evidence=judged[c.id][1],
                                tip=c.tip) for c in rubric.criteria]
     conduct = conduct_shown(call.turns, rubric)
-    overall, band = overall_score({r.id: r.result for r in results}, rubric, call.outcome, conduct)
-    capped_by = binding_cap({r.id: r.result for r in results}, rubric, call.outcome, conduct)
+    answers = {r.id: r.result for r in results}
+    overall, band = overall_score(answers, rubric, call.outcome, conduct)
+    capped_by = binding_cap(answers, rubric, call.outcome, conduct)
     buyer_words = sum(len(lexicon.words(t)) for t in said.values())
     card = Scorecard(overall=overall, band=band, rating=rating_for(overall, rubric), outcome=call.outcome,
                      criteria=results, metrics=metrics_for(call, buyer_words),
