@@ -290,5 +290,5 @@ def tags_for(a: TurnAnalysis, rules: AnalysisRules) -> list[str]:
 def persona_vocabulary(persona: Persona, rules: AnalysisRules) -> tuple[set[str], frozenset[str]]:
     """(figures, acronyms) the buyer uses themself: a rep repeating them is neither inventing nor jargon."""
     text = " ".join([*persona.goals, *persona.problems, *persona.needs, *persona.priorities, persona.background,
-                     persona.company.size, *persona.objections])
+                     persona.company.size, *persona.objection_texts])
     return set(lexicon.figures(text, rules.figure_exempt_units)), frozenset(lexicon.ACRONYM.findall(text))

@@ -17,8 +17,16 @@ from coach.content.files import ProblemList, add_validation_errors, line_of, loa
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_]*$"
 MOVES = ("open", "answer", "probe", "warn", "delegate", "disengage", "advance")
-PLACEHOLDERS = frozenset({"delegate_name", "delegate_title", "priority", "goal", "problem", "fact",
-                          "minutes_left", "company"})
+# how the buyer frames a reply inside a move: nothing on the topic asked; a reaction to a statement; a goodbye
+REACTIONS = ("no_content", "fit_question", "doubt", "interest", "steer_back", "goodbye")
+LINE_GROUPS = (*MOVES, *REACTIONS)
+PLACEHOLDERS = frozenset({"delegate_name", "delegate_title", "delegate_handles", "priority", "goal", "problem",
+                          "fact", "statement", "minutes_left", "company"})
+# what a buyer's answer draws on; a rep's question is answered from the statement closest in meaning
+TOPICS = ("situation", "problem", "goal", "priority", "constraint", "opinion", "objection", "people", "history",
+          "value")
+Topic = Literal["situation", "problem", "goal", "priority", "constraint", "opinion", "objection", "people",
+                "history", "value"]
 
 _Text = Field(min_length=1, max_length=600)
 
@@ -36,6 +44,22 @@ class Company(_Strict):
 class HiddenFact(_Strict):
     fact: str = _Text
     reveal_when: str = _Text
+    topic: Topic = "problem"
+
+
+class Statement(_Strict):
+    """Something the buyer will say when asked about its topic, in their own words."""
+
+    topic: Topic
+    text: str = _Text
+    asked_by: str = Field("", max_length=300)  # the kind of question it answers, in plain words
+
+
+class Objection(_Strict):
+    """A concern the buyer raises, and what would answer it."""
+
+    text: str = _Text
+    answered_by: str = Field("", max_length=600)
 
 
 class VoiceLines(_Strict):
@@ -46,8 +70,14 @@ class VoiceLines(_Strict):
     delegate: list[str] = []
     disengage: list[str] = []
     advance: list[str] = []
+    no_content: list[str] = []    # nothing on the topic asked: say so, steer back to what matters
+    fit_question: list[str] = []  # to a customer story or capability: how does it fit us, what numbers
+    doubt: list[str] = []         # to a claim or guarantee
+    interest: list[str] = []      # to value in their terms; `{statement}` adds their side
+    steer_back: list[str] = []    # to talk beside the point
+    goodbye: list[str] = []       # to the rep's goodbye: no question
 
-    @field_validator(*MOVES)
+    @field_validator(*LINE_GROUPS)
     @classmethod
     def _known_placeholders(cls, lines: list[str]) -> list[str]:
         for index, line in enumerate(lines):
@@ -86,7 +116,9 @@ class Persona(_Strict):
     needs: list[str] = Field(min_length=1)
     priorities: list[str] = Field(min_length=1)
     hidden_facts: list[HiddenFact] = []
-    objections: list[str] = []
+    objections: list[str | Objection] = []
+    handles: str = Field("", max_length=200)  # what they look after, said when a hand-off names them
+    statements: list[Statement] = []  # what they say when asked, tagged by topic
     voice: Voice
     _source: Path | None = PrivateAttr(None)
 
@@ -105,6 +137,11 @@ class Persona(_Strict):
     @property
     def is_executive(self) -> bool:
         return self.level == "executive"
+
+    @property
+    def objection_texts(self) -> list[str]:
+        """The objections as the buyer says them."""
+        return [o if isinstance(o, str) else o.text for o in self.objections]
 
 
 def _check_file(path: Path, problems: ProblemList) -> Persona | None:
