@@ -45,6 +45,9 @@ class HiddenFact(_Strict):
     fact: str = _Text
     reveal_when: str = _Text
     topic: Topic = "problem"
+    # questions a rep might ask that should bring it out, in varied words (a question close in meaning
+    # to any of them, to `reveal_when` or to the fact itself asks about it)
+    asked_like: list[str] = Field([], max_length=20)
 
 
 class Statement(_Strict):
