@@ -12,6 +12,10 @@ LINE = "It's mostly people and paper. Forty-two people in AP across nine hospita
 FACT = "Days cash on hand dropped from 212 to 174 this year; the covenant floor is 150."
 
 
+def verdict_for(reply, composed):
+    return check(reply, composed, "answer", [FACT], shared_embedder(), RULES)
+
+
 def verdict(reply, composed=LINE, move="answer", unrevealed=(FACT,)):
     return check(reply, composed, move, list(unrevealed), shared_embedder(), RULES)
 
@@ -107,9 +111,30 @@ def test_a_model_that_cannot_start_gives_the_composed_line(persona):
     assert list(stream) == [LINE] and stream.source == "composed" and "model unavailable" in stream.why
 
 
-def test_only_the_first_paragraph_is_spoken(persona):
+def test_only_the_first_paragraph_is_spoken_and_what_it_left_out_is_still_said(persona):
     _, stream, _ = streamed("Mostly people and paper.\n\nAs an AI I must add a note.", persona)
-    assert stream.line == "Mostly people and paper." and stream.why == "ok"
+    assert "AI" not in stream.line
+    # the reply stopped before the line's figures: the rest of the composed line finishes the turn
+    assert stream.line == "Mostly people and paper. Forty-two people in AP across nine hospitals."
+    assert "stopped short" in stream.why
+
+
+def test_a_reply_that_says_the_whole_line_in_fewer_sentences_is_kept_as_it_is(persona):
+    _, stream, _ = streamed("Mostly people and paper: forty-two people in AP across nine hospitals.", persona)
+    assert stream.source == "model" and stream.why == "ok" and stream.line.count("forty-two") == 1
+
+
+@pytest.mark.parametrize(("reply", "composed", "why"), [
+    ("Our customers don't leave when we miss peak.", "Our customers leave when we miss peak.", "opposite"),
+    ("We never close on time.", "We close on time most months.", "opposite"),
+    ("Here's a revised version: mostly people and paper.", "Mostly people and paper.", "talks about the line"),
+    ("The sentence is a rephrasing of the close taking eleven days.", "The close takes eleven days.",
+     "talks about the line"),
+    ("Mostly people and paper in AP.", LINE, "drops a number"),
+])
+def test_replies_that_flip_the_meaning_talk_about_the_line_or_drop_a_figure_are_rejected(reply, composed, why):
+    verdict = verdict_for(reply, composed)
+    assert not verdict.accepted and why in verdict.reason
 
 
 def test_sentences_split_after_end_marks():

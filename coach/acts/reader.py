@@ -55,10 +55,11 @@ class ActSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     rep: SideSettings
     buyer: SideSettings
+    topic: SideSettings
 
     @model_validator(mode="after")
     def _known_acts(self) -> ActSettings:
-        for side in ("rep", "buyer"):
+        for side in ("rep", "buyer", "topic"):
             chosen = getattr(self, side)
             named = set(chosen.confident_for) | set(chosen.counts_with) | {a for f in chosen.counts_with.values() for a in f}
             unknown = named - set(ACTS[side])

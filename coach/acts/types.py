@@ -18,11 +18,14 @@ RepAct = Literal[
 BuyerAct = Literal[
     "greeting", "answer", "question", "pushback", "impatience", "acknowledge", "hand_off", "end_call",
     "agree_next_step", "defer", "small_talk"]
-Side = Literal["rep", "buyer"]
+Side = Literal["rep", "buyer", "topic"]  # topic: what a rep's question asks about (what answers it)
 
 REP_ACTS: tuple[str, ...] = RepAct.__args__  # type: ignore[attr-defined]
 BUYER_ACTS: tuple[str, ...] = BuyerAct.__args__  # type: ignore[attr-defined]
-ACTS: dict[str, tuple[str, ...]] = {"rep": REP_ACTS, "buyer": BUYER_ACTS}
+# the persona statement topics (coach.content.personas.TOPICS), and questions nothing of theirs answers
+QUESTION_TOPICS: tuple[str, ...] = ("situation", "problem", "goal", "priority", "constraint", "opinion", "objection",
+                                    "people", "history", "value", "no_content")
+ACTS: dict[str, tuple[str, ...]] = {"rep": REP_ACTS, "buyer": BUYER_ACTS, "topic": QUESTION_TOPICS}
 
 # A finer act that a split written before it existed labels as the broader one: measured as that one there.
 ROLLS_UP_TO = {"lecturing": "rude"}

@@ -240,7 +240,8 @@ def analyse_turn(text: str, signals: SemanticSignals, rules: AnalysisRules, supp
     if view is not None:
         lecturing += [r.text for r in view.sure("lecturing")]
         unsupported += [r.text for r in view.sure("lecturing")]  # how their business works, backed by nothing
-    facts = [i for i, score in enumerate(signals.fact_scores) if score >= sim.hidden_fact]
+    facts = sorted((i for i, score in enumerate(signals.fact_scores) if score >= sim.hidden_fact),
+                   key=lambda i: -signals.fact_scores[i])  # the closest first
     injection = lexicon.find_phrases(text, rules.injection) + manipulation
     open_question = any(q.form == "open" for q in asked)
     if view is not None:

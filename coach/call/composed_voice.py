@@ -1,13 +1,15 @@
-"""The buyer's composed voice: persona lines for the chosen move, filled with the chosen content.
+"""The buyer's composed voice: persona lines for the chosen move or reaction, filled with the
+chosen content.
 
-Why: on the embedded default most model replies fail the guard, so this is what most
-users hear. Lines come from the persona (else the package defaults), never repeat within
-a call while others remain, and are picked deterministically from the seed.
+Why: this is what most users hear. Lines come from the persona (else the package defaults), never
+repeat within a call while others remain, never leave a slot empty, and are picked
+deterministically from the seed.
 """
 
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -15,15 +17,17 @@ from importlib import resources
 
 import yaml
 
-from coach.call.policy import BuyerState, Decision, Move
-from coach.content.personas import MOVES, Persona
+from coach.call.policy import BuyerState, Decision
+from coach.content.personas import LINE_GROUPS, Persona
+
+SLOT = re.compile(r"{(\w+)}")
 
 
 @lru_cache(maxsize=1)
 def default_lines() -> dict[str, list[str]]:
-    """Package-default lines per move."""
+    """Package-default lines per move and reaction."""
     data = yaml.safe_load(resources.files("coach.data").joinpath("voice.yaml").read_text(encoding="utf-8"))
-    return {move: list(data.get(move, [])) for move in MOVES}
+    return {group: list(data.get(group, [])) for group in LINE_GROUPS}
 
 
 @dataclass(frozen=True)
@@ -32,47 +36,73 @@ class LineContext:
 
     delegate_name: str = "my colleague"
     delegate_title: str = "team lead"
+    delegate_handles: str = ""
     priority: str = ""
     goal: str = ""
     problem: str = ""
     fact: str = ""
+    statement: str = ""
     minutes_left: int = 0
     company: str = ""
 
 
 def context_for(persona: Persona, state: BuyerState, decision: Decision, delegate: Persona | None,
-                turn_index: int) -> LineContext:
-    """Fill values: the revealed fact, a priority, goal and problem (rotating), the delegate, the clock."""
-    def rotate(items: list[str]) -> str:
+                turn_index: int, statement: str = "") -> LineContext:
+    """Fill values: the revealed fact, the statement an answer draws on, a priority, goal and
+    problem (rotating; in the buyer's own words when the persona has statements on them), the
+    delegate and what they look after, the clock."""
+    def rotate(topic: str, fallback: list[str]) -> str:
+        items = [s.text for s in persona.statements if s.topic == topic] or fallback
         return items[turn_index % len(items)] if items else ""
 
     fact = persona.hidden_facts[decision.reveal].fact if decision.reveal is not None else ""
     return LineContext(
         delegate_name=delegate.name if delegate else "my colleague",
         delegate_title=delegate.title if delegate else "team lead",
-        priority=rotate(persona.priorities), goal=rotate(persona.goals), problem=rotate(persona.problems),
-        fact=fact, minutes_left=state.minutes_left, company=persona.company.name,
+        delegate_handles=delegate.handles if delegate else "",
+        priority=rotate("priority", persona.priorities), goal=rotate("goal", persona.goals),
+        problem=rotate("problem", persona.problems), fact=fact, statement=statement,
+        minutes_left=state.minutes_left, company=persona.company.name,
     )
 
 
-def candidate_lines(persona: Persona, move: Move, revealing: bool) -> list[str]:
-    """The persona's lines for a move (else the defaults), with or without a {fact} slot as needed."""
-    lines = list(getattr(persona.voice.lines, move)) or default_lines()[move]
-    with_fact = [line for line in lines if "{fact}" in line]
-    without = [line for line in lines if "{fact}" not in line]
-    if revealing:
-        return with_fact or [f"{line} {{fact}}" for line in without] or ["{fact}"]
-    return without or default_lines()[move]
+def _fillable(line: str, context: LineContext) -> bool:
+    """Every slot of the line has something to say (no "Fair question." with nothing after it)."""
+    values = vars(context)
+    return all(str(values.get(name, "")).strip() for name in SLOT.findall(line))
 
 
-def compose(persona: Persona, move: Move, context: LineContext, *, seed: int, turn_index: int,
-            used: set[str], relevance: Callable[[list[str]], list[float]] | None = None) -> str:
-    """One line for the move: unused first; the most relevant to what the rep said when
-    `relevance` scores lines (answers), else chosen by the seed; placeholders filled."""
-    lines = candidate_lines(persona, move, revealing=bool(context.fact))
-    defaults = [] if context.fact else default_lines()[move]
+def candidate_lines(persona: Persona, group: str, context: LineContext, fallback: str | None = None) -> list[str]:
+    """The persona's lines for a move or reaction (else their lines for the `fallback` move, else the
+    defaults) that carry what must be said (the fact revealed, the statement answered) and leave no
+    slot empty."""
+    own = list(getattr(persona.voice.lines, group))
+    theirs = list(getattr(persona.voice.lines, fallback)) if fallback and fallback != group else []
+    for lines in (own, theirs, default_lines()[group]):
+        if context.fact:
+            lines = [line for line in lines if "{fact}" in line] or [f"{line} {{fact}}" for line in lines
+                                                                     if "{statement}" not in line]
+        elif context.statement:
+            lines = [line for line in lines if "{statement}" in line]
+        lines = [line for line in lines if _fillable(line, context)]
+        if lines:
+            return lines
+    return ["{fact}"] if context.fact else ["{statement}"] if context.statement else []
+
+
+def compose(persona: Persona, group: str, context: LineContext, *, seed: int, turn_index: int,
+            used: set[str], relevance: Callable[[list[str]], list[float]] | None = None,
+            fallback: str | None = None) -> str:
+    """One line for the move or reaction: unused first; the most relevant to what the rep said when
+    `relevance` scores lines, else chosen by the seed; placeholders filled. A persona without lines
+    for a reaction speaks their lines for the `fallback` move."""
+    lines = candidate_lines(persona, group, context, fallback)
+    if not lines:  # a reaction the persona and the defaults have no line for: the move's own
+        lines = candidate_lines(persona, "answer", context)
+    defaults = [line for line in default_lines()[group] if _fillable(line, context)] \
+        if not (context.fact or context.statement) else []
     fresh = [line for line in lines if line not in used] or [line for line in defaults if line not in used] or lines
-    rng = random.Random(f"{seed}:{persona.id}:{turn_index}:{move}")
+    rng = random.Random(f"{seed}:{persona.id}:{turn_index}:{group}")
     if relevance is not None and len(fresh) > 1:
         scores = relevance(fresh)
         best = max(scores)

@@ -31,6 +31,8 @@ from coach.retrieval.index import KnowledgeIndex
 from coach.call.rules import AnalysisRules, load_analysis_rules
 from coach.transcript import CallTurn, Transcript, heard_lines, heard_text
 from coach.call.composed_voice import compose, context_for
+from coach.call.answers import (Answerable, Reply, answerables, business_questions, choose_reply,
+                                facts_worth_revealing)
 
 HISTORY_TOKENS_PER_MESSAGE = 48
 
@@ -71,6 +73,8 @@ class _Speaker:
     figures: set[str]
     acronyms: frozenset[str]
     own_figures: set[str] = field(default_factory=set)  # the persona's own numbers
+    pool: list[Answerable] = field(default_factory=list)  # what they can say when asked
+    greeted: bool = True  # a delegate greets the rep in their first reply
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,7 @@ class Decided:
     line: str
     signals: SemanticSignals  # what the turn is close to: the model voice draws on it
     fact: str | None  # the hidden fact the line reveals, if any
+    reply: Reply = Reply("move")  # what the line draws on: the statement answered, or the reaction
 
 
 class TurnStream:
@@ -141,14 +146,16 @@ class Call:
     outcome: Outcome = "open"
     delegated_to: str | None = None
     acts: SentenceReader | None = None  # reads each rep sentence as an act (default: the shipped classifier)
+    topics: SentenceReader | None = None  # reads what a rep's question asks about (default: the shipped one)
 
     def __post_init__(self) -> None:
-        if self.acts is None:
-            from coach.acts.reader import default_reader
+        from coach.acts.reader import default_reader
 
-            self.acts = default_reader("rep")
+        self.acts = self.acts if self.acts is not None else default_reader("rep")
+        self.topics = self.topics if self.topics is not None else default_reader("topic")
         self._case_figures, self._figures = figure_index(list(self.content.knowledge.values()), self.analysis_rules)
         self._used: set[str] = set()
+        self._said: set[str] = set()  # statements already said (by key): never twice in a call
         self._line_vectors: dict[str, np.ndarray] = {}
         self._heard: set[str] = set()  # figures the buyer has said: the rep may repeat them
         self._speaker = self._speaker_for(self.persona, 0.0)
@@ -162,7 +169,7 @@ class Call:
         semantics = Semantics(self.store, persona, shared_embedder(), self._case_figures, self.acts)
         figures, acronyms = persona_vocabulary(persona, self.analysis_rules)
         return _Speaker(persona, policy.start(persona, self.buyer_rules, elapsed_s), semantics,
-                        figures | self._figures, acronyms, figures)
+                        figures | self._figures, acronyms, figures, answerables(persona), greeted=elapsed_s == 0.0)
 
     @property
     def ended(self) -> bool:
@@ -229,15 +236,50 @@ class Call:
             raise UserInputError("This call has ended", "start a new call to practise again")
         text, notice, analysis, signals = self.analyse(rep_text)
         speaker = self._speaker
+        if analysis.facts_asked:
+            measured = speaker.semantics.answer_signals(signals, business_questions(analysis), self.buyer_rules.answers)
+            kept = facts_worth_revealing(analysis, signals.fact_scores, measured, self.buyer_rules.answers)
+            analysis = analysis.model_copy(update={"facts_asked": kept})
         decision, state = policy.decide(speaker.state, analysis, speaker.persona, self.buyer_rules)
         speaker.state = state
         index = len(self.turns) + 1
-        context = context_for(speaker.persona, state, decision, self._delegate(), index)
-        relevance = self._relevance_to(signals.turn_vector) if decision.move == "answer" and decision.reveal is None \
+        reply = self._reply_for(decision, analysis, signals)
+        context = context_for(speaker.persona, state, decision, self._delegate(), index, reply.statement)
+        group = "answer" if reply.kind in ("statement", "reveal") else decision.move if reply.kind == "move" \
+            else reply.kind
+        relevance = self._relevance_to(signals.turn_vector) if reply.kind == "move" and decision.move == "answer" \
             else None
-        line = compose(speaker.persona, decision.move, context, seed=self.seed, turn_index=index, used=self._used,
-                       relevance=relevance)
-        return Decided(index, text, notice, speaker.persona, analysis, decision, state, line, signals, context.fact)
+        line = compose(speaker.persona, group, context, seed=self.seed, turn_index=index, used=self._used,
+                       relevance=relevance, fallback=decision.move)
+        if decision.move == "warn" and reply.kind not in ("move", "no_content", "goodbye"):  # the answer, then the warning
+            warning = compose(speaker.persona, "warn", replace(context, statement=""), seed=self.seed, turn_index=index,
+                              used=self._used)
+            line = f"{line} {warning}"
+        if not speaker.greeted:  # the delegate's first words: who they are, in their own voice
+            speaker.greeted = True
+            greeting = compose(speaker.persona, "open", context, seed=self.seed, turn_index=index, used=self._used)
+            line = f"{greeting} {line}"
+        if reply.key:
+            self._said.add(reply.key)
+        return Decided(index, text, notice, speaker.persona, analysis, decision, state, line, signals, context.fact,
+                       reply)
+
+    def _reply_for(self, decision: policy.Decision, analysis: TurnAnalysis, signals: SemanticSignals) -> Reply:
+        """What the line draws on (coach.call.answers): in an answer, a probe or a warning, the
+        statement that answers the rep's question or a reaction to what they said; other moves
+        speak their own lines."""
+        speaker = self._speaker
+        if decision.reveal is not None:
+            return Reply("reveal", speaker.persona.hidden_facts[decision.reveal].topic, f"fact:{decision.reveal}")
+        if decision.move not in ("answer", "probe", "warn") or (decision.move == "probe" and analysis.next_step_ask):
+            return Reply("move")  # an early ask for a meeting is probed: what is in it for them
+        rules = self.buyer_rules.answers
+        measured = speaker.semantics.answer_signals(signals, business_questions(analysis), rules, self.topics)
+        reply = choose_reply(analysis, speaker.pool, measured, self._said, rules,
+                             likes_features=not speaker.persona.is_executive)
+        if decision.move == "warn" and reply.kind == "steer_back":
+            return Reply("move")  # a warning is a steer back already
+        return reply
 
     def analyse(self, rep_text: str, previous: str | None = None) -> tuple[str, str | None, TurnAnalysis,
                                                                          SemanticSignals]:

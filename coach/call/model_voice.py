@@ -39,6 +39,7 @@ class GuardRules(BaseModel):
     min_similarity: float
     hidden_fact_similarity: float
     out_of_character: list[str]
+    meta_text: list[str] = []  # talk about the line instead of the line ("Here's a revised version:")
     agreement: list[str]
     move_meanings: dict[str, str]
 
@@ -77,6 +78,15 @@ def numbers_in(text: str) -> set[str]:
     return found
 
 
+_NEGATION = re.compile(r"\b(?:not|no|never|nobody|nothing|none|neither|nor|without|cannot)\b|n't\b")
+
+
+def negations(text: str) -> int:
+    """How many negations a line holds ("don't", "never", "no one"): a reply with more or fewer than
+    its line may say the opposite."""
+    return len(_NEGATION.findall(text.lower().replace("’", "'")))
+
+
 def _second_person(text: str) -> int:
     return len(re.findall(r"\b(?:your|yours|you'll|you're|you've)\b", text.lower()))
 
@@ -98,6 +108,11 @@ def check(reply: str, composed: str, move: Move, unrevealed: list[str], embedder
     broken = [p for p in rules.out_of_character if p in padded]
     if broken:
         return Verdict(False, f"out of character ({broken[0].strip()})")
+    meta = [p for p in rules.meta_text if p in padded]
+    if meta:
+        return Verdict(False, f"talks about the line instead of saying it ({meta[0].strip()})")
+    if negations(reply) != negations(similar_to or composed):
+        return Verdict(False, "may say the opposite (a negation added or dropped)")
     if move in ("disengage", "warn", "delegate", "probe") and lexicon.find_phrases(reply, rules.agreement):
         return Verdict(False, f"agrees while the move is {move}")
     if _second_person(reply) > _second_person(composed):
@@ -117,6 +132,9 @@ def check(reply: str, composed: str, move: Move, unrevealed: list[str], embedder
     for fact_vector in vectors[2:]:
         if float(vectors[0] @ fact_vector) >= rules.hidden_fact_similarity:
             return Verdict(False, "too close to an unrevealed hidden fact", similarity)
+    dropped = numbers_in(similar_to or composed) - numbers_in(reply)
+    if dropped:  # a fact or figure the line carries must still be said
+        return Verdict(False, f"drops a number ({sorted(dropped)[0]})", similarity)
     return Verdict(True, "ok", similarity)
 
 
@@ -183,11 +201,16 @@ class VoiceStream:
         try:
             for sentence in self._model_sentences():
                 candidate = f"{spoken} {sentence}" if spoken else clean_reply(sentence)
-                verdict = self.accept(candidate, " ".join(composed_sentences[:count + 1]))
+                # the reply so far against as many of the line's sentences as it has said (one sentence
+                # of the reply may say two of the line's)
+                for covered in range(count + 1, max(count + 1, len(composed_sentences)) + 1):
+                    verdict = self.accept(candidate, " ".join(composed_sentences[:covered]))
+                    if verdict.accepted:
+                        break
                 if not verdict.accepted:
                     why = verdict.reason
                     break
-                piece, spoken, count = candidate[len(spoken):], candidate, count + 1
+                piece, spoken, count = candidate[len(spoken):], candidate, covered
                 yield piece
         except ModelError as exc:
             why = f"model unavailable: {exc.problem}"
@@ -202,9 +225,11 @@ class VoiceStream:
             yield self.composed
         else:
             rest = composed_sentences[count:] if why != "ok" else []
+            if not rest and count < len(composed_sentences) and not self.accept(spoken, self.composed).accepted:
+                rest = composed_sentences[count:]  # the reply left part of the line out (a fact, a figure)
             if rest:
                 yield " " + " ".join(rest)
-                why = f"finished with the composed line ({why})"
+                why = f"finished with the composed line ({why if why != 'ok' else 'the reply stopped short'})"
             self.line, self.source, self.why = " ".join([spoken, *rest]), "model", why
         if self.on_done is not None:
             self.on_done(self)

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from coach.call.analysis import TurnAnalysis
+from coach.call.answers import AnswerRules, said_goodbye
 from coach.content.personas import Persona
 
 Move = Literal["open", "answer", "probe", "warn", "delegate", "disengage", "advance"]
@@ -61,6 +62,8 @@ class BuyerRules(_Frozen):
     rude_turns_to_disengage: int
     injection_turns_to_disengage: int
     delegate: DelegateRules
+    answers: AnswerRules
+    attention_headroom: int = Field(ge=1, le=100)  # gains shrink over the last this-many points (no quick 100)
 
 
 @lru_cache(maxsize=1)
@@ -153,7 +156,8 @@ def attention_changes(a: TurnAnalysis, state: BuyerState, persona: Persona, rule
         ("rude", bool(a.rude), "is rude"),
         ("off_topic", a.off_topic, "goes off topic"),
         ("injection", bool(a.injection), "tries to step outside the role-play"),
-        ("nothing_for_me", not (a.questions or a.value_for_title or a.next_step_ask or a.case_notes),
+        ("nothing_for_me", not (a.questions or a.value_for_title or a.next_step_ask or a.case_notes
+                                or said_goodbye(a)),
          "says nothing about them and asks nothing"),
     ]
     out = []
@@ -162,6 +166,13 @@ def attention_changes(a: TurnAnalysis, state: BuyerState, persona: Persona, rule
             value = w[key]
             out.append((round(value * scale) if value < 0 else value, cause))
     return out
+
+
+def _with_headroom(changes: list[tuple[int, str]], attention: int, rules: BuyerRules) -> list[tuple[int, str]]:
+    """Gains shrink as attention nears 100 (over the last `attention_headroom` points), so a good
+    rep keeps earning for several turns instead of saturating by the second; costs stay whole."""
+    room = min(1.0, (100 - attention) / rules.attention_headroom)
+    return [(round(value * room) if value > 0 else value, cause) for value, cause in changes]
 
 
 def _short(text: str | None, words: int = 8) -> str:
@@ -185,7 +196,7 @@ def _ordinal(n: int) -> str:
 
 def decide(state: BuyerState, a: TurnAnalysis, persona: Persona, rules: BuyerRules) -> tuple[Decision, BuyerState]:
     """The buyer's move for one rep turn, and the state after it."""
-    changes = attention_changes(a, state, persona, rules)
+    changes = _with_headroom(attention_changes(a, state, persona, rules), state.attention, rules)
     delta = sum(value for value, _ in changes)
     attention = max(0, min(100, state.attention + delta))
     pitched = a.feature_pitch and not a.value_for_title
@@ -247,6 +258,8 @@ def _choose(s: BuyerState, a: TurnAnalysis, persona: Persona, rules: BuyerRules,
         if s.warnings:
             return "disengage", f"Attention fell to {s.attention} after a warning: {why}.", None, "disengaged"
         return "warn", f"Attention fell to {s.attention}: {why}. A last warning.", None, None
+    if said_goodbye(a):
+        return "answer", "The rep says goodbye; the buyer says goodbye, with no new question.", None, None
     if a.next_step_ask:
         if not s.is_executive:
             return "advance", ("Asks for a next step; the delegate agrees to pass it up but cannot commit "

@@ -12,14 +12,15 @@ from coach.cli.common import err, out
 acts = typer.Typer(help="The dialogue-act classifier: what each sentence of a call does.", no_args_is_help=True,
                    add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
 
-SideOption = Annotated[str, typer.Option("--side", help="rep | buyer: whose sentences")]
+SideOption = Annotated[str, typer.Option("--side", help="rep | buyer: whose sentences; topic: what a rep's "
+                                                       "question asks about")]
 
 
 def _side(side: str) -> str:
     from coach.errors import UserInputError
 
-    if side not in ("rep", "buyer"):
-        raise UserInputError(f"--side {side!r} is not rep or buyer", "pass --side rep or --side buyer")
+    if side not in ("rep", "buyer", "topic"):
+        raise UserInputError(f"--side {side!r} is not rep, buyer or topic", "pass --side rep, buyer or topic")
     return side
 
 

@@ -149,6 +149,7 @@ def _run_cases(settings, content, store, calibration, cases_dir, kind, seeds, re
     metrics["calibration_within_one"] = calibration.within_one
     metrics.update(eval_paraphrases.stability(paraphrased))
     acts_reports, calibration_test, calibration_test_sets = _held_out(settings, content, store)
+    responsiveness, answered = _responsiveness(content, store, as_json)
     run_id = eval_report.new_run_id()
     report = {
         "run": run_id, "commit": eval_report.git_commit(PROJECT_ROOT) if in_checkout() else None,
@@ -161,6 +162,8 @@ def _run_cases(settings, content, store, calibration, cases_dir, kind, seeds, re
         "calibration_test": calibration_test,
         "calibration_test_sets": calibration_test_sets,
         "acts": acts_reports,
+        "responsiveness": responsiveness,
+        "answered": answered,
         "passing_cases": sorted(passed),
         "paraphrases": [p.model_dump() for p in paraphrased],
         "runs": [r.model_dump() for r in runs],
@@ -183,6 +186,24 @@ def _run_cases(settings, content, store, calibration, cases_dir, kind, seeds, re
     if report["regressions"] and not update_baseline:
         err.print(f"{len(report['regressions'])} regression(s) against {baseline_file.name}; see above.")
         raise typer.Exit(1)
+
+
+def _responsiveness(content, store, quiet: bool) -> tuple[dict, list]:  # noqa: ANN001
+    """Does the buyer answer what was asked: the held-out set and the dev split, each on its own."""
+    from coach.evals import responsiveness
+
+    if not in_checkout():
+        return {}, []
+    figures, answered = {}, []
+    for directory in (responsiveness.TEST_DIR, responsiveness.DEV_DIR):
+        items = responsiveness.load_items(directory)
+        with Progress(console=err, transient=True, disable=quiet or not items) as bar:
+            task = bar.add_task(f"answers ({directory.name})", total=len(items))
+            results = responsiveness.run_items(items, content, store,
+                                               progress=lambda done, total: bar.update(task, completed=done))
+        figures[directory.name] = responsiveness.summary(results)
+        answered += [{"set": directory.name, **r.model_dump()} for r in results]
+    return figures, answered
 
 
 def _held_out(settings, content, store) -> tuple[dict, dict | None, dict]:  # noqa: ANN001

@@ -82,6 +82,7 @@ class CaseRun(BaseModel):
     revealed: list[int]
     buyer: list[str]
     rep: list[str]
+    attention: list[int] = []
     overall: int | None
     band: str | None
     criteria: dict[str, str]
@@ -147,7 +148,8 @@ def run_case(case: EvalCase, content: Content, store: KnowledgeIndex, llm: LLM |
     run = CaseRun(
         id=case.id, kind=case.kind, persona=case.persona, seed=seed, outcome=call.outcome,
         moves=[t.move for t in turns], reasons=[t.reason for t in turns], revealed=revealed,
-        buyer=[t.buyer for t in turns], rep=[t.rep for t in turns], overall=card.overall, band=card.band,
+        buyer=[t.buyer for t in turns], rep=[t.rep for t in turns], attention=[t.attention for t in turns],
+        overall=card.overall, band=card.band,
         criteria={c.id: c.result for c in card.criteria},
         voice_asked=call.voice.asked if call.voice else 0, voice_accepted=call.voice.accepted if call.voice else 0,
         leaks=leaks, out_of_character=ooc,

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from coach.evals.cases import BAD_KINDS, GOOD_KINDS, CaseRun
+from coach.evals.responsiveness import HOLLOW, repeated_lines
 from coach.config import PROJECT_ROOT
 
 BASELINE = PROJECT_ROOT / "evals" / "baseline.json"
@@ -54,6 +55,10 @@ def metrics(runs: list[CaseRun], seeds: int) -> dict[str, Any]:
         "out_of_character_rate": _rate(sum(bool(r.out_of_character) for r in runs), len(runs)),
         "missing_recordings": sum(r.missing_recordings for r in runs),
         "score_by_band": {band: sum(r.band == band for r in runs) for band in ("strong", "solid", "developing", "weak")},
+        "repeated_lines": repeated_lines([r.buyer for r in runs]),
+        "hollow_lines": sum(bool(HOLLOW.search(line)) for r in runs for line in r.buyer),
+        "good_calls_full_attention_by_turn_3": _rate(sum(any(a >= 100 for a in r.attention[:3]) for r in good),
+                                                     len(good)),
     }
 
 
@@ -123,6 +128,15 @@ def summary(report: dict[str, Any], runs: list[CaseRun]) -> str:
     if m.get("paraphrase_outcome_stability") is not None:
         lines.append(f"| paraphrases ending as the original | {pct(m['paraphrase_outcome_stability'])} |")
         lines.append(f"| paraphrases meeting the expected outcome | {pct(m['paraphrase_expected_outcome'])} |")
+    lines.append(f"| buyer lines repeated within a call / with an empty slot | {m.get('repeated_lines', 'n/a')} / "
+                 f"{m.get('hollow_lines', 'n/a')} |")
+    lines.append(f"| good calls at full attention by turn 3 (goal 0%) | "
+                 f"{pct(m.get('good_calls_full_attention_by_turn_3'))} |")
+    for name, one in (report.get("responsiveness") or {}).items():
+        if one.get("items"):
+            lines.append(f"| buyer answers what was asked (`{name}`, {one['items']} lines): fitting / fact asked "
+                         f"revealed / fact on unrelated ask | {pct(one['responsive'])} / {pct(one['fact_reveal'])} / "
+                         f"{pct(one['false_reveal'])} |")
     for side, acts in (report.get("acts") or {}).items():
         lines.append(f"| {side} acts, test split: macro-F1 / accuracy | {acts['macro_f1']:.2f} / {pct(acts['accuracy'])} |")
     lines += ["", "## Outcome accuracy by kind", "", "| kind | accuracy |", "|---|---|"]

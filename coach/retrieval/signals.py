@@ -17,6 +17,7 @@ import numpy as np
 from coach.acts.types import SentenceAct, SentenceReader
 from coach.call import lexicon
 from coach.call.analysis import priority_terms
+from coach.call.answers import AnswerRules, AnswerSignals, answerables
 from coach.call.signals import SemanticSignals
 from coach.content.knowledge import VALUE_SECTIONS
 from coach.content.personas import Persona
@@ -30,9 +31,15 @@ if TYPE_CHECKING:
 
 
 def persona_texts(persona: Persona) -> list[str]:
-    """The persona's own statements a turn is compared with: goals, problems, needs, priorities, fact topics."""
-    return [*persona.goals, *persona.problems, *persona.needs, *persona.priorities,
-            *(f.reveal_when for f in persona.hidden_facts)]
+    """The persona's own statements a turn is compared with: goals, problems, needs, priorities, and each
+    hidden fact's topic (`reveal_when`) and words."""
+    return [*persona.goals, *persona.problems, *persona.needs, *persona.priorities, *fact_texts(persona)]
+
+
+def fact_texts(persona: Persona) -> list[str]:
+    """What a question is compared with to ask about each hidden fact: its topic (`reveal_when`),
+    its words and its example questions (`asked_like`), fact after fact."""
+    return [text for f in persona.hidden_facts for text in (f.reveal_when, f.fact, *f.asked_like)]
 
 
 def turn_texts(texts: Sequence[str], questions: Sequence[Sequence[str]] | None = None) -> list[str]:
@@ -71,17 +78,21 @@ class Semantics:
         self.case_figures = case_figures
         self.statements = [*persona.goals, *persona.problems, *persona.needs]
         self.priorities = list(persona.priorities)
-        self.topics = [f.reveal_when for f in persona.hidden_facts]
         everything = persona_texts(persona)
         vectors = embedder.embed(everything) if everything else np.zeros((0, 384), dtype=np.float32)
         n_s, n_p = len(self.statements), len(self.priorities)
         self._statement_vectors = vectors[:n_s]
         self._priority_vectors = vectors[n_s:n_s + n_p]
-        self._topic_vectors = vectors[n_s + n_p:]
+        at, self._fact_vectors = n_s + n_p, []  # per hidden fact: the vectors a question is compared with
+        for fact in persona.hidden_facts:
+            n = 2 + len(fact.asked_like)
+            self._fact_vectors.append(vectors[at:at + n])
+            at += n
         standing = set().union(*(priority_terms(g) for g in [*persona.goals, *persona.problems, *persona.needs]))
         # a term that also names a standing goal or problem does not single out the urgent priority
         self._priority_terms = {p: priority_terms(p) - standing for p in self.priorities}
         self._prefetched: dict[str, SemanticSignals] = {}
+        self._pool: tuple[list[str], np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def _priorities_named(self, text: str) -> list[str]:
         """Priorities the turn names outright, in the priority's own words."""
@@ -121,13 +132,44 @@ class Semantics:
                 statement_scores=dict(zip(self.statements, (self._statement_vectors @ turn).tolist(), strict=True)),
                 priority_scores=dict(zip(self.priorities, (self._priority_vectors @ turn).tolist(), strict=True)),
                 priorities_named=self._priorities_named(text),
-                fact_scores=[float(max((asked_vectors @ topic).tolist(), default=0.0)) for topic in self._topic_vectors],
+                # a question asks about a fact when it is close to its topic, its words or an example question
+                fact_scores=[float((asked_vectors @ known.T).max()) if len(asked) else 0.0
+                             for known in self._fact_vectors],
                 case_figures=self.case_figures,
                 turn_vector=turn,
                 sentence_acts=readings[i],
                 question_vectors=dict(zip(asked, asked_vectors, strict=True)),
             ))
         return out
+
+    def answer_signals(self, signals: SemanticSignals, questions: Sequence[str], rules: AnswerRules,
+                       topics: SentenceReader | None = None) -> AnswerSignals:
+        """How close each thing the persona can say (`coach.call.answers.answerables`) is in meaning to
+        each question of the turn and to the whole turn, and what each question asks about (read by
+        the `topics` classifier, when given).
+
+        Why lazy: only the buyer needs it; the persona's statements are embedded on first use."""
+        keys, text_vectors, asked_vectors, has_asked = self._answer_pool()
+        weight = rules.asked_by_weight
+
+        def score(vector: np.ndarray) -> dict[str, float]:
+            by_text = text_vectors @ vector
+            blended = np.where(has_asked, (1 - weight) * by_text + weight * (asked_vectors @ vector), by_text)
+            return dict(zip(keys, blended.round(4).tolist(), strict=True))
+
+        per_question = {question: score(vector) for question, vector in signals.question_vectors.items()}
+        whole = score(signals.turn_vector) if signals.turn_vector is not None else {}
+        read = topics.read(list(questions)) if topics is not None and questions else []
+        return AnswerSignals(per_question, whole, {r.text: dict(r.probabilities) for r in read})
+
+    def _answer_pool(self) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+        if self._pool is None:
+            pool = answerables(self.persona)
+            vectors = self.embedder.embed([*(a.text for a in pool), *(a.asked_by or a.text for a in pool)]) \
+                if pool else np.zeros((0, 384), dtype=np.float32)
+            self._pool = ([a.key for a in pool], vectors[:len(pool)], vectors[len(pool):],
+                          np.array([bool(a.asked_by) for a in pool]))
+        return self._pool
 
     def _read_acts(self, texts: Sequence[str]) -> list[list[SentenceAct]]:
         """Each turn's sentences read as acts, in one classifier pass (empty lists without a reader)."""

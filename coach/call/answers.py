@@ -1,0 +1,165 @@
+"""What the buyer's line draws on: the persona's statement that answers the rep's question, or a
+reaction to what the rep said.
+
+Why: reps judge the product by whether the buyer answers what was asked. The policy chooses the
+move (answer, probe, warn, ...); inside an answer this chooses the content by meaning. It is pure:
+the similarities between the rep's questions and the persona's statements are computed elsewhere
+(`coach.retrieval.signals.Semantics`) and handed in as `SemanticSignals.answer_scores`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from coach.call.analysis import TurnAnalysis
+from coach.content.personas import Persona
+
+ReplyKind = Literal["statement", "reveal", "no_content", "fit_question", "doubt", "interest", "steer_back",
+                    "goodbye", "move"]
+
+# the topic a question's act points at: a small pull towards statements on that topic
+ACT_TOPICS = {"ask_situation": ("situation", "people", "history"), "ask_problem": ("problem",),
+              "ask_impact": ("problem", "value"), "ask_value": ("value", "goal")}
+# questions that ask nothing about their business: nothing in the persona answers them
+NOT_ABOUT_THEM = frozenset({"small_talk", "off_topic", "greeting", "closing", "manipulation", "rude"})
+# what a value statement may draw out of the buyer: their side of it
+THEIR_SIDE = frozenset({"problem", "goal", "value", "priority", "situation"})
+
+
+class AnswerRules(BaseModel):
+    """How close in meaning a statement must be to answer a question (`coach/data/buyer.yaml`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    min_similarity: float = Field(ge=0, le=1)   # below this the buyer has nothing on it, and says so
+    topic_bonus: float = Field(ge=0, le=1)      # a statement on the topic the question's act asks about
+    asked_by_weight: float = Field(ge=0, le=1)  # how much "the kind of question it answers" counts vs the text
+    topic_weight: float = Field(0.0, ge=0, le=2)  # how much the question's read topic counts (× its probability)
+    no_content_above: float = Field(1.0, ge=0, le=1)  # a question read as "nothing of theirs" this surely: no answer
+    fact_margin: float = Field(0.0, ge=-1, le=1)  # a hidden fact comes out only when the question is this much
+    # closer to it than to anything the buyer says openly
+
+
+@dataclass(frozen=True)
+class AnswerSignals:
+    """What the I/O side measured for one turn: closeness of each question (and of the whole turn) to
+    each answerable, and what each question asks about (topic -> probability, from the topic classifier)."""
+
+    question_scores: dict[str, dict[str, float]]
+    turn_scores: dict[str, float]
+    question_topics: dict[str, dict[str, float]]
+
+
+@dataclass(frozen=True)
+class Answerable:
+    """One thing the buyer can say when asked: a persona statement, an objection or (for a persona
+    with no statements) a goal or problem. `key` is stable within the persona."""
+
+    key: str
+    topic: str
+    text: str
+    asked_by: str = ""
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the line draws on: its kind, and for an answer the statement and its topic."""
+
+    kind: ReplyKind
+    topic: str | None = None
+    key: str | None = None
+    statement: str = ""
+    score: float | None = None
+
+
+def answerables(persona: Persona) -> list[Answerable]:
+    """Everything the persona can say when asked, with a topic; goals and problems stand in for a
+    persona written before statements existed."""
+    out = [Answerable(f"statement:{i}", s.topic, s.text, s.asked_by) for i, s in enumerate(persona.statements)]
+    out += [Answerable(f"objection:{i}", "objection", text) for i, text in enumerate(persona.objection_texts)]
+    if not persona.statements:
+        out += [Answerable(f"problem:{i}", "problem", text) for i, text in enumerate(persona.problems)]
+        out += [Answerable(f"goal:{i}", "goal", text) for i, text in enumerate(persona.goals)]
+    return out
+
+
+def statements_on(persona: Persona, topic: str) -> list[str]:
+    """The persona's own statements on one topic (in their words), for lines that quote one."""
+    return [s.text for s in persona.statements if s.topic == topic]
+
+
+def said_goodbye(a: TurnAnalysis) -> bool:
+    """The rep is closing the call: a goodbye, and no question, next step or business left in the turn."""
+    acts = [act for _, act, _ in a.acts]
+    return "closing" in acts and not a.next_step_ask and not a.questions and \
+        all(act in ("closing", "acknowledgement", "greeting", "small_talk") for act in acts)
+
+
+def business_questions(a: TurnAnalysis) -> list[str]:
+    """The turn's questions about their business (not small talk, a meeting ask or a pleasantry)."""
+    return [q.text for q in a.questions if q.act not in NOT_ABOUT_THEM]
+
+
+def _topic_pull(a: TurnAnalysis) -> set[str]:
+    return {topic for q in a.questions if q.act for topic in ACT_TOPICS.get(q.act, ())}
+
+
+def facts_worth_revealing(a: TurnAnalysis, fact_scores: list[float], signals: AnswerSignals,
+                          rules: AnswerRules) -> list[int]:
+    """The hidden facts the turn asks about that it is closer to than to anything the buyer would say
+    openly: a question about who signs is answered by who signs, not by a secret that mentions them."""
+    asked = business_questions(a)
+    said_openly = max((max(signals.question_scores.get(q, {}).values(), default=0.0) for q in asked), default=0.0)
+    return [i for i in a.facts_asked if fact_scores[i] >= said_openly + rules.fact_margin]
+
+
+def _score(item: Answerable, question: str, signals: AnswerSignals, rules: AnswerRules) -> float:
+    """Closeness in meaning, plus the pull of the topic the question was read as asking about."""
+    # a request said without "?" ("Walk me through the close.") has no vector of its own: the turn's
+    closeness = signals.question_scores.get(question, signals.turn_scores).get(item.key, 0.0)
+    return closeness + rules.topic_weight * signals.question_topics.get(question, {}).get(item.topic, 0.0)
+
+
+def best_answer(pool: list[Answerable], scores: dict[str, float], said: set[str], rules: AnswerRules,
+                pull: frozenset[str] | set[str] = frozenset(), topics: frozenset[str] | None = None) -> Reply | None:
+    """The closest statement not yet said (on `topics`, when given), if any is close enough."""
+    ranked = sorted(((scores.get(item.key, 0.0) + (rules.topic_bonus if item.topic in pull else 0.0), item)
+                     for item in pool if item.key not in said and (topics is None or item.topic in topics)),
+                    key=lambda pair: -pair[0])
+    if not ranked or ranked[0][0] < rules.min_similarity:
+        return None
+    score, item = ranked[0]
+    return Reply("statement", item.topic, item.key, item.text, round(score, 4))
+
+
+def choose_reply(a: TurnAnalysis, pool: list[Answerable], signals: AnswerSignals, said: set[str],
+                 rules: AnswerRules, *, likes_features: bool = False) -> Reply:
+    """Answer the question from the closest statement on the topic it asks about, or say there is
+    nothing on it; or react to what was said: a customer story gets a question about fit or numbers,
+    a claim doubt, value in their terms (or an answer to their concern) interest with their side of
+    it, product talk a steer back to what matters (a delegate, who likes features, asks how it fits),
+    anything else a steer back."""
+    if said_goodbye(a):
+        return Reply("goodbye")
+    if a.questions:
+        asked = business_questions(a)
+        topics = [signals.question_topics.get(q, {}) for q in asked]
+        asked = [q for q, topic in zip(asked, topics, strict=True)
+                 if topic.get("no_content", 0.0) < rules.no_content_above]
+        if not asked:
+            return Reply("no_content")
+        scores = {item.key: max(_score(item, q, signals, rules) for q in asked) for item in pool}
+        return best_answer(pool, scores, said, rules, _topic_pull(a)) or Reply("no_content")
+    acts = {act for _, act, _ in a.acts}
+    if a.case_notes or a.invented_proof or "case_story" in acts:
+        return Reply("fit_question")
+    if a.unsupported_claims:
+        return Reply("doubt")
+    if a.value_for_title or "objection_handling" in acts:
+        side = best_answer(pool, signals.turn_scores, said, rules, topics=THEIR_SIDE)
+        return Reply("interest", side.topic, side.key, side.statement, side.score) if side else Reply("interest")
+    if (a.feature_pitch or a.feature_pitch_maybe) and likes_features:
+        return Reply("fit_question")
+    return Reply("steer_back")

@@ -1,0 +1,168 @@
+"""The buyer answers what was asked: the pure answer chooser and the composed voice's slots."""
+
+from __future__ import annotations
+
+import pytest
+
+from coach.call.analysis import CaseReference, Question, TurnAnalysis
+from coach.call.answers import AnswerRules, AnswerSignals, Answerable, answerables, choose_reply, said_goodbye
+from coach.call.composed_voice import LineContext, candidate_lines, compose
+from coach.content.personas import Persona
+
+RULES = AnswerRules(min_similarity=0.35, topic_bonus=0.05, asked_by_weight=0.5)
+POOL = [Answerable("statement:0", "situation", "Forty-two people in AP across nine hospitals."),
+        Answerable("statement:1", "history", "We tried an AP tool in 2021; it died in the pilot."),
+        Answerable("statement:2", "problem", "The close takes eleven days."),
+        Answerable("objection:0", "objection", "Every vendor promises margin.")]
+
+
+def turn(**kw) -> TurnAnalysis:
+    base = dict(words=12, speaking_s=5.0, questions=[], feature_pitch=False, feature_evidence=[],
+                value_for_title=False, value_evidence=[], priority=None, case_notes=[], unsupported_claims=[],
+                jargon=[], jargon_per_100=0.0, monologue=False, long_turn=False, time_check=[], next_step_ask=[],
+                next_step_with_executive=False, lecturing=[], rude=[], off_topic=False, injection=[],
+                facts_asked=[], tags=[])
+    base.update(kw)
+    return TurnAnalysis(**base)
+
+
+def measured(questions=None, turn=None, topics=None) -> AnswerSignals:
+    return AnswerSignals(questions or {}, turn or {}, topics or {})
+
+
+def asked(text: str, act: str = "ask_situation") -> TurnAnalysis:
+    return turn(questions=[Question(text=text, form="open", discovery=["situation"], act=act)],
+                acts=[(text, act, 0.9)])
+
+
+def test_a_question_is_answered_by_the_closest_statement_not_yet_said():
+    a = asked("What did you try before?")
+    scores = {"What did you try before?": {"statement:0": 0.2, "statement:1": 0.6, "statement:2": 0.3}}
+    reply = choose_reply(a, POOL, measured(scores), set(), RULES)
+    assert (reply.kind, reply.key, reply.topic) == ("statement", "statement:1", "history")
+    again = choose_reply(a, POOL, measured(scores), {"statement:1"}, RULES)
+    assert again.key != "statement:1"  # never the same statement twice in a call
+
+
+def test_nothing_close_enough_means_the_buyer_says_they_have_nothing_on_it():
+    a = asked("Which hospital has the best cafeteria?")
+    reply = choose_reply(a, POOL, measured({"Which hospital has the best cafeteria?": {"statement:0": 0.2}}), set(), RULES)
+    assert reply.kind == "no_content" and reply.statement == ""
+
+
+def test_small_talk_questions_are_not_answered_from_the_persona():
+    a = asked("How was your weekend?", act="small_talk")
+    reply = choose_reply(a, POOL, measured({"How was your weekend?": {"statement:0": 0.9}}), set(), RULES)
+    assert reply.kind == "no_content"
+
+
+def test_the_questions_topic_pulls_towards_statements_on_it():
+    a = asked("Where does it hurt most?", act="ask_problem")
+    scores = {"Where does it hurt most?": {"statement:0": 0.44, "statement:2": 0.41}}
+    assert choose_reply(a, POOL, measured(scores), set(), RULES).key == "statement:2"
+    no_pull = RULES.model_copy(update={"topic_bonus": 0.0})
+    assert choose_reply(a, POOL, measured(scores), set(), no_pull).key == "statement:0"
+
+
+def test_the_topic_the_question_is_read_as_asking_about_counts_by_its_probability():
+    a = asked("Ever been burned by a vendor?", act="ask_problem")
+    scores = {"Ever been burned by a vendor?": {"statement:1": 0.30, "statement:2": 0.40}}
+    topics = {"Ever been burned by a vendor?": {"history": 0.8, "problem": 0.1}}
+    weighted = RULES.model_copy(update={"topic_weight": 0.3})
+    assert choose_reply(a, POOL, measured(scores, topics=topics), set(), weighted).key == "statement:1"
+    assert choose_reply(a, POOL, measured(scores, topics=topics), set(), RULES).key == "statement:2"
+
+
+def test_a_question_read_surely_as_nothing_of_theirs_gets_no_answer():
+    a = asked("Which forklift battery brand do you like?")
+    scores = {"Which forklift battery brand do you like?": {"statement:0": 0.5}}
+    topics = {"Which forklift battery brand do you like?": {"no_content": 0.9}}
+    strict = RULES.model_copy(update={"no_content_above": 0.6})
+    assert choose_reply(a, POOL, measured(scores, topics=topics), set(), strict).kind == "no_content"
+    assert choose_reply(a, POOL, measured(scores, topics=topics), set(), RULES).kind == "statement"
+
+
+def test_a_request_without_a_question_mark_is_answered_from_the_whole_turn():
+    a = asked("Walk me through the close.", act="ask_situation")
+    reply = choose_reply(a, POOL, measured(turn={"statement:2": 0.5}), set(), RULES)
+    assert reply.key == "statement:2"
+
+
+@pytest.mark.parametrize(("findings", "kind"), [
+    (dict(unsupported_claims=["guarantees 50%"]), "doubt"),
+    (dict(case_notes=[CaseReference(case_id="c#1", score=0.7, figures_quoted=[], figures_match=True)]), "fit_question"),
+    (dict(feature_pitch=True), "steer_back"),  # an executive: product talk is beside the point
+    (dict(value_for_title=True), "interest"),
+    (dict(), "steer_back"),
+])
+def test_statements_get_a_reaction_to_what_was_said(findings, kind):
+    assert choose_reply(turn(**findings), POOL, measured(turn={"statement:2": 0.5}), set(), RULES).kind == kind
+
+
+def test_interest_adds_the_buyers_own_side():
+    reply = choose_reply(turn(value_for_title=True), POOL, measured(turn={"statement:2": 0.6, "objection:0": 0.9}),
+                         set(), RULES)
+    assert reply.kind == "interest" and reply.key == "statement:2"  # their problem, not an objection
+
+
+def test_a_goodbye_is_read_only_when_nothing_else_is_asked():
+    bye = turn(acts=[("Thanks for your time.", "closing", 0.9), ("Goodbye.", "closing", 0.9)])
+    assert said_goodbye(bye)
+    ask = turn(acts=[("Thanks.", "closing", 0.9), ("Can we meet Tuesday?", "next_step_ask", 0.9)],
+               next_step_ask=["Can we meet Tuesday?"])
+    assert not said_goodbye(ask)
+
+
+def _persona(**lines) -> Persona:
+    return Persona.model_validate({
+        "id": "cfo_x", "name": "A B", "title": "CFO", "title_key": "cfo", "level": "executive",
+        "company": {"name": "X Co", "industry": "retail"}, "time_budget_min": 30, "patience": "medium",
+        "delegates_to": "y", "goals": ["Raise margin."], "problems": ["Margin fell."], "needs": ["Proof."],
+        "priorities": ["Board in five weeks."],
+        "statements": [{"topic": "priority", "text": "I see the board in five weeks."}],
+        "voice": {"style": "terse", "lines": lines}})
+
+
+def test_no_line_leaves_a_slot_empty():
+    persona = _persona(answer=["Fair question. {fact}", "{statement}"], no_content=["Not mine. {goal}"])
+    assert candidate_lines(persona, "answer", LineContext(statement="Forty-two people.")) == ["{statement}"]
+    assert candidate_lines(persona, "answer", LineContext(fact="We lost $48M.")) == ["Fair question. {fact}"]
+    # an empty goal slot is never spoken: the default no-content lines that have something to say are used
+    lines = candidate_lines(persona, "no_content", LineContext(priority="I see the board in five weeks."))
+    assert lines and all("{goal}" not in line for line in lines)
+
+
+def test_priorities_in_lines_are_said_in_the_buyers_own_words():
+    from coach.call.composed_voice import context_for
+    from coach.call.policy import Decision, load_buyer_rules, start
+
+    persona = _persona()
+    context = context_for(persona, start(persona, load_buyer_rules()), Decision(move="probe", reason="r"), None, 1)
+    assert context.priority == "I see the board in five weeks."  # the statement, not "Board in five weeks."
+
+
+def test_a_reaction_the_persona_has_no_line_for_uses_their_lines_for_the_move():
+    persona = _persona(probe=["So what does it do for margin?"])
+    line = compose(persona, "fit_question", LineContext(), seed=0, turn_index=1, used=set(), fallback="probe")
+    assert line == "So what does it do for margin?"
+
+
+def test_a_persona_without_statements_answers_from_its_goals_and_problems():
+    persona = _persona().model_copy(update={"statements": []})
+    topics = {a.topic for a in answerables(persona)}
+    assert topics == {"problem", "goal"}
+
+
+def test_a_delegate_who_likes_features_asks_how_they_fit():
+    reply = choose_reply(turn(feature_pitch=True), POOL, measured(), set(), RULES, likes_features=True)
+    assert reply.kind == "fit_question"
+
+
+def test_a_hidden_fact_comes_out_only_when_the_question_is_closer_to_it_than_to_what_they_say_openly():
+    from coach.call.answers import facts_worth_revealing
+
+    a = asked("Who has to sign off?").model_copy(update={"facts_asked": [0, 1]})
+    signals = measured({"Who has to sign off?": {"statement:0": 0.55}})
+    assert facts_worth_revealing(a, [0.6, 0.5], signals, RULES) == [0]
+    stricter = RULES.model_copy(update={"fact_margin": 0.1})
+    assert facts_worth_revealing(a, [0.6, 0.5], signals, stricter) == []
