@@ -160,3 +160,19 @@ def test_state_is_never_mutated(personas):
     before = state.model_dump()
     decide(state, turn(**PITCH), persona, RULES)
     assert state.model_dump() == before and isinstance(state, BuyerState)
+
+
+def test_a_low_patience_executive_ends_the_call_by_the_third_turn_of_small_talk(personas):
+    persona = personas["ceo_castellan"]
+    assert persona.patience == "low"
+    chat = turn(off_topic=True, small_talk=True, questions=[Question(text="Good weekend?", form="closed",
+                                                                        discovery=[], act="small_talk")])
+    moves = run(persona, [chat] * 5)
+    assert len(moves) <= 3 and moves[-1][0].move == "disengage"
+
+
+def test_attention_keeps_rising_for_good_work_without_reaching_full_by_the_third_turn(personas):
+    persona = personas["coo_halvorsen"]  # high patience: starts highest
+    good = turn(**DISCOVERY, priority="Overhaul season in six weeks.", case_notes=[])
+    levels = [state.attention for _, state in run(persona, [good] * 6)]
+    assert levels[2] < 100 and all(b > a for a, b in zip(levels, levels[1:]) if a < 99)

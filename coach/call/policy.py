@@ -170,9 +170,14 @@ def attention_changes(a: TurnAnalysis, state: BuyerState, persona: Persona, rule
 
 def _with_headroom(changes: list[tuple[int, str]], attention: int, rules: BuyerRules) -> list[tuple[int, str]]:
     """Gains shrink as attention nears 100 (over the last `attention_headroom` points), so a good
-    rep keeps earning for several turns instead of saturating by the second; costs stay whole."""
+    rep keeps earning for several turns instead of saturating by the second; costs stay whole.
+    The shrinking is one listed change, so the reason still shows what each thing was worth."""
+    gained = sum(value for value, _ in changes if value > 0)
     room = min(1.0, (100 - attention) / rules.attention_headroom)
-    return [(round(value * room) if value > 0 else value, cause) for value, cause in changes]
+    kept = max(1, round(gained * room)) if gained and attention < 100 else 0
+    if kept < gained:
+        return [*changes, (kept - gained, "near full attention, good work counts for less")]
+    return changes
 
 
 def _short(text: str | None, words: int = 8) -> str:

@@ -55,6 +55,40 @@ def test_executives_are_fully_drawn(content):
         assert all("{delegate_name}" in line for line in persona.voice.lines.delegate), persona.id
 
 
+def test_every_buyer_has_enough_to_answer_a_good_rep(content):
+    """Issue-level depth: a good rep asks more than six stock answers and three secrets can serve."""
+    from coach.content.personas import REACTIONS, TOPICS
+
+    for persona in content.personas.values():
+        need = (30, 5, 4) if persona.is_executive else (20, 3, 3)
+        assert len(persona.statements) >= need[0], persona.id
+        assert len(persona.hidden_facts) >= need[1], persona.id
+        assert len(persona.objections) >= need[2], persona.id
+        assert {s.topic for s in persona.statements} == set(TOPICS), persona.id
+        assert all(not isinstance(o, str) and o.answered_by for o in persona.objections), persona.id
+        assert all(len(f.asked_like) >= 5 for f in persona.hidden_facts), persona.id
+        assert persona.handles, persona.id
+        for group in REACTIONS:
+            assert getattr(persona.voice.lines, group), (persona.id, group)
+        said = " ".join(s.text for s in persona.statements).lower()
+        for fact in persona.hidden_facts:  # statements never give a secret away
+            assert fact.fact.lower() not in said, (persona.id, fact.fact)
+
+
+def test_no_line_names_the_clock_except_through_minutes_left(content):
+    clock_words = ("halfway", "out of time", "running short", "used the time", "running out of time", "time is up")
+    for persona in content.personas.values():
+        lines = [line for group in persona.voice.lines.model_dump().values() for line in group]
+        for line in lines:
+            assert not any(word in line.lower() for word in clock_words), (persona.id, line)
+
+
+def test_an_executives_hand_off_says_who_and_why(content):
+    for persona in content.executives():
+        for line in persona.voice.lines.delegate:
+            assert "{delegate_name}" in line and "{delegate_handles}" in line, (persona.id, line)
+
+
 def test_delegates_have_lines_for_every_move(content):
     for persona in content.personas.values():
         if persona.level == "delegate":

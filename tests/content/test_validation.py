@@ -164,3 +164,19 @@ def test_every_problem_in_a_folder_is_reported_together(content):
     with pytest.raises(ContentError) as caught:
         load_content([content[0]], [content[1]], include_shipped=False)
     assert str(caught.value).count(" | ") == 2  # all three, in one line
+
+
+def test_a_statement_with_an_unknown_topic_names_the_topics_allowed(content):
+    edit(content[0] / "cfo_test.yaml", 'priorities: ["Refinancing closes in 60 days"]',
+         'priorities: ["Refinancing closes in 60 days"]\nstatements:\n  - {topic: gossip, text: "Our controller leaves."}')
+    [problem] = problems_for(*content)
+    assert "statements[0].topic" in problem and "'people'" in problem and "Fix:" in problem
+
+
+def test_the_depth_fields_are_optional_and_load_when_given(content):
+    edit(content[0] / "cfo_test.yaml", 'objections: ["We tried a tool in 2022 and it took 14 months."]',
+         'objections:\n  - {text: "We tried a tool in 2022.", answered_by: "a plan that fits our close"}\n'
+         'handles: "runs finance"\nstatements:\n  - {topic: history, text: "We tried a tool in 2022.", '
+         'asked_by: "what you tried before"}')
+    loaded = load_content([content[0]], [content[1]], include_shipped=False).personas["cfo_test"]
+    assert loaded.statements[0].topic == "history" and loaded.objection_texts == ["We tried a tool in 2022."]
