@@ -162,6 +162,9 @@ class Settings(ContentSettings):
         2048, ge=512, le=32768, validation_alias=AliasChoices("COACH_LOCAL_CTX", "local_ctx")
     )
     judge: Literal["auto", "off"] = Field("auto", validation_alias=AliasChoices("COACH_JUDGE", "judge"))
+    # let the embedded small model rephrase the buyer's lines: off by default, because reviewers judged
+    # 34 of the 40 rephrasings the guard let through worse than the composed line (evals/voice-pairs/)
+    local_voice: bool = Field(False, validation_alias=AliasChoices("COACH_LOCAL_VOICE", "local_voice"))
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "WARNING", validation_alias=AliasChoices("COACH_LOG_LEVEL", "log_level")
     )

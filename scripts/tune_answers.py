@@ -31,6 +31,7 @@ def main() -> None:
     parser.add_argument("--topic-weight", type=float, nargs="+", default=[0.0, 0.2, 0.4])
     parser.add_argument("--no-content", type=float, nargs="+", default=[0.5, 0.7, 1.0])
     parser.add_argument("--fact-margin", type=float, nargs="+", default=[-1.0, 0.0, 0.05, 0.1])
+    parser.add_argument("--fact-topic", type=float, nargs="+", default=[0.0, 0.05, 0.1, 0.2])
     args = parser.parse_args()
     settings = prepare(llm="none")
     content = load_content()
@@ -40,20 +41,21 @@ def main() -> None:
     buyer, analysis = load_buyer_rules(), load_analysis_rules()
     a = buyer.answers
     shipped = (a.min_similarity, a.topic_bonus, a.asked_by_weight, analysis.similarity.hidden_fact, a.topic_weight,
-               a.no_content_above, a.fact_margin)
+               a.no_content_above, a.fact_margin, a.fact_topic_min)
     grid = itertools.product(args.min_sim, args.topic_bonus, args.asked_by, args.fact, args.topic_weight,
-                             args.no_content, args.fact_margin)
-    print("min_sim bonus asked_by fact topic_w no_content margin | fitting fact_reveal false_reveal")
-    for min_sim, bonus, weight, fact, topic_weight, no_content, margin in grid:
+                             args.no_content, args.fact_margin, args.fact_topic)
+    print("min_sim bonus asked_by fact topic_w no_content margin fact_topic | fitting fact_reveal false_reveal")
+    for min_sim, bonus, weight, fact, topic_weight, no_content, margin, fact_topic in grid:
         rules = buyer.model_copy(update={"answers": a.model_copy(update={
             "min_similarity": min_sim, "topic_bonus": bonus, "asked_by_weight": weight, "topic_weight": topic_weight,
-            "no_content_above": no_content, "fact_margin": margin})})
+            "no_content_above": no_content, "fact_margin": margin, "fact_topic_min": fact_topic})})
         sims = analysis.similarity.model_copy(update={"hidden_fact": fact})
         results = responsiveness.run_items(items, content, store, buyer_rules=rules,
                                            analysis_rules=analysis.model_copy(update={"similarity": sims}))
         s = responsiveness.summary(results)
-        mark = " <- shipped" if (min_sim, bonus, weight, fact, topic_weight, no_content, margin) == shipped else ""
-        print(f"{min_sim:7} {bonus:5} {weight:8} {fact:4} {topic_weight:7} {no_content:10} {margin:6} | "
+        mark = " <- shipped" if (min_sim, bonus, weight, fact, topic_weight, no_content, margin, fact_topic) == shipped \
+            else ""
+        print(f"{min_sim:7} {bonus:5} {weight:8} {fact:4} {topic_weight:7} {no_content:10} {margin:6} {fact_topic:10} | "
               f"{s['responsive']:.3f} "
               f"{s['fact_reveal']:.3f} {s['false_reveal']:.3f}{mark}", flush=True)
     if args.show:

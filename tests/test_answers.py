@@ -163,6 +163,17 @@ def test_a_hidden_fact_comes_out_only_when_the_question_is_closer_to_it_than_to_
 
     a = asked("Who has to sign off?").model_copy(update={"facts_asked": [0, 1]})
     signals = measured({"Who has to sign off?": {"statement:0": 0.55}})
-    assert facts_worth_revealing(a, [0.6, 0.5], signals, RULES) == [0]
+    assert facts_worth_revealing(a, [0.6, 0.5], ["people", "people"], signals, RULES) == [0]
     stricter = RULES.model_copy(update={"fact_margin": 0.1})
-    assert facts_worth_revealing(a, [0.6, 0.5], signals, stricter) == []
+    assert facts_worth_revealing(a, [0.6, 0.5], ["people", "people"], signals, stricter) == []
+
+
+def test_a_hidden_fact_comes_out_only_on_a_question_that_may_be_about_its_topic():
+    from coach.call.answers import facts_worth_revealing
+
+    a = asked("What do you wish vendors did better?").model_copy(update={"facts_asked": [0]})
+    signals = measured({"What do you wish vendors did better?": {"statement:0": 0.3}},
+                       topics={"What do you wish vendors did better?": {"opinion": 0.8, "problem": 0.02}})
+    on_topic = RULES.model_copy(update={"fact_topic_min": 0.1})
+    assert facts_worth_revealing(a, [0.5], ["problem"], signals, on_topic) == []
+    assert facts_worth_revealing(a, [0.5], ["opinion"], signals, on_topic) == [0]

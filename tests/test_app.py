@@ -61,6 +61,7 @@ def test_sign_in_shows_the_demo_accounts_and_refuses_a_wrong_password(app):
 
 
 def test_a_whole_practice_call_is_stored_and_graded(app, db, monkeypatch):
+    monkeypatch.setenv("COACH_LOCAL_VOICE", "1")  # the opt-in voice of the embedded model, with its guard
     scripted = ScriptedBackend(["I have thirty minutes; go on."] * 20, model=LOCAL_MODEL_NAME)
     monkeypatch.setattr(resources, "model", lambda: scripted)
     at = signed_in(app(), "rep1")
@@ -92,7 +93,20 @@ def test_an_empty_line_is_ignored_with_a_hint(app):
     assert not at.exception
 
 
+def test_by_default_the_embedded_model_does_not_rephrase_the_buyer(app, db, monkeypatch):
+    monkeypatch.delenv("COACH_LOCAL_VOICE", raising=False)
+    scripted = ScriptedBackend(["I have thirty minutes; go on."] * 20, model=LOCAL_MODEL_NAME)
+    monkeypatch.setattr(resources, "model", lambda: scripted)
+    at = signed_in(app(), "rep1")
+    at.button(key="brief-cfo_meridian").click().run()
+    button(at, "Start the call").click().run()
+    at.chat_input[0].set_value("How far off has your cash forecast been against actuals?").run()
+    assert not at.exception and not scripted.requests  # the composed line is spoken: judged better
+    assert not any("I have thirty minutes; go on." in s for s in said(at))
+
+
 def test_the_model_failing_keeps_the_turn_and_says_so(app, db, monkeypatch):
+    monkeypatch.setenv("COACH_LOCAL_VOICE", "1")
     down = ScriptedBackend([ModelUnavailable("The model server is down", "start it")] * 10, model=LOCAL_MODEL_NAME,
                            max_retries=0)
     monkeypatch.setattr(resources, "model", lambda: down)

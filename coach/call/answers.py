@@ -40,6 +40,7 @@ class AnswerRules(BaseModel):
     no_content_above: float = Field(1.0, ge=0, le=1)  # a question read as "nothing of theirs" this surely: no answer
     fact_margin: float = Field(0.0, ge=-1, le=1)  # a hidden fact comes out only when the question is this much
     # closer to it than to anything the buyer says openly
+    fact_topic_min: float = Field(0.0, ge=0, le=1)  # ... and the question reads at least this likely on its topic
 
 
 @dataclass(frozen=True)
@@ -106,13 +107,23 @@ def _topic_pull(a: TurnAnalysis) -> set[str]:
     return {topic for q in a.questions if q.act for topic in ACT_TOPICS.get(q.act, ())}
 
 
-def facts_worth_revealing(a: TurnAnalysis, fact_scores: list[float], signals: AnswerSignals,
-                          rules: AnswerRules) -> list[int]:
+def facts_worth_revealing(a: TurnAnalysis, fact_scores: list[float], fact_topics: list[str],
+                          signals: AnswerSignals, rules: AnswerRules) -> list[int]:
     """The hidden facts the turn asks about that it is closer to than to anything the buyer would say
-    openly: a question about who signs is answered by who signs, not by a secret that mentions them."""
-    asked = business_questions(a)
+    openly, and whose topic the question may be asking about: a question about who signs is answered
+    by who signs, not by a secret that mentions them."""
+    # small talk earns no secret: a question the acts and the topic reading both call beside their business
+    asked = [q.text for q in a.questions if q.act not in NOT_ABOUT_THEM
+             or signals.question_topics.get(q.text, {}).get("no_content", 0.0) < rules.no_content_above]
+    if not asked:
+        return []
     said_openly = max((max(signals.question_scores.get(q, {}).values(), default=0.0) for q in asked), default=0.0)
-    return [i for i in a.facts_asked if fact_scores[i] >= said_openly + rules.fact_margin]
+
+    def on_topic(i: int) -> bool:
+        readings = [signals.question_topics[q] for q in asked if q in signals.question_topics]
+        return not readings or max(r.get(fact_topics[i], 0.0) for r in readings) >= rules.fact_topic_min
+
+    return [i for i in a.facts_asked if fact_scores[i] >= said_openly + rules.fact_margin and on_topic(i)]
 
 
 def _score(item: Answerable, question: str, signals: AnswerSignals, rules: AnswerRules) -> float:

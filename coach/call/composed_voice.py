@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 
@@ -72,22 +72,30 @@ def _fillable(line: str, context: LineContext) -> bool:
     return all(str(values.get(name, "")).strip() for name in SLOT.findall(line))
 
 
+# the groups whose lines carry what must be said: an answer the fact or statement, interest their side
+CARRIES = {"answer": ("fact", "statement"), "interest": ("statement",)}
+
+
 def candidate_lines(persona: Persona, group: str, context: LineContext, fallback: str | None = None) -> list[str]:
     """The persona's lines for a move or reaction (else their lines for the `fallback` move, else the
     defaults) that carry what must be said (the fact revealed, the statement answered) and leave no
     slot empty."""
+    carried = CARRIES.get(group, ())
+    fact = context.fact if "fact" in carried else ""
+    statement = context.statement if "statement" in carried else ""
+    context = replace(context, fact=fact, statement=statement)
     own = list(getattr(persona.voice.lines, group))
     theirs = list(getattr(persona.voice.lines, fallback)) if fallback and fallback != group else []
     for lines in (own, theirs, default_lines()[group]):
-        if context.fact:
+        if fact:
             lines = [line for line in lines if "{fact}" in line] or [f"{line} {{fact}}" for line in lines
                                                                      if "{statement}" not in line]
-        elif context.statement:
+        elif statement:
             lines = [line for line in lines if "{statement}" in line]
         lines = [line for line in lines if _fillable(line, context)]
         if lines:
             return lines
-    return ["{fact}"] if context.fact else ["{statement}"] if context.statement else []
+    return ["{fact}"] if fact else ["{statement}"] if statement else []
 
 
 def compose(persona: Persona, group: str, context: LineContext, *, seed: int, turn_index: int,
@@ -99,8 +107,9 @@ def compose(persona: Persona, group: str, context: LineContext, *, seed: int, tu
     lines = candidate_lines(persona, group, context, fallback)
     if not lines:  # a reaction the persona and the defaults have no line for: the move's own
         lines = candidate_lines(persona, "answer", context)
-    defaults = [line for line in default_lines()[group] if _fillable(line, context)] \
-        if not (context.fact or context.statement) else []
+    carried = CARRIES.get(group, ())
+    plain = not ((context.fact and "fact" in carried) or (context.statement and "statement" in carried))
+    defaults = [line for line in default_lines()[group] if _fillable(line, context)] if plain else []
     fresh = [line for line in lines if line not in used] or [line for line in defaults if line not in used] or lines
     rng = random.Random(f"{seed}:{persona.id}:{turn_index}:{group}")
     if relevance is not None and len(fresh) > 1:

@@ -147,6 +147,7 @@ class Call:
     delegated_to: str | None = None
     acts: SentenceReader | None = None  # reads each rep sentence as an act (default: the shipped classifier)
     topics: SentenceReader | None = None  # reads what a rep's question asks about (default: the shipped one)
+    local_voice: bool | None = None  # the embedded model rephrases lines (default: COACH_LOCAL_VOICE, off)
 
     def __post_init__(self) -> None:
         from coach.acts.reader import default_reader
@@ -158,11 +159,17 @@ class Call:
         self._said: set[str] = set()  # statements already said (by key): never twice in a call
         self._line_vectors: dict[str, np.ndarray] = {}
         self._heard: set[str] = set()  # figures the buyer has said: the rep may repeat them
+        self._meant: str | None = None  # the buyer's last line as composed (or as heard, for a transcript)
         self._speaker = self._speaker_for(self.persona, 0.0)
         self._opened = False
         self.voice = None
-        if self.llm is not None:  # the embedded small model only paraphrases; capable models act the part
-            simple = self.llm.model == LOCAL_MODEL_NAME
+        simple = self.llm is not None and self.llm.model == LOCAL_MODEL_NAME
+        if simple and self.local_voice is None:
+            from coach.config import load_settings
+
+            self.local_voice = load_settings().local_voice
+        if self.llm is not None and (not simple or self.local_voice):
+            # capable models act the part; the embedded small model only paraphrases, and only when asked to
             self.voice = ModelVoice(self.llm, shared_embedder(), load_guard_rules(), simple=simple)
 
     def _speaker_for(self, persona: Persona, elapsed_s: float) -> _Speaker:
@@ -218,6 +225,8 @@ class Call:
             turn = self.take_turn(line)
             if heard is not None and heard[i] is not None:
                 turn.buyer = heard[i]
+                self._meant = heard[i]
+                self.hear(heard[i])
             played.append(turn)
         return Played(opening, played, [])
 
@@ -237,8 +246,10 @@ class Call:
         text, notice, analysis, signals = self.analyse(rep_text)
         speaker = self._speaker
         if analysis.facts_asked:
-            measured = speaker.semantics.answer_signals(signals, business_questions(analysis), self.buyer_rules.answers)
-            kept = facts_worth_revealing(analysis, signals.fact_scores, measured, self.buyer_rules.answers)
+            measured = speaker.semantics.answer_signals(signals, [q.text for q in analysis.questions],
+                                                        self.buyer_rules.answers, self.topics)
+            kept = facts_worth_revealing(analysis, signals.fact_scores, [f.topic for f in speaker.persona.hidden_facts],
+                                         measured, self.buyer_rules.answers)
             analysis = analysis.model_copy(update={"facts_asked": kept})
         decision, state = policy.decide(speaker.state, analysis, speaker.persona, self.buyer_rules)
         speaker.state = state
@@ -289,7 +300,7 @@ class Call:
         text, notice = heard_text(rep_text, self.analysis_rules)
         speaker = self._speaker
         signals = speaker.semantics.signals(text)
-        previous = previous if previous is not None else (self.turns[-1].buyer if self.turns else None)
+        previous = previous if previous is not None else self._meant
         if previous and signals.question_vectors:  # closest to any one thing the buyer said, not to the blend
             said = shared_embedder().embed(lexicon.sentences(previous) or [previous])
             signals = replace(signals, follow_up={q: round(float(np.max(said @ v)), 4)
@@ -305,7 +316,7 @@ class Call:
     def speak(self, decided: Decided) -> TurnStream:
         """The buyer's words for a decision: the composed line, or the model's when the guard accepts it."""
         voice: VoiceStream | None = None
-        if self.voice is not None:
+        if self.voice is not None and not decided.fact:  # a hidden fact is said in its own words, always
             persona, state = decided.persona, decided.state
             unrevealed = [f.fact for i, f in enumerate(persona.hidden_facts) if i not in state.revealed]
             # this title's value talk and the case note nearest the turn, for a capable model to draw on
@@ -324,7 +335,10 @@ class Call:
                         elapsed_s=round(state.elapsed_s, 1), tags=analysis.tags, voice=source,  # type: ignore[arg-type]
                         voice_check=why, revealed=decision.reveal, notice=decided.notice, analysis=analysis)
         self.turns.append(turn)
-        self.hear(spoken)
+        # what the buyer meant, not the model's wording, is what the next turn is read against: the
+        # buyer's decisions and the grade never depend on the voice
+        self._meant = decided.line
+        self.hear(decided.line)
         self._after(decision, state)
         return turn
 

@@ -135,7 +135,7 @@ def load_cases(directory: Path, content: Content) -> list[EvalCase]:
 def run_case(case: EvalCase, content: Content, store: KnowledgeIndex, llm: LLM | None, seed: int) -> CaseRun:
     """Play the case's lines against the buyer and grade the call."""
     persona = content.personas[case.persona]
-    call = Call(persona, content, store, llm=llm, seed=seed)
+    call = Call(persona, content, store, llm=llm, seed=seed, local_voice=True)  # the opt-in voice and its guard, measured
     call.play(case.turns)
     card = grade_call(call)
     turns = call.turns

@@ -66,6 +66,18 @@ def warm_up(embedder: MiniLMEmbedder, persona: Persona, rep_lines: Sequence[str]
     return worker
 
 
+def fact_closeness(similarities: np.ndarray) -> float:
+    """How close the turn's questions (rows) come to one hidden fact (columns: its `reveal_when`, its
+    words, then its example questions): the best of the first two and of the mean of the two
+    closest example questions, so one example sharing a word is not enough on its own."""
+    direct = float(similarities[:, :2].max())
+    examples = similarities[:, 2:]
+    if examples.shape[1] < 2:
+        return max(direct, float(examples.max()) if examples.size else 0.0)
+    top_two = np.sort(examples, axis=1)[:, -2:].mean(axis=1)
+    return max(direct, float(top_two.max()))
+
+
 class Semantics:
     """Computes `SemanticSignals` for one persona, embedding the persona's statements once."""
 
@@ -132,8 +144,7 @@ class Semantics:
                 statement_scores=dict(zip(self.statements, (self._statement_vectors @ turn).tolist(), strict=True)),
                 priority_scores=dict(zip(self.priorities, (self._priority_vectors @ turn).tolist(), strict=True)),
                 priorities_named=self._priorities_named(text),
-                # a question asks about a fact when it is close to its topic, its words or an example question
-                fact_scores=[float((asked_vectors @ known.T).max()) if len(asked) else 0.0
+                fact_scores=[fact_closeness(asked_vectors @ known.T) if len(asked) else 0.0
                              for known in self._fact_vectors],
                 case_figures=self.case_figures,
                 turn_vector=turn,
