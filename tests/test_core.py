@@ -12,7 +12,7 @@ from coach.errors import UserInputError
 from coach.grading.criteria import CRITERIA
 from coach.grading.rubric import Rubric, check_criteria, load_rubric
 
-CORE = ["coach.call.analysis", "coach.call.policy", "coach.call.composed_voice", "coach.call.signals",
+CORE = ["coach.call.analysis", "coach.call.policy", "coach.call.answers", "coach.call.composed_voice", "coach.call.signals",
         "coach.call.proof", "coach.call.turn_acts", "coach.acts.types", "coach.acts.outcome",
         "coach.grading.criteria", "coach.grading.rubric", "coach.grading.scorecard", "coach.transcript"]
 IO = ["chromadb", "openai", "sqlalchemy", "streamlit", "langchain_core", "onnxruntime", "httpx", "sklearn"]

@@ -40,7 +40,7 @@ def content():
 
 
 def play(content, store, persona_id, turns, seed=0, llm=None):
-    call = Call(content.personas[persona_id], content, store, seed=seed, llm=llm)
+    call = Call(content.personas[persona_id], content, store, seed=seed, llm=llm, local_voice=llm is not None)
     return call, call.play(turns[:6]).turns
 
 
