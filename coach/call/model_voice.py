@@ -199,7 +199,7 @@ class VoiceStream:
         spoken, count, why = "", 0, self.failure or "ok"
         composed_sentences = sentences(self.composed)
         try:
-            for sentence in self._model_sentences():
+            for sentence in self._held_with_the_next(self._model_sentences()):
                 candidate = f"{spoken} {sentence}" if spoken else clean_reply(sentence)
                 # the reply so far against as many of the line's sentences as it has said (one sentence
                 # of the reply may say two of the line's)
@@ -233,6 +233,21 @@ class VoiceStream:
             self.line, self.source, self.why = " ".join([spoken, *rest]), "model", why
         if self.on_done is not None:
             self.on_done(self)
+
+    @staticmethod
+    def _held_with_the_next(said: Iterator[str], min_words: int = 4) -> Iterator[str]:
+        """Sentences to check, a very short one ("Honestly?", "Look.") joined to the next: alone it
+        says too little to be compared with the line."""
+        held = ""
+        for sentence in said:
+            joined = f"{held} {sentence}" if held else sentence
+            if len(lexicon.words(joined)) < min_words:
+                held = joined
+                continue
+            held = ""
+            yield joined
+        if held:
+            yield held
 
     def _model_sentences(self) -> Iterator[str]:
         """Finished sentences of the model's first paragraph, as they arrive. Works on the
