@@ -53,8 +53,8 @@ def main() -> None:
         results = responsiveness.run_items(items, content, store, buyer_rules=rules,
                                            analysis_rules=analysis.model_copy(update={"similarity": sims}))
         s = responsiveness.summary(results)
-        mark = " <- shipped" if (min_sim, bonus, weight, fact, topic_weight, no_content, margin, fact_topic) == shipped \
-            else ""
+        mark = " <- shipped" if (min_sim, bonus, weight, fact, topic_weight, no_content, margin,
+                                 fact_topic) == shipped else ""
         print(f"{min_sim:7} {bonus:5} {weight:8} {fact:4} {topic_weight:7} {no_content:10} {margin:6} {fact_topic:10} | "
               f"{s['responsive']:.3f} "
               f"{s['fact_reveal']:.3f} {s['false_reveal']:.3f}{mark}", flush=True)

@@ -177,3 +177,15 @@ def test_a_hidden_fact_comes_out_only_on_a_question_that_may_be_about_its_topic(
     on_topic = RULES.model_copy(update={"fact_topic_min": 0.1})
     assert facts_worth_revealing(a, [0.5], ["problem"], signals, on_topic) == []
     assert facts_worth_revealing(a, [0.5], ["opinion"], signals, on_topic) == [0]
+
+
+def test_the_topic_reading_decides_whether_a_question_is_about_their_business():
+    a = asked("What would stop you taking a next step?", act="manipulation")  # an unsure, wrong act
+    scores = {"What would stop you taking a next step?": {"objection:0": 0.5}}
+    about = measured(scores, topics={"What would stop you taking a next step?": {"objection": 0.9}})
+    assert choose_reply(a, POOL, about, set(), RULES).key == "objection:0"
+    trivia = asked("Which forklift battery brand does the warehouse use?")
+    beside = measured({"Which forklift battery brand does the warehouse use?": {"statement:0": 0.6}},
+                      topics={"Which forklift battery brand does the warehouse use?": {"no_content": 0.7}})
+    assert choose_reply(trivia, POOL, beside, set(), RULES.model_copy(update={"no_content_above": 0.5})).kind \
+        == "no_content"

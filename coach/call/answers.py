@@ -103,6 +103,21 @@ def business_questions(a: TurnAnalysis) -> list[str]:
     return [q.text for q in a.questions if q.act not in NOT_ABOUT_THEM]
 
 
+def about_them(a: TurnAnalysis, signals: AnswerSignals, rules: AnswerRules) -> list[str]:
+    """The turn's questions about their business. The topic reading, trained for exactly this, decides
+    when there is one ("What would stop you taking a next step?" is an objection however the act reads);
+    without it, the question's act."""
+    asked = []
+    for q in a.questions:
+        topics = signals.question_topics.get(q.text)
+        if topics:
+            if topics.get("no_content", 0.0) < rules.no_content_above:
+                asked.append(q.text)
+        elif q.act not in NOT_ABOUT_THEM:
+            asked.append(q.text)
+    return asked
+
+
 def _topic_pull(a: TurnAnalysis) -> set[str]:
     return {topic for q in a.questions if q.act for topic in ACT_TOPICS.get(q.act, ())}
 
@@ -155,10 +170,7 @@ def choose_reply(a: TurnAnalysis, pool: list[Answerable], signals: AnswerSignals
     if said_goodbye(a):
         return Reply("goodbye")
     if a.questions:
-        asked = business_questions(a)
-        topics = [signals.question_topics.get(q, {}) for q in asked]
-        asked = [q for q, topic in zip(asked, topics, strict=True)
-                 if topic.get("no_content", 0.0) < rules.no_content_above]
+        asked = about_them(a, signals, rules)
         if not asked:
             return Reply("no_content")
         scores = {item.key: max(_score(item, q, signals, rules) for q in asked) for item in pool}

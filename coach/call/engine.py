@@ -285,7 +285,7 @@ class Call:
         if decision.move not in ("answer", "probe", "warn") or (decision.move == "probe" and analysis.next_step_ask):
             return Reply("move")  # an early ask for a meeting is probed: what is in it for them
         rules = self.buyer_rules.answers
-        measured = speaker.semantics.answer_signals(signals, business_questions(analysis), rules, self.topics)
+        measured = speaker.semantics.answer_signals(signals, [q.text for q in analysis.questions], rules, self.topics)
         reply = choose_reply(analysis, speaker.pool, measured, self._said, rules,
                              likes_features=not speaker.persona.is_executive)
         if decision.move == "warn" and reply.kind == "steer_back":
