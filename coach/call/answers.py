@@ -98,11 +98,6 @@ def said_goodbye(a: TurnAnalysis) -> bool:
         all(act in ("closing", "acknowledgement", "greeting", "small_talk") for act in acts)
 
 
-def business_questions(a: TurnAnalysis) -> list[str]:
-    """The turn's questions about their business (not small talk, a meeting ask or a pleasantry)."""
-    return [q.text for q in a.questions if q.act not in NOT_ABOUT_THEM]
-
-
 def about_them(a: TurnAnalysis, signals: AnswerSignals, rules: AnswerRules) -> list[str]:
     """The turn's questions about their business. The topic reading, trained for exactly this, decides
     when there is one ("What would stop you taking a next step?" is an objection however the act reads);
@@ -175,14 +170,27 @@ def choose_reply(a: TurnAnalysis, pool: list[Answerable], signals: AnswerSignals
             return Reply("no_content")
         scores = {item.key: max(_score(item, q, signals, rules) for q in asked) for item in pool}
         return best_answer(pool, scores, said, rules, _topic_pull(a)) or Reply("no_content")
-    acts = {act for _, act, _ in a.acts}
+    kind = reaction_to(a, likes_features)
+    return _interest(pool, signals, said, rules) if kind == "interest" else Reply(kind)
+
+
+def reaction_to(a: TurnAnalysis, likes_features: bool = False) -> ReplyKind:
+    """How the buyer reacts to a turn with no question: a customer story gets a question about fit or
+    numbers, a claim nothing backs doubt, value in their terms (or an answer to their concern)
+    interest, product talk a steer back (a delegate, who likes features, asks how it fits)."""
+    acts = [act for _, act, _ in a.acts]
     if a.case_notes or a.invented_proof or "case_story" in acts:
-        return Reply("fit_question")
+        return "fit_question"
     if a.unsupported_claims:
-        return Reply("doubt")
+        return "doubt"
     if a.value_for_title or "objection_handling" in acts:
-        side = best_answer(pool, signals.turn_scores, said, rules, topics=THEIR_SIDE)
-        return Reply("interest", side.topic, side.key, side.statement, side.score) if side else Reply("interest")
+        return "interest"
     if (a.feature_pitch or a.feature_pitch_maybe) and likes_features:
-        return Reply("fit_question")
-    return Reply("steer_back")
+        return "fit_question"
+    return "steer_back"
+
+
+def _interest(pool: list[Answerable], signals: AnswerSignals, said: set[str], rules: AnswerRules) -> Reply:
+    """Interest, with their own side of it when something they say is close to what the rep said."""
+    side = best_answer(pool, signals.turn_scores, said, rules, topics=THEIR_SIDE)
+    return Reply("interest", side.topic, side.key, side.statement, side.score) if side else Reply("interest")

@@ -31,8 +31,7 @@ from coach.retrieval.index import KnowledgeIndex
 from coach.call.rules import AnalysisRules, load_analysis_rules
 from coach.transcript import CallTurn, Transcript, heard_lines, heard_text
 from coach.call.composed_voice import compose, context_for
-from coach.call.answers import (Answerable, Reply, answerables, business_questions, choose_reply,
-                                facts_worth_revealing)
+from coach.call.answers import Answerable, Reply, answerables, choose_reply, facts_worth_revealing
 
 HISTORY_TOKENS_PER_MESSAGE = 48
 
