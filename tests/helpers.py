@@ -105,3 +105,16 @@ def page_text(at) -> str:  # noqa: ANN001 - a Streamlit AppTest
     walk(at.main)
     walk(at.sidebar)
     return "\n".join(parts)
+
+
+def neutral_turn(**findings: object):  # noqa: ANN201 - a TurnAnalysis
+    """A turn analysis that found nothing; keywords switch findings on (for the pure buyer tests)."""
+    from coach.call.analysis import TurnAnalysis
+
+    base: dict[str, object] = dict(
+        words=20, speaking_s=8.0, questions=[], feature_pitch=False, feature_evidence=[], value_for_title=False,
+        value_evidence=[], priority=None, case_notes=[], unsupported_claims=[], jargon=[], jargon_per_100=0.0,
+        monologue=False, long_turn=False, time_check=[], next_step_ask=[], next_step_with_executive=False,
+        lecturing=[], rude=[], off_topic=False, injection=[], facts_asked=[], tags=[])
+    base.update(findings)
+    return TurnAnalysis(**base)

@@ -8,6 +8,7 @@ from coach.call.analysis import CaseReference, Question, TurnAnalysis
 from coach.call.answers import AnswerRules, AnswerSignals, Answerable, answerables, choose_reply, said_goodbye
 from coach.call.composed_voice import LineContext, candidate_lines, compose
 from coach.content.personas import Persona
+from tests.helpers import neutral_turn
 
 RULES = AnswerRules(min_similarity=0.35, topic_bonus=0.05, asked_by_weight=0.5)
 POOL = [Answerable("statement:0", "situation", "Forty-two people in AP across nine hospitals."),
@@ -16,14 +17,7 @@ POOL = [Answerable("statement:0", "situation", "Forty-two people in AP across ni
         Answerable("objection:0", "objection", "Every vendor promises margin.")]
 
 
-def turn(**kw) -> TurnAnalysis:
-    base = dict(words=12, speaking_s=5.0, questions=[], feature_pitch=False, feature_evidence=[],
-                value_for_title=False, value_evidence=[], priority=None, case_notes=[], unsupported_claims=[],
-                jargon=[], jargon_per_100=0.0, monologue=False, long_turn=False, time_check=[], next_step_ask=[],
-                next_step_with_executive=False, lecturing=[], rude=[], off_topic=False, injection=[],
-                facts_asked=[], tags=[])
-    base.update(kw)
-    return TurnAnalysis(**base)
+turn = neutral_turn
 
 
 def measured(questions=None, turn=None, topics=None) -> AnswerSignals:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from coach.call.analysis import CaseReference, Evidence, Question, TurnAnalysis
+from coach.call.analysis import CaseReference, Evidence, Question
 from coach.call.policy import BuyerState, decide, load_buyer_rules, start
 from coach.content.catalog import load_content
+from tests.helpers import neutral_turn
 
 RULES = load_buyer_rules()
 
@@ -16,15 +17,7 @@ def personas():
     return load_content().personas
 
 
-def turn(**kw) -> TurnAnalysis:
-    """A neutral turn; keywords switch findings on."""
-    base = dict(words=20, speaking_s=8.0, questions=[], feature_pitch=False, feature_evidence=[],
-                value_for_title=False, value_evidence=[], priority=None, case_notes=[], unsupported_claims=[],
-                jargon=[], jargon_per_100=0.0, monologue=False, long_turn=False, time_check=[], next_step_ask=[],
-                next_step_with_executive=False, lecturing=[], rude=[], off_topic=False, injection=[],
-                facts_asked=[], tags=[])
-    base.update(kw)
-    return TurnAnalysis(**base)
+turn = neutral_turn
 
 
 PITCH = dict(feature_pitch=True, feature_evidence=[Evidence(phrase="platform"), Evidence(phrase="api")],
