@@ -81,22 +81,25 @@ def main() -> None:
             from coach.llm import create_backend
 
             backend = create_backend(settings.model_copy(update={"llm": "local"}))
-            call = Call(persona, content, store, llm=backend, seed=1)
-            call.opening()
             backend.complete([{"role": "user", "content": "warm up"}])
-            first, full = [], []
-            for text in LINES[1:1 + args.model_turns]:
-                if call.ended:
-                    break
-                started = time.perf_counter()
-                reply = call.stream_turn(text)
-                for _ in reply:
-                    if len(first) == len(full):
-                        first.append(time.perf_counter() - started)
-                full.append(time.perf_counter() - started)
-            print(f"turn with local model  first buyer words p50 {statistics.median(first):.2f} s "
-                  f"max {max(first):.2f} s; full turn p50 {statistics.median(full):.2f} s  max {max(full):.2f} s; "
-                  f"model lines accepted {call.voice.accepted}/{call.voice.asked}")
+            # the default (the embedded model configured, its voice off), then its opt-in voice
+            for voiced, label in ((False, "default, composed voice"), (True, "COACH_LOCAL_VOICE=1")):
+                call = Call(persona, content, store, llm=backend, seed=1, local_voice=voiced)
+                call.opening()
+                first, full = [], []
+                for text in LINES[1:1 + args.model_turns]:
+                    if call.ended:
+                        break
+                    started = time.perf_counter()
+                    reply = call.stream_turn(text)
+                    for _ in reply:
+                        if len(first) == len(full):
+                            first.append(time.perf_counter() - started)
+                    full.append(time.perf_counter() - started)
+                accepted = f"; model lines accepted {call.voice.accepted}/{call.voice.asked}" if call.voice else ""
+                print(f"embedded model, {label}: first buyer words p50 {statistics.median(first):.2f} s "
+                      f"max {max(first):.2f} s; full turn p50 {statistics.median(full):.2f} s  "
+                      f"max {max(full):.2f} s{accepted}")
 
 
 if __name__ == "__main__":
