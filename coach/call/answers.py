@@ -61,7 +61,7 @@ class Answerable:
     key: str
     topic: str
     text: str
-    asked_by: str = ""
+    asked_by: tuple[str, ...] = ()  # phrasings of the questions it answers
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ class Reply:
 def answerables(persona: Persona) -> list[Answerable]:
     """Everything the persona can say when asked, with a topic; goals and problems stand in for a
     persona written before statements existed."""
-    out = [Answerable(f"statement:{i}", s.topic, s.text, s.asked_by) for i, s in enumerate(persona.statements)]
+    out = [Answerable(f"statement:{i}", s.topic, s.text, tuple(s.asked_by_all)) for i, s in enumerate(persona.statements)]
     out += [Answerable(f"objection:{i}", "objection", text) for i, text in enumerate(persona.objection_texts)]
     if not persona.statements:
         out += [Answerable(f"problem:{i}", "problem", text) for i, text in enumerate(persona.problems)]

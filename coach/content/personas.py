@@ -55,7 +55,14 @@ class Statement(_Strict):
 
     topic: Topic
     text: str = _Text
-    asked_by: str = Field("", max_length=300)  # the kind of question it answers, in plain words
+    # the kind of question it answers, in plain words: one phrasing, or several in different words
+    asked_by: str | list[str] = Field("", max_length=300)
+
+    @property
+    def asked_by_all(self) -> list[str]:
+        """Every phrasing of the questions it answers."""
+        return [self.asked_by] if isinstance(self.asked_by, str) and self.asked_by else \
+            list(self.asked_by) if isinstance(self.asked_by, list) else []
 
 
 class Objection(_Strict):

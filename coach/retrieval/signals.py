@@ -160,12 +160,14 @@ class Semantics:
         the `topics` classifier, when given).
 
         Why lazy: only the buyer needs it; the persona's statements are embedded on first use."""
-        keys, text_vectors, asked_vectors, has_asked = self._answer_pool()
+        keys, text_vectors, phrase_vectors, owners = self._answer_pool()
         weight = rules.asked_by_weight
 
         def score(vector: np.ndarray) -> dict[str, float]:
             by_text = text_vectors @ vector
-            blended = np.where(has_asked, (1 - weight) * by_text + weight * (asked_vectors @ vector), by_text)
+            asked = np.full(len(keys), -np.inf, dtype=np.float32)  # the closest phrasing of what it answers
+            np.maximum.at(asked, owners, phrase_vectors @ vector)
+            blended = np.where(np.isfinite(asked), (1 - weight) * by_text + weight * asked, by_text)
             return dict(zip(keys, blended.round(4).tolist(), strict=True))
 
         per_question = {question: score(vector) for question, vector in signals.question_vectors.items()}
@@ -174,12 +176,14 @@ class Semantics:
         return AnswerSignals(per_question, whole, {r.text: dict(r.probabilities) for r in read})
 
     def _answer_pool(self) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+        """(keys, text vectors, vectors of every `asked_by` phrasing, the answerable each phrasing is of)."""
         if self._pool is None:
             pool = answerables(self.persona)
-            vectors = self.embedder.embed([*(a.text for a in pool), *(a.asked_by or a.text for a in pool)]) \
-                if pool else np.zeros((0, 384), dtype=np.float32)
+            phrasings = [(i, phrase) for i, a in enumerate(pool) for phrase in a.asked_by]
+            texts = [*(a.text for a in pool), *(phrase for _, phrase in phrasings)]
+            vectors = self.embedder.embed(texts) if texts else np.zeros((0, 384), dtype=np.float32)
             self._pool = ([a.key for a in pool], vectors[:len(pool)], vectors[len(pool):],
-                          np.array([bool(a.asked_by) for a in pool]))
+                          np.array([i for i, _ in phrasings], dtype=np.int64))
         return self._pool
 
     def _read_acts(self, texts: Sequence[str]) -> list[list[SentenceAct]]:
