@@ -269,3 +269,22 @@ def test_the_scorecard_says_what_capped_the_score():
     at = AppTest.from_function(page).run()
     assert not at.exception
     assert any("No next step was agreed: 64 at most." in c.value for c in at.caption)
+
+
+def test_a_hand_off_shows_who_joined_where_it_happened_and_the_delegate_greets(app, db):
+    at = signed_in(app(), "rep1")
+    at.button(key="brief-cfo_meridian").click().run()
+    button(at, "Start the call").click().run()
+    pitches = ["Our platform has a mobile app, real-time dashboards and an open API with webhooks.",
+               "It also has AI matching, SSO, and a no-code workflow builder.",
+               "And we integrate with Oracle, SAP and Dynamics out of the box, with prebuilt connectors."]
+    for line in pitches + ["What would you want from the approval screens?"]:
+        at.chat_input[0].set_value(line).run()
+        assert not at.exception
+    order = [getattr(e, "value", "") for e in at.main]
+    joined = next(i for i, v in enumerate(order) if isinstance(v, str) and "joined" in v)
+    assert "Tomás Herrera, IT Director joined" in order[joined] and "Dana Okafor" in order[joined]
+    later = next(i for i, v in enumerate(order) if v == "###### Turn 4")
+    assert joined < later  # right after the hand-off, not below the turns that came after
+    hand_off = [s for s in said(at) if "Tomás Herrera" in s and "who" in s]
+    assert hand_off, "the hand-off names the delegate and what they look after"

@@ -152,11 +152,8 @@ def _in_call(practice: PracticeCall) -> None:
             st.rerun()
     with main:
         st.subheader(f"{persona.name}, {persona.title}")
-        transcript(practice.turns, _names(), annotate=False, opening=practice.opening)
-        for turn in practice.turns:
-            if turn.move == "delegate" and practice.call.delegated_to:
-                delegate = resources.content().personas[practice.call.delegated_to]
-                st.info(f"{practice.call.persona.name} left the call. {delegate.name}, {delegate.title}, joined.")
+        transcript(practice.turns, _names(), annotate=False, opening=practice.opening,
+                   delegated_to=practice.call.delegated_to)
         if last and last.notice:
             st.caption(last.notice)  # e.g. a very long paste was cut
         model_down = model_notice(last)
@@ -217,7 +214,8 @@ def _after(practice: PracticeCall) -> None:
         del st.session_state[CALL]
         st.rerun()
     st.subheader("Transcript")
-    transcript(practice.turns, _names(), annotate=practice.mode == "coached", opening=practice.opening)
+    transcript(practice.turns, _names(), annotate=practice.mode == "coached", opening=practice.opening,
+               delegated_to=practice.call.delegated_to)
 
 
 def render(viewer: Viewer) -> None:

@@ -14,13 +14,15 @@ MARK = {"yes": ":green[:material/check_circle:]", "no": ":red[:material/cancel:]
 
 
 def transcript(turns: Sequence[CallTurn], names: dict[str, str], *, annotate: bool, opening: str | None = None,
-               comments: dict[int, list[str]] | None = None, waiting: Sequence[RepLine] = ()) -> None:
-    """The call turn by turn; with `annotate`, each buyer turn shows its move, reason and tags. `waiting`
-    lines (stored, never answered) follow, each with a note that it is kept."""
+               comments: dict[int, list[str]] | None = None, waiting: Sequence[RepLine] = (),
+               delegated_to: str | None = None) -> None:
+    """The call turn by turn; with `annotate`, each buyer turn shows its move, reason and tags; a hand-off
+    shows who joined right where it happened. `waiting` lines (stored, never answered) follow, each with
+    a note that it is kept."""
     if opening:
         with st.chat_message("assistant", avatar=":material/work:"):
             st.text(opening)
-    for turn in turns:
+    for at, turn in enumerate(turns):
         st.markdown(f"###### Turn {turn.index}")  # Streamlit anchors it as #turn-N
         with st.chat_message("user"):
             st.text(turn.rep)
@@ -31,6 +33,12 @@ def transcript(turns: Sequence[CallTurn], names: dict[str, str], *, annotate: bo
                 st.caption(f"{turn.move} · attention {turn.attention} · {turn.reason}")
                 if turn.tags:
                     st.caption("tags: " + ", ".join(turn.tags))
+        if turn.move == "delegate":
+            after = turns[at + 1].buyer_persona if at + 1 < len(turns) else None
+            joined = delegated_to or (after if after != turn.buyer_persona else None)
+            if joined:
+                st.info(f"{names.get(turn.buyer_persona or '', 'The buyer')} left the call. "
+                        f"{names.get(joined, joined)} joined.")
         for comment in (comments or {}).get(turn.index, []):
             st.info(comment)
     for line in waiting:
