@@ -30,7 +30,7 @@ from coach.retrieval.embeddings import shared_embedder
 from coach.retrieval.index import KnowledgeIndex
 from coach.call.rules import AnalysisRules, load_analysis_rules
 from coach.transcript import CallTurn, Transcript, heard_lines, heard_text
-from coach.call.composed_voice import compose, context_for
+from coach.call.composed_voice import LineContext, compose, context_for
 from coach.call.answers import Answerable, Reply, answerables, choose_reply, facts_worth_revealing
 
 HISTORY_TOKENS_PER_MESSAGE = 48
@@ -221,7 +221,7 @@ class Call:
         for i, line in enumerate(lines):
             if self.ended:
                 return Played(opening, played, list(lines[i:]))
-            turn = self.take_turn(line)
+            turn = self.take_turn(line)  # composed even when heard: a resumed call never repeats itself
             if heard is not None and heard[i] is not None:
                 turn.buyer = heard[i]
                 self._meant = heard[i]
@@ -255,24 +255,29 @@ class Call:
         index = len(self.turns) + 1
         reply = self._reply_for(decision, analysis, signals)
         context = context_for(speaker.persona, state, decision, self._delegate(), index, reply.statement)
-        group = "answer" if reply.kind in ("statement", "reveal") else decision.move if reply.kind == "move" \
-            else reply.kind
-        relevance = self._relevance_to(signals.turn_vector) if reply.kind == "move" and decision.move == "answer" \
-            else None
-        line = compose(speaker.persona, group, context, seed=self.seed, turn_index=index, used=self._used,
-                       relevance=relevance, fallback=decision.move)
-        if decision.move == "warn" and reply.kind not in ("move", "no_content", "goodbye"):  # the answer, then the warning
-            warning = compose(speaker.persona, "warn", replace(context, statement=""), seed=self.seed, turn_index=index,
-                              used=self._used)
-            line = f"{line} {warning}"
-        if not speaker.greeted:  # the delegate's first words: who they are, in their own voice
-            speaker.greeted = True
-            greeting = compose(speaker.persona, "open", context, seed=self.seed, turn_index=index, used=self._used)
-            line = f"{greeting} {line}"
+        line = self._line_for(reply, decision, context, signals, index)
         if reply.key:
             self._said.add(reply.key)
         return Decided(index, text, notice, speaker.persona, analysis, decision, state, line, signals, context.fact,
                        reply)
+
+    def _line_for(self, reply: Reply, decision: policy.Decision, context: LineContext, signals: SemanticSignals,
+                  index: int) -> str:
+        """The composed line: the move's or reaction's words with the chosen content; an answer given
+        while warning, then the warning; a delegate's first reply after their greeting."""
+        speaker = self._speaker
+        group = "answer" if reply.kind in ("statement", "reveal") else decision.move if reply.kind == "move" \
+            else reply.kind
+        relevance = self._relevance_to(signals.turn_vector) if reply.kind == "move" and decision.move == "answer" \
+            else None
+        say = dict(seed=self.seed, turn_index=index, used=self._used)
+        line = compose(speaker.persona, group, context, relevance=relevance, fallback=decision.move, **say)
+        if decision.move == "warn" and reply.kind not in ("move", "no_content", "goodbye"):
+            line = f"{line} {compose(speaker.persona, 'warn', replace(context, statement=''), **say)}"
+        if not speaker.greeted:  # the delegate's first words: who they are, in their own voice
+            speaker.greeted = True
+            line = f"{compose(speaker.persona, 'open', context, **say)} {line}"
+        return line
 
     def _reply_for(self, decision: policy.Decision, analysis: TurnAnalysis, signals: SemanticSignals) -> Reply:
         """What the line draws on (coach.call.answers): in an answer, a probe or a warning, the
