@@ -58,3 +58,16 @@ def test_decisions_and_the_grade_do_not_depend_on_the_voice(content, shipped_sto
     assert [t.move for t in voiced.turns] == [t.move for t in silent.turns]
     assert [t.attention for t in voiced.turns] == [t.attention for t in silent.turns]
     assert grade_call(voiced).overall == grade_call(silent).overall
+
+
+def test_a_resumed_call_never_repeats_what_the_buyer_already_said(content, shipped_store):
+    store, _ = shipped_store
+    first = ["Who owns the payables process today?", "How long does the close take?", "What did you try before?"]
+    live = Call(content.personas["cfo_meridian"], content, store)
+    live.play(first)
+    resumed = Call(content.personas["cfo_meridian"], content, store)
+    resumed.play(first, heard=[t.buyer for t in live.turns])
+    more = ["Who owns the payables process today, and who signs off?", "And the close: how many days?"]
+    resumed.play(more)
+    lines = [t.buyer for t in resumed.turns]
+    assert len(set(lines)) == len(lines), lines
