@@ -34,6 +34,7 @@ from coach.call.composed_voice import LineContext, compose, context_for
 from coach.call.answers import Answerable, Reply, answerables, choose_reply, facts_worth_revealing
 
 HISTORY_TOKENS_PER_MESSAGE = 48
+MAX_GREETED_WORDS = 50  # a delegate's greeting and first answer together
 
 
 class Briefing(BaseModel):
@@ -276,7 +277,10 @@ class Call:
             line = f"{line} {compose(speaker.persona, 'warn', replace(context, statement=''), **say)}"
         if not speaker.greeted:  # the delegate's first words: who they are, in their own voice
             speaker.greeted = True
-            line = f"{compose(speaker.persona, 'open', context, **say)} {line}"
+            greeting = compose(speaker.persona, "open", context, **say)
+            if len(lexicon.words(f"{greeting} {line}")) > MAX_GREETED_WORDS:  # a short hello, then the answer
+                greeting = (lexicon.sentences(greeting) or [greeting])[0]
+            line = f"{greeting} {line}"
         return line
 
     def _reply_for(self, decision: policy.Decision, analysis: TurnAnalysis, signals: SemanticSignals) -> Reply:
