@@ -118,16 +118,18 @@ def _topic_pull(a: TurnAnalysis) -> set[str]:
 
 
 def facts_worth_revealing(a: TurnAnalysis, fact_scores: list[float], fact_topics: list[str],
-                          signals: AnswerSignals, rules: AnswerRules) -> list[int]:
-    """The hidden facts the turn asks about that it is closer to than to anything the buyer would say
-    openly, and whose topic the question may be asking about: a question about who signs is answered
-    by who signs, not by a secret that mentions them."""
+                          signals: AnswerSignals, rules: AnswerRules, said: set[str] = frozenset()) -> list[int]:
+    """The hidden facts the turn asks about that it is closer to than to anything the buyer would still
+    say openly (`said`: statements already given), and whose topic the question may be asking about: a
+    question about who signs is answered by who signs, not by a secret that mentions them; asked
+    again, deeper, the secret comes out."""
     # small talk earns no secret: a question the acts and the topic reading both call beside their business
     asked = [q.text for q in a.questions if q.act not in NOT_ABOUT_THEM
              or signals.question_topics.get(q.text, {}).get("no_content", 0.0) < rules.no_content_above]
     if not asked:
         return []
-    said_openly = max((max(signals.question_scores.get(q, {}).values(), default=0.0) for q in asked), default=0.0)
+    said_openly = max((max((v for k, v in signals.question_scores.get(q, {}).items() if k not in said), default=0.0)
+                       for q in asked), default=0.0)
 
     def on_topic(i: int) -> bool:
         readings = [signals.question_topics[q] for q in asked if q in signals.question_topics]

@@ -249,7 +249,7 @@ class Call:
             measured = speaker.semantics.answer_signals(signals, [q.text for q in analysis.questions],
                                                         self.buyer_rules.answers, self.topics)
             kept = facts_worth_revealing(analysis, signals.fact_scores, [f.topic for f in speaker.persona.hidden_facts],
-                                         measured, self.buyer_rules.answers)
+                                         measured, self.buyer_rules.answers, self._said)
             analysis = analysis.model_copy(update={"facts_asked": kept})
         decision, state = policy.decide(speaker.state, analysis, speaker.persona, self.buyer_rules)
         speaker.state = state
