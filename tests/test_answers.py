@@ -183,3 +183,12 @@ def test_the_topic_reading_decides_whether_a_question_is_about_their_business():
                       topics={"Which forklift battery brand does the warehouse use?": {"no_content": 0.7}})
     assert choose_reply(trivia, POOL, beside, set(), RULES.model_copy(update={"no_content_above": 0.5})).kind \
         == "no_content"
+
+
+def test_asked_again_after_the_open_answer_the_secret_comes_out():
+    from coach.call.answers import facts_worth_revealing
+
+    a = asked("Why do deals slip?").model_copy(update={"facts_asked": [0]})
+    signals = measured({"Why do deals slip?": {"statement:0": 0.6, "statement:1": 0.3}})
+    assert facts_worth_revealing(a, [0.5], ["problem"], signals, RULES) == []  # the open answer first
+    assert facts_worth_revealing(a, [0.5], ["problem"], signals, RULES, said={"statement:0"}) == [0]
