@@ -71,3 +71,13 @@ def test_a_resumed_call_never_repeats_what_the_buyer_already_said(content, shipp
     resumed.play(more)
     lines = [t.buyer for t in resumed.turns]
     assert len(set(lines)) == len(lines), lines
+
+
+def test_after_the_reps_goodbye_the_buyer_asks_nothing_more(content, shipped_store):
+    store, _ = shipped_store
+    for persona_id in ("cfo_meridian", "coo_halvorsen", "vpsales_kestrel"):
+        call = Call(content.personas[persona_id], content, store)
+        call.play(["What's the biggest thing on your plate this quarter?",
+                   "Thanks, that's all I needed today. Have a good afternoon, goodbye."])
+        last = call.turns[-1]
+        assert last.move == "answer" and "?" not in last.buyer, (persona_id, last.buyer)
