@@ -195,7 +195,7 @@ def _responsiveness(content, store, quiet: bool) -> tuple[dict, list]:  # noqa: 
     if not in_checkout():
         return {}, []
     figures, answered = {}, []
-    for directory in (responsiveness.TEST_DIR, responsiveness.DEV_DIR):
+    for directory in (*responsiveness.held_out_dirs(), responsiveness.DEV_DIR):
         items = responsiveness.load_items(directory)
         with Progress(console=err, transient=True, disable=quiet or not items) as bar:
             task = bar.add_task(f"answers ({directory.name})", total=len(items))

@@ -27,6 +27,11 @@ from coach.retrieval.index import KnowledgeIndex
 
 TEST_DIR = PROJECT_ROOT / "evals" / "responsiveness"
 DEV_DIR = PROJECT_ROOT / "evals" / "responsiveness-dev"
+
+
+def held_out_dirs() -> list[Path]:
+    """Every held-out set: `evals/responsiveness/` and any `evals/responsiveness-test*/` written since."""
+    return sorted(d for d in [TEST_DIR, *TEST_DIR.parent.glob("responsiveness-test*")] if d.is_dir())
 # The sets were written when every shipped executive had three hidden facts: "none" means none of those.
 # A reveal of a fact added later is not counted against an item its writer could not have judged.
 FACTS_KNOWN_TO_WRITERS = 3

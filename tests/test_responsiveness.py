@@ -1,0 +1,58 @@
+"""The responsiveness measure: items load with clear errors, replies are read in the set's vocabulary,
+and the summary counts what the issue asks for."""
+
+from __future__ import annotations
+
+import pytest
+
+from coach.content.catalog import load_content
+from coach.content.files import ContentError
+from coach.evals import responsiveness as R
+
+
+def write(tmp_path, body: str):
+    (tmp_path / "cfo_meridian.yaml").write_text(body, encoding="utf-8")
+    return tmp_path
+
+
+def test_a_bad_item_file_names_the_file_and_the_field(tmp_path):
+    folder = write(tmp_path, "persona: cfo_meridian\nitems:\n  - {id: x, rep: \"Hi?\", kind: query, acceptable: [goal]}\n")
+    with pytest.raises(ContentError) as caught:
+        R.load_items(folder)
+    assert "cfo_meridian.yaml" in str(caught.value.problems[0]) and "kind" in str(caught.value.problems[0])
+
+
+def test_replies_are_read_in_the_sets_vocabulary():
+    assert R.drew_on("answer", "statement", "history") == "history"
+    assert R.drew_on("answer", "reveal", "problem") == "problem"
+    assert R.drew_on("probe", "move", None) == "fit_question"
+    assert R.drew_on("warn", "move", None) == "steer_back"
+    assert R.drew_on("answer", "doubt", None) == "doubt"
+
+
+def test_the_buyer_is_measured_on_real_items(tmp_path, shipped_store):
+    store, _ = shipped_store
+    folder = write(tmp_path, """persona: cfo_meridian
+items:
+  - {id: a, rep: "How many people work in accounts payable across the hospitals?", kind: question,
+     acceptable: [situation, people], reveals: none}
+  - {id: b, rep: "Did you catch the game last night?", kind: question, acceptable: [no_content], reveals: none}
+""")
+    results = R.run_items(R.load_items(folder), load_content(), store)
+    by_id = {r.id: r for r in results}
+    assert by_id["b"].drew_on == "no_content" and by_id["b"].fitting
+    assert by_id["a"].fitting, by_id["a"]
+    summary = R.summary(results)
+    assert summary["items"] == 2 and summary["responsive"] == 1.0 and summary["hollow_lines"] == 0
+
+
+def test_a_fact_the_writers_could_not_see_does_not_count_as_a_false_reveal():
+    def result(revealed):
+        return R.ItemResult(id="x", persona="p", rep="r", acceptable=["goal"], move="answer", reply="reveal",
+                            drew_on="goal", line="l", fitting=True, reveals=None, revealed=revealed, hollow=False)
+    assert R.summary([result(R.FACTS_KNOWN_TO_WRITERS)])["false_reveal"] == 0.0
+    assert R.summary([result(0)])["false_reveal"] == 1.0
+
+
+def test_repeated_lines_are_counted_within_a_call_only():
+    assert R.repeated_lines([["A.", "B.", "a."], ["A."]]) == 1
