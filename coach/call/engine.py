@@ -98,8 +98,8 @@ class Decided:
 class TurnStream:
     """The buyer's reply to one rep turn, piece by piece; the call commits the turn when it ends."""
 
-    def __init__(self, call: Call, decided: Decided, voice: VoiceStream | None) -> None:
-        self._call, self._decided, self._voice = call, decided, voice
+    def __init__(self, call: Call, decided: Decided, voice: VoiceStream | None, why: str | None = None) -> None:
+        self._call, self._decided, self._voice, self._why = call, decided, voice, why
         self.turn: CallTurn | None = None
 
     def __iter__(self) -> Iterator[str]:
@@ -107,7 +107,7 @@ class TurnStream:
             return
         if self._voice is None:
             yield self._decided.line
-            self.turn = self._call.commit(self._decided, self._decided.line, "composed", None)
+            self.turn = self._call.commit(self._decided, self._decided.line, "composed", self._why)
             return
         yield from self._voice
         voice = self._voice
@@ -333,7 +333,8 @@ class Call:
             voice = self.voice.stream(persona, decided.decision.move, decided.decision.reason, decided.line,
                                       self._history(decided.text), unrevealed, seed=self.seed * 1000 + decided.index,
                                       knowledge=known, fact=decided.fact)
-        return TurnStream(self, decided, voice)
+        kept = "a hidden fact is said in its own words" if self.voice is not None and decided.fact else None
+        return TurnStream(self, decided, voice, kept)
 
     def commit(self, decided: Decided, spoken: str, source: str, why: str | None) -> CallTurn:
         """Record the turn as said and move the call on (a hand-off, the end of the call)."""
