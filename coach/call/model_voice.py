@@ -225,8 +225,8 @@ class VoiceStream:
             yield self.composed
         else:
             rest = composed_sentences[count:] if why != "ok" else []
-            if not rest and count < len(composed_sentences) and not self.accept(spoken, self.composed).accepted:
-                rest = composed_sentences[count:]  # the reply left part of the line out (a fact, a figure)
+            if not rest and numbers_in(" ".join(composed_sentences[count:])) - numbers_in(spoken):
+                rest = composed_sentences[count:]  # the reply left a figure of the line out: say it
             if rest:
                 yield " " + " ".join(rest)
                 why = f"finished with the composed line ({why if why != 'ok' else 'the reply stopped short'})"
