@@ -201,15 +201,15 @@ class VoiceStream:
         try:
             for sentence in self._held_with_the_next(self._model_sentences()):
                 candidate = f"{spoken} {sentence}" if spoken else clean_reply(sentence)
-                # the reply so far against as many of the line's sentences as it has said (one sentence
+                # the reply so far against as many of the line's sentences as it says best (one sentence
                 # of the reply may say two of the line's)
-                for covered in range(count + 1, max(count + 1, len(composed_sentences)) + 1):
-                    verdict = self.accept(candidate, " ".join(composed_sentences[:covered]))
-                    if verdict.accepted:
-                        break
-                if not verdict.accepted:
-                    why = verdict.reason
+                tried = [(self.accept(candidate, " ".join(composed_sentences[:n])), n)
+                         for n in range(count + 1, max(count + 1, len(composed_sentences)) + 1)]
+                passed = [(v, n) for v, n in tried if v.accepted]
+                if not passed:
+                    why = tried[-1][0].reason
                     break
+                verdict, covered = max(passed, key=lambda pair: pair[0].similarity)
                 piece, spoken, count = candidate[len(spoken):], candidate, covered
                 yield piece
         except ModelError as exc:
