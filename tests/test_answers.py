@@ -192,3 +192,16 @@ def test_asked_again_after_the_open_answer_the_secret_comes_out():
     signals = measured({"Why do deals slip?": {"statement:0": 0.6, "statement:1": 0.3}})
     assert facts_worth_revealing(a, [0.5], ["problem"], signals, RULES) == []  # the open answer first
     assert facts_worth_revealing(a, [0.5], ["problem"], signals, RULES, said={"statement:0"}) == [0]
+
+
+def test_a_time_check_gets_a_yes_and_never_earns_a_secret():
+    from coach.call.answers import facts_worth_revealing
+
+    a = asked("Is thirty minutes still right for you?", act="agenda_time_check").model_copy(
+        update={"facts_asked": [0]})
+    signals = measured({"Is thirty minutes still right for you?": {"statement:0": 0.1}},
+                       topics={"Is thirty minutes still right for you?": {"no_content": 0.34, "constraint": 0.31}})
+    assert choose_reply(a, POOL, signals, set(), RULES).kind == "go_ahead"
+    assert facts_worth_revealing(a, [0.9], ["constraint"], signals, RULES) == []
+    misread = measured(topics={"Is thirty minutes still right for you?": {"goal": 0.9}})
+    assert choose_reply(a, POOL, misread, set(), RULES).kind != "go_ahead"  # a goal question misread as a time check

@@ -18,13 +18,15 @@ from coach.call.analysis import TurnAnalysis
 from coach.content.personas import Persona
 
 ReplyKind = Literal["statement", "reveal", "no_content", "fit_question", "doubt", "interest", "steer_back",
-                    "goodbye", "move"]
+                    "goodbye", "go_ahead", "move"]
 
 # the topic a question's act points at: a small pull towards statements on that topic
 ACT_TOPICS = {"ask_situation": ("situation", "people", "history"), "ask_problem": ("problem",),
               "ask_impact": ("problem", "value"), "ask_value": ("value", "goal")}
 # questions that ask nothing about their business: nothing in the persona answers them
 NOT_ABOUT_THEM = frozenset({"small_talk", "off_topic", "greeting", "closing", "manipulation", "rude"})
+# sentences that never earn a secret, however their words read: the rep managing the call itself
+MANAGING_THE_CALL = frozenset({"agenda_time_check", "next_step_ask", "greeting", "closing"})
 # what a value statement may draw out of the buyer: their side of it
 THEIR_SIDE = frozenset({"problem", "goal", "value", "priority", "situation"})
 
@@ -113,6 +115,12 @@ def about_them(a: TurnAnalysis, signals: AnswerSignals, rules: AnswerRules) -> l
     return asked
 
 
+def _surely_business(question: str, signals: AnswerSignals, sure: float = 0.6) -> bool:
+    """The topic reading is sure the question asks about their business (a misread act aside)."""
+    topics = signals.question_topics.get(question, {})
+    return any(p >= sure for topic, p in topics.items() if topic != "no_content")
+
+
 def _topic_pull(a: TurnAnalysis) -> set[str]:
     return {topic for q in a.questions if q.act for topic in ACT_TOPICS.get(q.act, ())}
 
@@ -124,8 +132,9 @@ def facts_worth_revealing(a: TurnAnalysis, fact_scores: list[float], fact_topics
     question about who signs is answered by who signs, not by a secret that mentions them; asked
     again, deeper, the secret comes out."""
     # small talk earns no secret: a question the acts and the topic reading both call beside their business
-    asked = [q.text for q in a.questions if q.act not in NOT_ABOUT_THEM
-             or signals.question_topics.get(q.text, {}).get("no_content", 0.0) < rules.no_content_above]
+    asked = [q.text for q in a.questions if q.act not in MANAGING_THE_CALL and (
+        q.act not in NOT_ABOUT_THEM
+        or signals.question_topics.get(q.text, {}).get("no_content", 0.0) < rules.no_content_above)]
     if not asked:
         return []
     said_openly = max((max((v for k, v in signals.question_scores.get(q, {}).items() if k not in said), default=0.0)
@@ -166,12 +175,17 @@ def choose_reply(a: TurnAnalysis, pool: list[Answerable], signals: AnswerSignals
     anything else a steer back."""
     if said_goodbye(a):
         return Reply("goodbye")
+    if a.questions and all(q.act == "agenda_time_check" and not _surely_business(q.text, signals)
+                           for q in a.questions):
+        return Reply("go_ahead")  # "Is thirty minutes still right?" gets a yes, not a secret
     if a.questions:
         asked = about_them(a, signals, rules)
         if not asked:
             return Reply("no_content")
         scores = {item.key: max(_score(item, q, signals, rules) for q in asked) for item in pool}
         return best_answer(pool, scores, said, rules, _topic_pull(a)) or Reply("no_content")
+    if a.time_check and reaction_to(a, likes_features) == "steer_back":
+        return Reply("go_ahead")  # "I'll keep it to twenty minutes." and nothing else
     kind = reaction_to(a, likes_features)
     return _interest(pool, signals, said, rules) if kind == "interest" else Reply(kind)
 

@@ -49,7 +49,8 @@ def _call_setup(persona: str, knowledge: list[Path] | None, llm: str, seed: int,
     store.ingest(content.knowledge.values())  # the shipped knowledge and --knowledge folders, parsed once
     backend = create_backend(settings, caller=caller, rerecord=f"{caller} --llm record")
     warming.join()
-    return Call(buyer, content, store, llm=backend, seed=seed)
+    # naming a model on the command line asks for its voice, the embedded one's too (off by default in the app)
+    return Call(buyer, content, store, llm=backend, seed=seed, local_voice=llm != "none")
 
 
 def simulate(

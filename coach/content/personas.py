@@ -18,7 +18,7 @@ from coach.content.files import ProblemList, add_validation_errors, line_of, loa
 ID_PATTERN = r"^[a-z0-9][a-z0-9_]*$"
 MOVES = ("open", "answer", "probe", "warn", "delegate", "disengage", "advance")
 # how the buyer frames a reply inside a move: nothing on the topic asked; a reaction to a statement; a goodbye
-REACTIONS = ("no_content", "fit_question", "doubt", "interest", "steer_back", "goodbye")
+REACTIONS = ("no_content", "fit_question", "doubt", "interest", "steer_back", "goodbye", "go_ahead")
 LINE_GROUPS = (*MOVES, *REACTIONS)
 PLACEHOLDERS = frozenset({"delegate_name", "delegate_title", "delegate_handles", "priority", "goal", "problem",
                           "fact", "statement", "minutes_left", "company"})
@@ -86,6 +86,7 @@ class VoiceLines(_Strict):
     interest: list[str] = []      # to value in their terms; `{statement}` adds their side
     steer_back: list[str] = []    # to talk beside the point
     goodbye: list[str] = []       # to the rep's goodbye: no question
+    go_ahead: list[str] = []      # to a time check or an agenda: agree, hand over the floor
 
     @field_validator(*LINE_GROUPS)
     @classmethod

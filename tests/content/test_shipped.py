@@ -69,7 +69,8 @@ def test_every_buyer_has_enough_to_answer_a_good_rep(content):
         assert all(len(f.asked_like) >= 5 for f in persona.hidden_facts), persona.id
         assert persona.handles, persona.id
         for group in REACTIONS:
-            assert getattr(persona.voice.lines, group), (persona.id, group)
+            if group != "go_ahead":  # the defaults serve: "That works. Go ahead."
+                assert getattr(persona.voice.lines, group), (persona.id, group)
         said = " ".join(s.text for s in persona.statements).lower()
         for fact in persona.hidden_facts:  # statements never give a secret away
             assert fact.fact.lower() not in said, (persona.id, fact.fact)

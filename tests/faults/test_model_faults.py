@@ -23,6 +23,12 @@ LINES = ["Thanks for making time. Is 30 minutes still right for you?",
 TIMEOUT_S = 1.0
 
 
+@pytest.fixture(autouse=True)
+def embedded_voice_on(monkeypatch):
+    """These faults are in the model's voice: the embedded model's is opt-in (COACH_LOCAL_VOICE)."""
+    monkeypatch.setenv("COACH_LOCAL_VOICE", "1")
+
+
 @pytest.fixture(scope="module")
 def content():
     return load_content()
