@@ -235,8 +235,9 @@ def test_an_openai_compatible_server_gives_the_buyer_its_voice(tmp_path, model_s
     out = json.loads(simulate.stdout)
     voice = out["model_voice"]
     assert voice["backend"] == "openai" and voice["model"] == SMALL_MODEL
-    assert voice["asked"] == len(out["turns"]) == len(CALL_LINES), voice
-    # Every buyer line was written by the server: spoken as it came, or checked by the guard and
+    revealing = sum(t["revealed"] is not None for t in out["turns"])  # a hidden fact is said in its own words
+    assert voice["asked"] + revealing == len(out["turns"]) == len(CALL_LINES), voice
+    # Every other buyer line was written by the server: spoken as it came, or checked by the guard and
     # replaced for a stated reason; none fell back because the server could not be reached.
     checks = [(t["voice"], t["voice_check"]) for t in out["turns"]]
     assert all(source == "model" or (why and not why.startswith("model unavailable")) for source, why in checks), checks
