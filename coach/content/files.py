@@ -272,6 +272,20 @@ def load_yaml_model(path: Path, model: type[M]) -> M:
     return result
 
 
+def load_yaml_models(directory: Path, model: type[M]) -> list[M]:
+    """Every `*.yaml` file in a folder validated into `model` (none when the folder is missing), or one
+    ContentError listing the problems of every file at once."""
+    problems = ProblemList()
+    out: list[M] = []
+    for path in sorted(directory.glob("*.yaml")) if directory.is_dir() else []:
+        try:
+            out.append(load_yaml_model(path, model))
+        except ContentError as exc:
+            problems.extend(exc.problems)
+    problems.raise_if_any()
+    return out
+
+
 def load_folders(directories: Sequence[Path], files: Callable[[Path], list[Path]],
                  check: Callable[[Path, ProblemList], T | None], key: Callable[[T], str], what: str,
                  problems: ProblemList) -> dict[str, tuple[T, Path]]:

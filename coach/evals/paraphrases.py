@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from coach.config import PROJECT_ROOT
 from coach.content.catalog import Content
-from coach.content.files import ContentError, ProblemList, load_yaml_model
+from coach.content.files import load_yaml_models
 from coach.evals.cases import CaseRun, EvalCase, run_case
 from coach.retrieval.index import KnowledgeIndex
 
@@ -46,20 +46,13 @@ class ParaphraseResult(BaseModel):
 def load_paraphrases(directory: Path, cases: list[EvalCase]) -> list[tuple[EvalCase, str]]:
     """(a case with the paraphrased lines and the original's expectations, the original's id)."""
     by_id = {c.id: c for c in cases}
-    problems = ProblemList()
     out: list[tuple[EvalCase, str]] = []
-    for path in sorted(directory.glob("*.yaml")) if directory.is_dir() else []:
-        try:
-            data = load_yaml_model(path, ParaphraseFile)
-        except ContentError as exc:
-            problems.extend(exc.problems)
-            continue
+    for data in load_yaml_models(directory, ParaphraseFile):
         for p in data.paraphrases:
             original = by_id.get(p.of)
             if original is None:
                 continue  # a paraphrase of a case not in this run (another --cases folder)
             out.append((original.model_copy(update={"id": p.id, "turns": p.turns}), p.of))
-    problems.raise_if_any()
     return out
 
 

@@ -22,7 +22,7 @@ from coach.call.policy import BuyerRules, load_buyer_rules
 from coach.call.rules import AnalysisRules, load_analysis_rules
 from coach.config import PROJECT_ROOT
 from coach.content.catalog import Content
-from coach.content.files import ContentError, ProblemList, load_yaml_model
+from coach.content.files import load_yaml_models
 from coach.retrieval.index import KnowledgeIndex
 
 TEST_DIR = PROJECT_ROOT / "evals" / "responsiveness"
@@ -75,16 +75,9 @@ class ItemResult(BaseModel):
 
 def load_items(directory: Path) -> list[tuple[str, Item]]:
     """(persona id, item) for every file in the folder; every problem reported at once."""
-    problems = ProblemList()
     out: list[tuple[str, Item]] = []
-    for path in sorted(directory.glob("*.yaml")) if directory.is_dir() else []:
-        try:
-            data = load_yaml_model(path, ItemFile)
-        except ContentError as exc:
-            problems.extend(exc.problems)
-            continue
+    for data in load_yaml_models(directory, ItemFile):
         out += [(data.persona, item) for item in data.items]
-    problems.raise_if_any()
     return out
 
 
