@@ -81,12 +81,13 @@ def main() -> None:
             grade_call(call)
             timings.append((time.perf_counter() - started) * 1000)
         print(f"grade a finished {len(call.turns)}-turn call    {percentiles(timings)}  (goal p95 < 200 ms)")
-        grade_transcript(transcript_of(call, -1), Call(content.personas["cfo_meridian"], content, store))  # warm: buyer reader
+        grader = content.personas["cfo_meridian"]
+        grade_transcript(transcript_of(call, -1), Call(grader, content, store, reveals=False))  # warm: buyer reader
         timings = []
         for run in range(max(5, args.runs // 3)):
             transcript = transcript_of(call, run)
             started = time.perf_counter()
-            card = grade_transcript(transcript, Call(content.personas["cfo_meridian"], content, store))
+            card = grade_transcript(transcript, Call(grader, content, store, reveals=False))
             timings.append((time.perf_counter() - started) * 1000)
         replayed = len(transcript.turns) // 2 - (card.metrics.rep_turns_after_end or 0)
         print(f"grade a 40-turn transcript file   {percentiles(timings)}  (goal p95 < 150 ms; "

@@ -148,6 +148,7 @@ class Call:
     acts: SentenceReader | None = None  # reads each rep sentence as an act (default: the shipped classifier)
     topics: SentenceReader | None = None  # reads what a rep's question asks about (default: the shipped one)
     local_voice: bool | None = None  # the embedded model rephrases lines (default: COACH_LOCAL_VOICE, off)
+    reveals: bool = True  # hidden facts may come out (grading a transcript: nothing is revealed, none embedded)
 
     def __post_init__(self) -> None:
         from coach.acts.reader import default_reader
@@ -173,7 +174,7 @@ class Call:
             self.voice = ModelVoice(self.llm, shared_embedder(), load_guard_rules(), simple=simple)
 
     def _speaker_for(self, persona: Persona, elapsed_s: float) -> _Speaker:
-        semantics = Semantics(self.store, persona, shared_embedder(), self._case_figures, self.acts)
+        semantics = Semantics(self.store, persona, shared_embedder(), self._case_figures, self.acts, self.reveals)
         figures, acronyms = persona_vocabulary(persona, self.analysis_rules)
         return _Speaker(persona, policy.start(persona, self.buyer_rules, elapsed_s), semantics,
                         figures | self._figures, acronyms, figures, answerables(persona), greeted=elapsed_s == 0.0)

@@ -20,7 +20,7 @@ KnowledgeOption = Annotated[Optional[list[Path]], typer.Option(
 
 
 def _call_setup(persona: str, knowledge: list[Path] | None, llm: str, seed: int, caller: str,
-                rep_lines: Sequence[str] = ()):
+                rep_lines: Sequence[str] = (), reveals: bool = True):
     """Settings, persona, content, store and model for a call (simulate, practice, grade).
 
     Flags, settings and the persona are checked before the buyer, the store and the model are
@@ -40,7 +40,7 @@ def _call_setup(persona: str, knowledge: list[Path] | None, llm: str, seed: int,
     from coach.retrieval.embeddings import shared_embedder
     from coach.retrieval.signals import warm_up
 
-    warming = warm_up(shared_embedder(), buyer, rep_lines, load_analysis_rules())
+    warming = warm_up(shared_embedder(), buyer, rep_lines, load_analysis_rules(), reveals)
     from coach.llm import create_backend
     from coach.retrieval.index import open_store
     from coach.call.engine import Call
@@ -50,7 +50,7 @@ def _call_setup(persona: str, knowledge: list[Path] | None, llm: str, seed: int,
     backend = create_backend(settings, caller=caller, rerecord=f"{caller} --llm record")
     warming.join()
     # naming a model on the command line asks for its voice, the embedded one's too (off by default in the app)
-    return Call(buyer, content, store, llm=backend, seed=seed, local_voice=llm != "none")
+    return Call(buyer, content, store, llm=backend, seed=seed, local_voice=llm != "none", reveals=reveals)
 
 
 def simulate(
@@ -102,7 +102,7 @@ def grade(
 
     transcript = load_transcript(file)
     call = _call_setup(transcript.persona, knowledge, "none", 0, f"coach grade {file}",
-                       rep_lines=[turn.text for turn in transcript.turns if turn.speaker == "rep"])
+                       rep_lines=[turn.text for turn in transcript.turns if turn.speaker == "rep"], reveals=False)
     from coach.grading.judge import capable
     from coach.call.simulate import grade_transcript
 

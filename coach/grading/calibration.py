@@ -117,7 +117,7 @@ def transcript_grader(content: Content, store: KnowledgeIndex,
     """Grades a labelled transcript the way `coach grade` would (rules only, no model): on its own
     buyer lines, the outcome read from them (the label's `outcome_seen` is what it is compared with)."""
     def grade(case: CalibrationCase) -> Scorecard:
-        call = Call(content.personas[case.persona], content, store)
+        call = Call(content.personas[case.persona], content, store, reveals=False)
         return grade_transcript(TranscriptFile(persona=case.persona, turns=case.turns), call, reader)
     return grade
 

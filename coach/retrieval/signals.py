@@ -30,10 +30,11 @@ if TYPE_CHECKING:
 
 
 
-def persona_texts(persona: Persona) -> list[str]:
-    """The persona's own statements a turn is compared with: goals, problems, needs, priorities, and each
-    hidden fact's topic (`reveal_when`) and words."""
-    return [*persona.goals, *persona.problems, *persona.needs, *persona.priorities, *fact_texts(persona)]
+def persona_texts(persona: Persona, reveals: bool = True) -> list[str]:
+    """The persona's own statements a turn is compared with: goals, problems, needs, priorities, and (for
+    a buyer who may reveal them) each hidden fact's topic, words and example questions."""
+    return [*persona.goals, *persona.problems, *persona.needs, *persona.priorities,
+            *(fact_texts(persona) if reveals else [])]
 
 
 def fact_texts(persona: Persona) -> list[str]:
@@ -50,7 +51,7 @@ def turn_texts(texts: Sequence[str], questions: Sequence[Sequence[str]] | None =
 
 
 def warm_up(embedder: MiniLMEmbedder, persona: Persona, rep_lines: Sequence[str],
-            rules: AnalysisRules) -> threading.Thread:
+            rules: AnalysisRules, reveals: bool = True) -> threading.Thread:
     """Start embedding what a call with `persona` over `rep_lines` will need, on a background thread.
 
     Why: embedding runs in the model's native code, which lets another thread work meanwhile, so a
@@ -60,7 +61,7 @@ def warm_up(embedder: MiniLMEmbedder, persona: Persona, rep_lines: Sequence[str]
     import onnxruntime  # noqa: F401 - imported here, not on the thread: imports running on two threads can deadlock
     import tokenizers  # noqa: F401
 
-    texts = [*persona_texts(persona), *turn_texts(heard_lines(rep_lines, rules))]
+    texts = [*persona_texts(persona, reveals), *turn_texts(heard_lines(rep_lines, rules))]
     worker = threading.Thread(target=embedder.embed, args=(texts,), name="coach-warm-up", daemon=True)
     worker.start()
     return worker
@@ -82,7 +83,7 @@ class Semantics:
     """Computes `SemanticSignals` for one persona, embedding the persona's statements once."""
 
     def __init__(self, store: KnowledgeIndex, persona: Persona, embedder: MiniLMEmbedder,
-                 case_figures: dict[str, set[str]], acts: SentenceReader | None = None) -> None:
+                 case_figures: dict[str, set[str]], acts: SentenceReader | None = None, reveals: bool = True) -> None:
         self.store = store
         self.acts = acts
         self.persona = persona
@@ -90,13 +91,13 @@ class Semantics:
         self.case_figures = case_figures
         self.statements = [*persona.goals, *persona.problems, *persona.needs]
         self.priorities = list(persona.priorities)
-        everything = persona_texts(persona)
+        everything = persona_texts(persona, reveals)  # grading a transcript reveals nothing: no fact texts
         vectors = embedder.embed(everything) if everything else np.zeros((0, 384), dtype=np.float32)
         n_s, n_p = len(self.statements), len(self.priorities)
         self._statement_vectors = vectors[:n_s]
         self._priority_vectors = vectors[n_s:n_s + n_p]
         at, self._fact_vectors = n_s + n_p, []  # per hidden fact: the vectors a question is compared with
-        for fact in persona.hidden_facts:
+        for fact in persona.hidden_facts if reveals else []:
             n = 2 + len(fact.asked_like)
             self._fact_vectors.append(vectors[at:at + n])
             at += n
