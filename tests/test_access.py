@@ -381,6 +381,7 @@ def signed_in(at: AppTest, name: str, password: str = "practice-demo") -> AppTes
     return at.button[0].click().run()
 
 
+@pytest.mark.slow  # a multi-step Streamlit session of several seconds
 def test_app_a_rep_cannot_reach_review_team_or_another_reps_call(app):
     rep1_call, rep2_call = app.calls["rep1"], app.calls["rep2"]
     at = signed_in(app.new(), "rep2")
@@ -410,6 +411,7 @@ def test_app_a_rep_cannot_reach_review_team_or_another_reps_call(app):
     assert len(history.selectbox[0].options) == 1
 
 
+@pytest.mark.slow  # a multi-step Streamlit session of several seconds
 def test_app_the_review_page_shows_a_manager_their_team_and_an_admin_everything(app):
     expected = {"manager": {"rep1", "rep2"}, "wes": {"cat"}, "root": {"rep1", "rep2", "cat"}}
     for viewer, reps in expected.items():

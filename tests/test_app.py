@@ -60,6 +60,7 @@ def test_sign_in_shows_the_demo_accounts_and_refuses_a_wrong_password(app):
     assert at.text_input(key="sign_in_name") is not None
 
 
+@pytest.mark.slow  # a multi-step Streamlit session of several seconds
 def test_a_whole_practice_call_is_stored_and_graded(app, db, monkeypatch):
     monkeypatch.setenv("COACH_LOCAL_VOICE", "1")  # the opt-in voice of the embedded model, with its guard
     scripted = ScriptedBackend(["I have thirty minutes; go on."] * 20, model=LOCAL_MODEL_NAME)
@@ -105,6 +106,7 @@ def test_by_default_the_embedded_model_does_not_rephrase_the_buyer(app, db, monk
     assert not any("I have thirty minutes; go on." in s for s in said(at))
 
 
+@pytest.mark.slow  # a multi-step Streamlit session of several seconds
 def test_the_model_failing_keeps_the_turn_and_says_so(app, db, monkeypatch):
     monkeypatch.setenv("COACH_LOCAL_VOICE", "1")
     down = ScriptedBackend([ModelUnavailable("The model server is down", "start it")] * 10, model=LOCAL_MODEL_NAME,
@@ -122,6 +124,7 @@ def test_the_model_failing_keeps_the_turn_and_says_so(app, db, monkeypatch):
     assert turns[0].rep.startswith("What would make") and turns[0].buyer  # answered from the script
 
 
+@pytest.mark.slow  # a multi-step Streamlit session of several seconds
 def test_a_call_interrupted_by_a_refresh_resumes(app, db):
     at = signed_in(app(), "rep1")
     at.button(key="brief-cfo_meridian").click().run()
@@ -135,6 +138,7 @@ def test_a_call_interrupted_by_a_refresh_resumes(app, db):
     assert not fresh.exception and any("cash forecast" in s for s in said(fresh))
 
 
+@pytest.mark.slow  # a multi-step Streamlit session of several seconds
 def test_a_manager_reviews_comments_and_overrides(app, db):
     at = signed_in(app(), "rep1")
     at.button(key="brief-cfo_meridian").click().run()
@@ -178,6 +182,7 @@ def test_html_in_a_line_is_shown_as_text(app):
     assert any(attack in s for s in said(at))  # rendered by st.text: literally, never as HTML or Markdown
 
 
+@pytest.mark.slow  # a multi-step Streamlit session of several seconds
 def test_a_manager_assigns_a_buyer_and_sees_trends(app, db):
     rep = signed_in(app(), "rep1")
     rep.button(key="brief-cfo_meridian").click().run()
@@ -196,6 +201,7 @@ def test_a_manager_assigns_a_buyer_and_sees_trends(app, db):
     assert any("Assigned to you" in s.value for s in rep.subheader)
 
 
+@pytest.mark.slow  # a multi-step Streamlit session of several seconds
 def test_a_very_long_paste_is_cut_with_a_notice_and_the_call_goes_on(app):
     at = signed_in(app(), "rep1")
     at.button(key="brief-cfo_meridian").click().run()
@@ -213,6 +219,7 @@ def test_an_unreachable_database_shows_one_clear_message(app, monkeypatch):
     assert "DATABASE_URL" in at.error[0].value
 
 
+@pytest.mark.slow  # a multi-step Streamlit session of several seconds
 def test_a_saved_but_unanswered_line_can_be_sent_again(app, db, monkeypatch):
     from coach.db import record_rep_line, start_session
 
@@ -271,6 +278,7 @@ def test_the_scorecard_says_what_capped_the_score():
     assert any("No next step was agreed: 64 at most." in c.value for c in at.caption)
 
 
+@pytest.mark.slow  # a multi-step Streamlit session of several seconds
 def test_a_hand_off_shows_who_joined_where_it_happened_and_the_delegate_greets(app, db):
     at = signed_in(app(), "rep1")
     at.button(key="brief-cfo_meridian").click().run()

@@ -194,6 +194,7 @@ def test_a_line_sent_while_the_last_is_unanswered_is_answered_after_it(app, db):
     assert [s for s in said(at) if s in LINES] == LINES[:2] and at.chat_input[0].disabled is False
 
 
+@pytest.mark.slow  # a multi-step Streamlit session of several seconds
 def test_a_reply_cut_off_by_the_next_line_is_asked_again(app, db):  # noqa: F811
     at = in_call(signed_in(app(), "rep1"))
     at.chat_input[0].set_value(LINES[0]).run()
@@ -219,6 +220,7 @@ def test_while_the_buyer_answers_the_box_is_disabled_and_the_line_shown(app, mon
     assert not at.chat_input[0].disabled and sum(LINES[0] in s for s in said(at)) == 1
 
 
+@pytest.mark.slow  # a multi-step Streamlit session of several seconds
 def test_a_second_tab_on_the_same_call_keeps_both_lines_in_order(app, db):  # noqa: F811
     tab_a = in_call(signed_in(app(), "rep1"))
     tab_a.chat_input[0].set_value(LINES[0]).run()
@@ -231,6 +233,7 @@ def test_a_second_tab_on_the_same_call_keeps_both_lines_in_order(app, db):  # no
     assert [s for s in said(tab_a) if s in LINES] == LINES[:3]
 
 
+@pytest.mark.slow  # a multi-step Streamlit session of several seconds
 def test_a_resumed_unanswered_line_is_answered_before_a_new_one(app, db):  # noqa: F811
     at = in_call(signed_in(app(), "rep1"))
     at.session_state[practice_page.CALL].queue(LINES[0])  # then the browser was refreshed

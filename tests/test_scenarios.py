@@ -27,11 +27,15 @@ EXPECTED = {
 }
 
 
+FAST_LANE_PERSONA = "cfo_meridian"  # the fast lane plays one executive's scripts; `make test` plays all
+
+
 def scripts():
     for path in sorted(SCENARIOS.glob("*.yaml")):
         data = yaml.safe_load(path.read_text())
+        marks = () if data["persona"] == FAST_LANE_PERSONA else (pytest.mark.slow,)
         for script in data["scripts"]:
-            yield pytest.param(data["persona"], script, id=f"{data['persona']}-{script['id']}")
+            yield pytest.param(data["persona"], script, id=f"{data['persona']}-{script['id']}", marks=marks)
 
 
 @pytest.fixture(scope="module")

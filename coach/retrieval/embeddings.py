@@ -23,8 +23,9 @@ DIMENSIONS = 384
 # text's vector would otherwise depend on the texts batched with it (cosine down to 0.983):
 # alone, every text always gets the same vector, which the buyer's determinism needs.
 # Because a text's vector never depends on its neighbours, vectors can be remembered: persona
-# statements, buyer lines and repeated rep lines are embedded once per process.
-CACHE_SIZE = 4096
+# statements, buyer lines and repeated rep lines are embedded once per process. Sized for every shipped
+# buyer's statements, phrasings and hidden-fact questions (about 4,000 texts) plus the calls in progress.
+CACHE_SIZE = 16384
 
 
 class MiniLMEmbedder:
