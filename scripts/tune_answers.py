@@ -1,8 +1,8 @@
 """Choose how the buyer picks its answer, on the development split only.
 
 Plays every item of `evals/responsiveness-dev/` under a grid of answer settings (closeness needed to
-answer, the pull towards the question's topic, the weight of a statement's `asked_by`) and of the
-hidden-fact threshold, and prints the figures for each. The held-out set (`evals/responsiveness/`) is
+answer, the weight of a statement's `asked_by`, the pull of the question's read topic, when a question
+is "nothing of theirs", the hidden-fact threshold and margin) and prints the figures for each. The held-out set (`evals/responsiveness/`) is
 never read here; `coach eval` measures it once settings are chosen.
 
     .venv/bin/python scripts/tune_answers.py [--show N]
@@ -25,13 +25,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--show", type=int, default=0, help="list this many misses under the shipped settings")
     parser.add_argument("--min-sim", type=float, nargs="+", default=[0.2, 0.25, 0.3, 0.35])
-    parser.add_argument("--topic-bonus", type=float, nargs="+", default=[0.0, 0.05])
     parser.add_argument("--asked-by", type=float, nargs="+", default=[0.3, 0.5, 0.7])
     parser.add_argument("--fact", type=float, nargs="+", default=[0.4, 0.45, 0.5, 0.55])
-    parser.add_argument("--topic-weight", type=float, nargs="+", default=[0.0, 0.2, 0.4])
+    parser.add_argument("--topic-weight", type=float, nargs="+", default=[0.0, 0.2, 0.4, 0.6])
     parser.add_argument("--no-content", type=float, nargs="+", default=[0.5, 0.7, 1.0])
     parser.add_argument("--fact-margin", type=float, nargs="+", default=[-1.0, 0.0, 0.05, 0.1])
-    parser.add_argument("--fact-topic", type=float, nargs="+", default=[0.0, 0.05, 0.1, 0.2])
     args = parser.parse_args()
     settings = prepare(llm="none")
     content = load_content()
@@ -40,23 +38,22 @@ def main() -> None:
     items = responsiveness.load_items(responsiveness.DEV_DIR)
     buyer, analysis = load_buyer_rules(), load_analysis_rules()
     a = buyer.answers
-    shipped = (a.min_similarity, a.topic_bonus, a.asked_by_weight, analysis.similarity.hidden_fact, a.topic_weight,
-               a.no_content_above, a.fact_margin, a.fact_topic_min)
-    grid = itertools.product(args.min_sim, args.topic_bonus, args.asked_by, args.fact, args.topic_weight,
-                             args.no_content, args.fact_margin, args.fact_topic)
-    print("min_sim bonus asked_by fact topic_w no_content margin fact_topic | fitting fact_reveal false_reveal")
-    for min_sim, bonus, weight, fact, topic_weight, no_content, margin, fact_topic in grid:
+    shipped = (a.min_similarity, a.asked_by_weight, analysis.similarity.hidden_fact, a.topic_weight,
+               a.no_content_above, a.fact_margin)
+    grid = itertools.product(args.min_sim, args.asked_by, args.fact, args.topic_weight, args.no_content,
+                             args.fact_margin)
+    print("min_sim asked_by fact topic_w no_content margin | fitting fact_reveal false_reveal")
+    for setting in grid:
+        min_sim, weight, fact, topic_weight, no_content, margin = setting
         rules = buyer.model_copy(update={"answers": a.model_copy(update={
-            "min_similarity": min_sim, "topic_bonus": bonus, "asked_by_weight": weight, "topic_weight": topic_weight,
-            "no_content_above": no_content, "fact_margin": margin, "fact_topic_min": fact_topic})})
+            "min_similarity": min_sim, "asked_by_weight": weight, "topic_weight": topic_weight,
+            "no_content_above": no_content, "fact_margin": margin})})
         sims = analysis.similarity.model_copy(update={"hidden_fact": fact})
         results = responsiveness.run_items(items, content, store, buyer_rules=rules,
                                            analysis_rules=analysis.model_copy(update={"similarity": sims}))
         s = responsiveness.summary(results)
-        mark = " <- shipped" if (min_sim, bonus, weight, fact, topic_weight, no_content, margin,
-                                 fact_topic) == shipped else ""
-        print(f"{min_sim:7} {bonus:5} {weight:8} {fact:4} {topic_weight:7} {no_content:10} {margin:6} {fact_topic:10} | "
-              f"{s['responsive']:.3f} "
+        mark = " <- shipped" if setting == shipped else ""
+        print(f"{min_sim:7} {weight:8} {fact:4} {topic_weight:7} {no_content:10} {margin:6} | {s['responsive']:.3f} "
               f"{s['fact_reveal']:.3f} {s['false_reveal']:.3f}{mark}", flush=True)
     if args.show:
         results = responsiveness.run_items(items, content, store)

@@ -10,7 +10,7 @@ from coach.call.composed_voice import LineContext, candidate_lines, compose
 from coach.content.personas import Persona
 from tests.helpers import neutral_turn
 
-RULES = AnswerRules(min_similarity=0.35, topic_bonus=0.05, asked_by_weight=0.5)
+RULES = AnswerRules(min_similarity=0.35, asked_by_weight=0.5)
 POOL = [Answerable("statement:0", "situation", "Forty-two people in AP across nine hospitals."),
         Answerable("statement:1", "history", "We tried an AP tool in 2021; it died in the pilot."),
         Answerable("statement:2", "problem", "The close takes eleven days."),
@@ -48,14 +48,6 @@ def test_small_talk_questions_are_not_answered_from_the_persona():
     a = asked("How was your weekend?", act="small_talk")
     reply = choose_reply(a, POOL, measured({"How was your weekend?": {"statement:0": 0.9}}), set(), RULES)
     assert reply.kind == "no_content"
-
-
-def test_the_questions_topic_pulls_towards_statements_on_it():
-    a = asked("Where does it hurt most?", act="ask_problem")
-    scores = {"Where does it hurt most?": {"statement:0": 0.44, "statement:2": 0.41}}
-    assert choose_reply(a, POOL, measured(scores), set(), RULES).key == "statement:2"
-    no_pull = RULES.model_copy(update={"topic_bonus": 0.0})
-    assert choose_reply(a, POOL, measured(scores), set(), no_pull).key == "statement:0"
 
 
 def test_the_topic_the_question_is_read_as_asking_about_counts_by_its_probability():
@@ -157,20 +149,9 @@ def test_a_hidden_fact_comes_out_only_when_the_question_is_closer_to_it_than_to_
 
     a = asked("Who has to sign off?").model_copy(update={"facts_asked": [0, 1]})
     signals = measured({"Who has to sign off?": {"statement:0": 0.55}})
-    assert facts_worth_revealing(a, [0.6, 0.5], ["people", "people"], signals, RULES) == [0]
+    assert facts_worth_revealing(a, [0.6, 0.5], signals, RULES) == [0]
     stricter = RULES.model_copy(update={"fact_margin": 0.1})
-    assert facts_worth_revealing(a, [0.6, 0.5], ["people", "people"], signals, stricter) == []
-
-
-def test_a_hidden_fact_comes_out_only_on_a_question_that_may_be_about_its_topic():
-    from coach.call.answers import facts_worth_revealing
-
-    a = asked("What do you wish vendors did better?").model_copy(update={"facts_asked": [0]})
-    signals = measured({"What do you wish vendors did better?": {"statement:0": 0.3}},
-                       topics={"What do you wish vendors did better?": {"opinion": 0.8, "problem": 0.02}})
-    on_topic = RULES.model_copy(update={"fact_topic_min": 0.1})
-    assert facts_worth_revealing(a, [0.5], ["problem"], signals, on_topic) == []
-    assert facts_worth_revealing(a, [0.5], ["opinion"], signals, on_topic) == [0]
+    assert facts_worth_revealing(a, [0.6, 0.5], signals, stricter) == []
 
 
 def test_the_topic_reading_decides_whether_a_question_is_about_their_business():
@@ -190,8 +171,8 @@ def test_asked_again_after_the_open_answer_the_secret_comes_out():
 
     a = asked("Why do deals slip?").model_copy(update={"facts_asked": [0]})
     signals = measured({"Why do deals slip?": {"statement:0": 0.6, "statement:1": 0.3}})
-    assert facts_worth_revealing(a, [0.5], ["problem"], signals, RULES) == []  # the open answer first
-    assert facts_worth_revealing(a, [0.5], ["problem"], signals, RULES, said={"statement:0"}) == [0]
+    assert facts_worth_revealing(a, [0.5], signals, RULES) == []  # the open answer first
+    assert facts_worth_revealing(a, [0.5], signals, RULES, said={"statement:0"}) == [0]
 
 
 def test_a_time_check_gets_a_yes_and_never_earns_a_secret():
@@ -202,6 +183,26 @@ def test_a_time_check_gets_a_yes_and_never_earns_a_secret():
     signals = measured({"Is thirty minutes still right for you?": {"statement:0": 0.1}},
                        topics={"Is thirty minutes still right for you?": {"no_content": 0.34, "constraint": 0.31}})
     assert choose_reply(a, POOL, signals, set(), RULES).kind == "go_ahead"
-    assert facts_worth_revealing(a, [0.9], ["constraint"], signals, RULES) == []
+    assert facts_worth_revealing(a, [0.9], signals, RULES) == []
     misread = measured(topics={"Is thirty minutes still right for you?": {"goal": 0.9}})
     assert choose_reply(a, POOL, misread, set(), RULES).kind != "go_ahead"  # a goal question misread as a time check
+
+
+def test_every_line_group_has_a_default_line_that_always_fills():
+    """A persona without lines for a group still gets something to say, with no slot left empty."""
+    from dataclasses import replace
+
+    from coach.content.personas import LINE_GROUPS
+
+    always = LineContext(priority="p", goal="g", problem="x", minutes_left=5, company="c", delegate_name="n",
+                         delegate_title="t")
+    for group in LINE_GROUPS:  # an answer always carries the statement or fact it gives
+        context = replace(always, statement="We close in nine days.") if group == "answer" else always
+        assert candidate_lines(_persona(), group, context), group
+
+
+def test_the_question_topic_classifier_knows_every_statement_topic():
+    from coach.acts.types import QUESTION_TOPICS
+    from coach.content.personas import TOPICS
+
+    assert QUESTION_TOPICS == (*TOPICS, "no_content")

@@ -4,7 +4,7 @@ reaction to what the rep said.
 Why: reps judge the product by whether the buyer answers what was asked. The policy chooses the
 move (answer, probe, warn, ...); inside an answer this chooses the content by meaning. It is pure:
 the similarities between the rep's questions and the persona's statements are computed elsewhere
-(`coach.retrieval.signals.Semantics`) and handed in as `SemanticSignals.answer_scores`.
+(`coach.retrieval.signals.Semantics.answer_signals`) and handed in as `AnswerSignals`.
 """
 
 from __future__ import annotations
@@ -20,9 +20,6 @@ from coach.content.personas import Persona
 ReplyKind = Literal["statement", "reveal", "no_content", "fit_question", "doubt", "interest", "steer_back",
                     "goodbye", "go_ahead", "move"]
 
-# the topic a question's act points at: a small pull towards statements on that topic
-ACT_TOPICS = {"ask_situation": ("situation", "people", "history"), "ask_problem": ("problem",),
-              "ask_impact": ("problem", "value"), "ask_value": ("value", "goal")}
 # questions that ask nothing about their business: nothing in the persona answers them
 NOT_ABOUT_THEM = frozenset({"small_talk", "off_topic", "greeting", "closing", "manipulation", "rude"})
 # sentences that never earn a secret, however their words read: the rep managing the call itself
@@ -36,13 +33,12 @@ class AnswerRules(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     min_similarity: float = Field(ge=0, le=1)   # below this the buyer has nothing on it, and says so
-    topic_bonus: float = Field(ge=0, le=1)      # a statement on the topic the question's act asks about
     asked_by_weight: float = Field(ge=0, le=1)  # how much "the kind of question it answers" counts vs the text
     topic_weight: float = Field(0.0, ge=0, le=2)  # how much the question's read topic counts (× its probability)
     no_content_above: float = Field(1.0, ge=0, le=1)  # a question read as "nothing of theirs" this surely: no answer
     fact_margin: float = Field(0.0, ge=-1, le=1)  # a hidden fact comes out only when the question is this much
     # closer to it than to anything the buyer says openly
-    fact_topic_min: float = Field(0.0, ge=0, le=1)  # ... and the question reads at least this likely on its topic
+    surely_business: float = Field(0.6, ge=0, le=1)  # a topic reading this sure overrules a misread time check
 
 
 @dataclass(frozen=True)
@@ -80,17 +76,12 @@ class Reply:
 def answerables(persona: Persona) -> list[Answerable]:
     """Everything the persona can say when asked, with a topic; goals and problems stand in for a
     persona written before statements existed."""
-    out = [Answerable(f"statement:{i}", s.topic, s.text, tuple(s.asked_by_all)) for i, s in enumerate(persona.statements)]
+    out = [Answerable(f"statement:{i}", s.topic, s.text, tuple(s.asked_by)) for i, s in enumerate(persona.statements)]
     out += [Answerable(f"objection:{i}", "objection", text) for i, text in enumerate(persona.objection_texts)]
     if not persona.statements:
         out += [Answerable(f"problem:{i}", "problem", text) for i, text in enumerate(persona.problems)]
         out += [Answerable(f"goal:{i}", "goal", text) for i, text in enumerate(persona.goals)]
     return out
-
-
-def statements_on(persona: Persona, topic: str) -> list[str]:
-    """The persona's own statements on one topic (in their words), for lines that quote one."""
-    return [s.text for s in persona.statements if s.topic == topic]
 
 
 def said_goodbye(a: TurnAnalysis) -> bool:
@@ -115,36 +106,26 @@ def about_them(a: TurnAnalysis, signals: AnswerSignals, rules: AnswerRules) -> l
     return asked
 
 
-def _surely_business(question: str, signals: AnswerSignals, sure: float = 0.6) -> bool:
+def _surely_business(question: str, signals: AnswerSignals, rules: AnswerRules) -> bool:
     """The topic reading is sure the question asks about their business (a misread act aside)."""
     topics = signals.question_topics.get(question, {})
-    return any(p >= sure for topic, p in topics.items() if topic != "no_content")
+    return any(p >= rules.surely_business for topic, p in topics.items() if topic != "no_content")
 
 
-def _topic_pull(a: TurnAnalysis) -> set[str]:
-    return {topic for q in a.questions if q.act for topic in ACT_TOPICS.get(q.act, ())}
-
-
-def facts_worth_revealing(a: TurnAnalysis, fact_scores: list[float], fact_topics: list[str],
-                          signals: AnswerSignals, rules: AnswerRules, said: set[str] = frozenset()) -> list[int]:
+def facts_worth_revealing(a: TurnAnalysis, fact_scores: list[float], signals: AnswerSignals, rules: AnswerRules,
+                          said: set[str] = frozenset()) -> list[int]:
     """The hidden facts the turn asks about that it is closer to than to anything the buyer would still
-    say openly (`said`: statements already given), and whose topic the question may be asking about: a
-    question about who signs is answered by who signs, not by a secret that mentions them; asked
-    again, deeper, the secret comes out."""
+    say openly (`said`: statements already given): a question about who signs is answered by who
+    signs, not by a secret that mentions them; asked again, deeper, the secret comes out."""
     # small talk earns no secret: a question the acts and the topic reading both call beside their business
     asked = [q.text for q in a.questions if q.act not in MANAGING_THE_CALL and (
         q.act not in NOT_ABOUT_THEM
         or signals.question_topics.get(q.text, {}).get("no_content", 0.0) < rules.no_content_above)]
     if not asked:
         return []
-    said_openly = max((max((v for k, v in signals.question_scores.get(q, {}).items() if k not in said), default=0.0)
-                       for q in asked), default=0.0)
-
-    def on_topic(i: int) -> bool:
-        readings = [signals.question_topics[q] for q in asked if q in signals.question_topics]
-        return not readings or max(r.get(fact_topics[i], 0.0) for r in readings) >= rules.fact_topic_min
-
-    return [i for i in a.facts_asked if fact_scores[i] >= said_openly + rules.fact_margin and on_topic(i)]
+    said_openly = max(max((v for k, v in signals.question_scores.get(q, {}).items() if k not in said), default=0.0)
+                      for q in asked)
+    return [i for i in a.facts_asked if fact_scores[i] >= said_openly + rules.fact_margin]
 
 
 def _score(item: Answerable, question: str, signals: AnswerSignals, rules: AnswerRules) -> float:
@@ -155,9 +136,9 @@ def _score(item: Answerable, question: str, signals: AnswerSignals, rules: Answe
 
 
 def best_answer(pool: list[Answerable], scores: dict[str, float], said: set[str], rules: AnswerRules,
-                pull: frozenset[str] | set[str] = frozenset(), topics: frozenset[str] | None = None) -> Reply | None:
+                topics: frozenset[str] | None = None) -> Reply | None:
     """The closest statement not yet said (on `topics`, when given), if any is close enough."""
-    ranked = sorted(((scores.get(item.key, 0.0) + (rules.topic_bonus if item.topic in pull else 0.0), item)
+    ranked = sorted(((scores.get(item.key, 0.0), item)
                      for item in pool if item.key not in said and (topics is None or item.topic in topics)),
                     key=lambda pair: -pair[0])
     if not ranked or ranked[0][0] < rules.min_similarity:
@@ -175,7 +156,7 @@ def choose_reply(a: TurnAnalysis, pool: list[Answerable], signals: AnswerSignals
     anything else a steer back."""
     if said_goodbye(a):
         return Reply("goodbye")
-    if a.questions and all(q.act == "agenda_time_check" and not _surely_business(q.text, signals)
+    if a.questions and all(q.act == "agenda_time_check" and not _surely_business(q.text, signals, rules)
                            for q in a.questions):
         return Reply("go_ahead")  # "Is thirty minutes still right?" gets a yes, not a secret
     if a.questions:
@@ -183,7 +164,7 @@ def choose_reply(a: TurnAnalysis, pool: list[Answerable], signals: AnswerSignals
         if not asked:
             return Reply("no_content")
         scores = {item.key: max(_score(item, q, signals, rules) for q in asked) for item in pool}
-        return best_answer(pool, scores, said, rules, _topic_pull(a)) or Reply("no_content")
+        return best_answer(pool, scores, said, rules) or Reply("no_content")
     if a.time_check and reaction_to(a, likes_features) == "steer_back":
         return Reply("go_ahead")  # "I'll keep it to twenty minutes." and nothing else
     kind = reaction_to(a, likes_features)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
@@ -99,23 +98,15 @@ def candidate_lines(persona: Persona, group: str, context: LineContext, fallback
 
 
 def compose(persona: Persona, group: str, context: LineContext, *, seed: int, turn_index: int,
-            used: set[str], relevance: Callable[[list[str]], list[float]] | None = None,
-            fallback: str | None = None) -> str:
-    """One line for the move or reaction: unused first; the most relevant to what the rep said when
-    `relevance` scores lines, else chosen by the seed; placeholders filled. A persona without lines
-    for a reaction speaks their lines for the `fallback` move."""
+            used: set[str], fallback: str | None = None) -> str:
+    """One line for the move or reaction: unused first, chosen by the seed; placeholders filled. A
+    persona without lines for a reaction speaks their lines for the `fallback` move."""
     lines = candidate_lines(persona, group, context, fallback)
-    if not lines:  # a reaction the persona and the defaults have no line for: the move's own
-        lines = candidate_lines(persona, "answer", context)
     carried = CARRIES.get(group, ())
     plain = not ((context.fact and "fact" in carried) or (context.statement and "statement" in carried))
     defaults = [line for line in default_lines()[group] if _fillable(line, context)] if plain else []
     fresh = [line for line in lines if line not in used] or [line for line in defaults if line not in used] or lines
     rng = random.Random(f"{seed}:{persona.id}:{turn_index}:{group}")
-    if relevance is not None and len(fresh) > 1:
-        scores = relevance(fresh)
-        best = max(scores)
-        fresh = [line for line, score in zip(fresh, scores, strict=True) if score >= best - 0.02]
     line = rng.choice(fresh)
     used.add(line)
     return " ".join(line.format_map(vars(context)).split())

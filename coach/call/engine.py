@@ -31,7 +31,8 @@ from coach.retrieval.index import KnowledgeIndex
 from coach.call.rules import AnalysisRules, load_analysis_rules
 from coach.transcript import CallTurn, Transcript, heard_lines, heard_text
 from coach.call.composed_voice import LineContext, compose, context_for
-from coach.call.answers import Answerable, Reply, answerables, choose_reply, facts_worth_revealing
+from coach.call.answers import (Answerable, AnswerSignals, Reply, answerables, choose_reply,
+                                facts_worth_revealing)
 
 HISTORY_TOKENS_PER_MESSAGE = 48
 MAX_GREETED_WORDS = 50  # a delegate's greeting and first answer together
@@ -158,7 +159,6 @@ class Call:
         self._case_figures, self._figures = figure_index(list(self.content.knowledge.values()), self.analysis_rules)
         self._used: set[str] = set()
         self._said: set[str] = set()  # statements already said (by key): never twice in a call
-        self._line_vectors: dict[str, np.ndarray] = {}
         self._heard: set[str] = set()  # figures the buyer has said: the rep may repeat them
         self._meant: str | None = None  # the buyer's last line as composed (or as heard, for a transcript)
         self._speaker = self._speaker_for(self.persona, 0.0)
@@ -245,35 +245,38 @@ class Call:
         if self.ended:
             raise UserInputError("This call has ended", "start a new call to practise again")
         text, notice, analysis, signals = self.analyse(rep_text)
-        speaker = self._speaker
+        speaker, rules = self._speaker, self.buyer_rules.answers
+        measured: AnswerSignals | None = None  # what the questions ask about and are closest to: once a turn
+
+        def measure() -> AnswerSignals:
+            nonlocal measured
+            if measured is None:
+                measured = speaker.semantics.answer_signals(signals, [q.text for q in analysis.questions], rules,
+                                                            self.topics)
+            return measured
+
         if analysis.facts_asked:
-            measured = speaker.semantics.answer_signals(signals, [q.text for q in analysis.questions],
-                                                        self.buyer_rules.answers, self.topics)
-            kept = facts_worth_revealing(analysis, signals.fact_scores, [f.topic for f in speaker.persona.hidden_facts],
-                                         measured, self.buyer_rules.answers, self._said)
+            kept = facts_worth_revealing(analysis, signals.fact_scores, measure(), rules, self._said)
             analysis = analysis.model_copy(update={"facts_asked": kept})
         decision, state = policy.decide(speaker.state, analysis, speaker.persona, self.buyer_rules)
         speaker.state = state
         index = len(self.turns) + 1
-        reply = self._reply_for(decision, analysis, signals)
+        reply = self._reply_for(decision, analysis, measure)
         context = context_for(speaker.persona, state, decision, self._delegate(), index, reply.statement)
-        line = self._line_for(reply, decision, context, signals, index)
+        line = self._line_for(reply, decision, context, index)
         if reply.key:
             self._said.add(reply.key)
         return Decided(index, text, notice, speaker.persona, analysis, decision, state, line, signals, context.fact,
                        reply)
 
-    def _line_for(self, reply: Reply, decision: policy.Decision, context: LineContext, signals: SemanticSignals,
-                  index: int) -> str:
+    def _line_for(self, reply: Reply, decision: policy.Decision, context: LineContext, index: int) -> str:
         """The composed line: the move's or reaction's words with the chosen content; an answer given
         while warning, then the warning; a delegate's first reply after their greeting."""
         speaker = self._speaker
         group = "answer" if reply.kind in ("statement", "reveal") else decision.move if reply.kind == "move" \
             else reply.kind
-        relevance = self._relevance_to(signals.turn_vector) if reply.kind == "move" and decision.move == "answer" \
-            else None
         say = dict(seed=self.seed, turn_index=index, used=self._used)
-        line = compose(speaker.persona, group, context, relevance=relevance, fallback=decision.move, **say)
+        line = compose(speaker.persona, group, context, fallback=decision.move, **say)
         if decision.move == "warn" and reply.kind not in ("move", "no_content", "goodbye"):
             line = f"{line} {compose(speaker.persona, 'warn', replace(context, statement=''), **say)}"
         if not speaker.greeted:  # the delegate's first words: who they are, in their own voice
@@ -284,7 +287,8 @@ class Call:
             line = f"{greeting} {line}"
         return line
 
-    def _reply_for(self, decision: policy.Decision, analysis: TurnAnalysis, signals: SemanticSignals) -> Reply:
+    def _reply_for(self, decision: policy.Decision, analysis: TurnAnalysis,
+                   measure: Callable[[], AnswerSignals]) -> Reply:
         """What the line draws on (coach.call.answers): in an answer, a probe or a warning, the
         statement that answers the rep's question or a reaction to what they said; other moves
         speak their own lines."""
@@ -293,9 +297,7 @@ class Call:
             return Reply("reveal", speaker.persona.hidden_facts[decision.reveal].topic, f"fact:{decision.reveal}")
         if decision.move not in ("answer", "probe", "warn") or (decision.move == "probe" and analysis.next_step_ask):
             return Reply("move")  # an early ask for a meeting is probed: what is in it for them
-        rules = self.buyer_rules.answers
-        measured = speaker.semantics.answer_signals(signals, [q.text for q in analysis.questions], rules, self.topics)
-        reply = choose_reply(analysis, speaker.pool, measured, self._said, rules,
+        reply = choose_reply(analysis, speaker.pool, measure(), self._said, self.buyer_rules.answers,
                              likes_features=not speaker.persona.is_executive)
         if decision.move == "warn" and reply.kind == "steer_back":
             return Reply("move")  # a warning is a steer back already
@@ -351,18 +353,6 @@ class Call:
         self.hear(decided.line)
         self._after(decision, state)
         return turn
-
-    def _relevance_to(self, turn_vector: np.ndarray | None) -> Callable[[list[str]], list[float]] | None:
-        """Scores candidate lines by closeness in meaning to what the rep just said (line vectors cached)."""
-        if turn_vector is None:
-            return None
-
-        def score(lines: list[str]) -> list[float]:
-            missing = [line for line in lines if line not in self._line_vectors]
-            if missing:
-                self._line_vectors.update(zip(missing, shared_embedder().embed(missing), strict=True))
-            return [float(self._line_vectors[line] @ turn_vector) for line in lines]
-        return score
 
     def _history(self, rep_text: str) -> list[ChatMessage]:
         """The recent exchanges as chat messages (the buyer is the assistant)."""

@@ -23,10 +23,9 @@ LINE_GROUPS = (*MOVES, *REACTIONS)
 PLACEHOLDERS = frozenset({"delegate_name", "delegate_title", "delegate_handles", "priority", "goal", "problem",
                           "fact", "statement", "minutes_left", "company"})
 # what a buyer's answer draws on; a rep's question is answered from the statement closest in meaning
-TOPICS = ("situation", "problem", "goal", "priority", "constraint", "opinion", "objection", "people", "history",
-          "value")
 Topic = Literal["situation", "problem", "goal", "priority", "constraint", "opinion", "objection", "people",
                 "history", "value"]
+TOPICS: tuple[str, ...] = Topic.__args__  # type: ignore[attr-defined]
 
 _Text = Field(min_length=1, max_length=600)
 
@@ -56,13 +55,12 @@ class Statement(_Strict):
     topic: Topic
     text: str = _Text
     # the kind of question it answers, in plain words: one phrasing, or several in different words
-    asked_by: str | list[str] = Field("", max_length=300)
+    asked_by: list[str] = Field([], max_length=20)
 
-    @property
-    def asked_by_all(self) -> list[str]:
-        """Every phrasing of the questions it answers."""
-        return [self.asked_by] if isinstance(self.asked_by, str) and self.asked_by else \
-            list(self.asked_by) if isinstance(self.asked_by, list) else []
+    @field_validator("asked_by", mode="before")
+    @classmethod
+    def _one_phrasing_or_several(cls, value: object) -> object:
+        return ([value] if value else []) if isinstance(value, str) else value
 
 
 class Objection(_Strict):
