@@ -122,3 +122,21 @@ def test_a_call_spent_on_small_talk_wastes_the_time_and_is_capped(grade):
     result = {c.id: c.result for c in card.criteria}
     assert result["respected_the_time"] == "no"
     assert card.outcome == "open" and card.overall is not None and card.overall <= 44  # time-wasting cap, not the outcome
+
+
+SPEECH = ("Walt, before you answer, let me walk you through how we think about service in manufacturing, because "
+          "the regional model you have grew up when every region had its own parts room, its own coordinator and "
+          "its own customers, and that made sense when technicians drove from home to the same sites every week, "
+          "but today the installed base is spread thin, the senior technicians are retiring, the parts sit in the "
+          "wrong depot half the time, and every second visit costs a truck roll, a day of a technician and a little "
+          "of the customer's patience, which is exactly where service margin leaks away without anyone seeing it.")
+
+
+def test_one_long_answer_keeps_the_time_but_speech_after_speech_does_not(grade):
+    one = grade([rep(SPEECH), buyer("Go on."), rep("Where do second visits hurt margin most today?"),
+                 buyer("Compressors, mostly.")])
+    two = grade([rep(SPEECH), buyer("Go on."), rep(SPEECH.replace("Walt, before you answer", "And")),
+                 buyer("Hm.")])
+    assert {c.id: c.result for c in one.criteria}["respected_the_time"] == "yes"
+    spent = next(c for c in two.criteria if c.id == "respected_the_time")
+    assert spent.result == "no" and spent.evidence and spent.evidence[0].turn == 2  # the second speech is quoted

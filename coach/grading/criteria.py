@@ -206,6 +206,9 @@ def respected_the_time(e: Evidence) -> Answer:
     ignored = [(i, None) for i, x in e.analyses.items() if i in warned and (x.monologue or x.feature_pitch)][:1]
     if small_talk_share(list(e.analyses.values()), e.rubric) >= e.rubric.small_talk_share:
         ignored += [(i, text) for i in e.analyses for text in e.sure(i, *CHATTER)][:1]
+    speeches = [(i, None) for i, x in e.analyses.items() if x.monologue]
+    if e.rubric.speeches_over_time is not None and len(speeches) >= e.rubric.speeches_over_time:
+        ignored += speeches[1:2]  # the second speech is the one that ran over their time
     return ("no", e.quotes(over + ignored, pleasantries=True)) if over or ignored else ("yes", [])
 
 

@@ -41,6 +41,7 @@ class Rubric(_Frozen):
     conduct_caps: dict[str, int]
     cap_reasons: dict[str, str] = {}  # outcome or conduct -> why a cap applies, as a manager would say it
     small_talk_share: float = Field(1.0, ge=0, le=1)  # this share of the rep's words on small talk wastes the time
+    speeches_over_time: int | None = Field(None, ge=1)  # this many monologue turns spend the buyer's time on the rep
 
 
 def check_criteria(rubric: Rubric, registered: Collection[str], source: str = "coach/data/rubric.yaml") -> None:
