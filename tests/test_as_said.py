@@ -140,3 +140,15 @@ def test_one_long_answer_keeps_the_time_but_speech_after_speech_does_not(grade):
     assert {c.id: c.result for c in one.criteria}["respected_the_time"] == "yes"
     spent = next(c for c in two.criteria if c.id == "respected_the_time")
     assert spent.result == "no" and spent.evidence and spent.evidence[0].turn == 2  # the second speech is quoted
+
+
+def test_an_insight_is_a_statement_tested_with_a_question_wherever_a_lecture_fell(grade):
+    questions_only = grade([rep("When a second visit happens, is it usually the part or the skills that were "
+                                "missing?"), buyer("The part, mostly.")])
+    lecture_then_insight = grade([
+        rep("You need to fold those fourteen dispatch desks into two hubs, full stop."), buyer("Do I."),
+        rep("Most service businesses your size lose more margin to second visits than to drive time. "
+            "Is that what you see?"), buyer("Maybe.")])
+    assert {c.id: c.result for c in questions_only.criteria}["insight_tested_with_question"] == "no"
+    tested = next(c for c in lecture_then_insight.criteria if c.id == "insight_tested_with_question")
+    assert tested.result == "yes" and tested.evidence[0].turn == 2
