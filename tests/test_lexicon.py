@@ -20,6 +20,9 @@ RULES = load_analysis_rules()
     ("Wouldn't you agree that cash is king?", "leading", []),
     ("Would you like to see a demo of our dashboards?", "leading", []),
     ("Can I show you how the engine works?", "leading", []),
+    ("Is that right, and what is in the plan today?", "open", []),  # the open half after a conjunction
+    ("Do you run it centrally, or how is it split?", "open", []),
+    ("Is that right, and is it still the plan?", "closed", []),
 ])
 def test_questions_are_classified_by_form_and_discovery_kind(question, form, discovery):
     got_form, got_discovery = lexicon.classify_question(question, RULES.questions)

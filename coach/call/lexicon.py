@@ -100,14 +100,17 @@ def find_phrases(text: str, phrases: Iterable[str]) -> list[str]:
     return found
 
 
+_CONJUNCTION = re.compile(r"^(?:and|or|but|so|then|also)\s+")
+
+
 def classify_question(sentence: str, rules: QuestionRules) -> tuple[str, list[str]]:
     """(open | closed | leading, discovery kinds) for one question sentence."""
     lowered = sentence.lower().strip(" \"'")
     discovery = [kind for kind, cues in rules.discovery.items() if find_phrases(lowered, cues)]
     if find_phrases(lowered, rules.leading):
         return "leading", discovery
-    clauses = [c.strip() for c in re.split(r"[,:;—–]|\s-\s", lowered) if c.strip()]
-    for clause in [lowered, *clauses[1:]]:  # "Before we start: what matters most?" asks openly
+    clauses = [_CONJUNCTION.sub("", c.strip()) for c in re.split(r"[,:;—–]|\s-\s", lowered) if c.strip()]
+    for clause in [lowered, *clauses[1:]]:  # "Before we start: what matters most?", "Is that right, and what…?"
         if any(clause.startswith(start + " ") or clause == start for start in rules.open_starts):
             return "open", discovery
     if any(lowered.startswith(start + " ") for start in rules.closed_starts):
