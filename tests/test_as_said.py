@@ -152,3 +152,20 @@ def test_an_insight_is_a_statement_tested_with_a_question_wherever_a_lecture_fel
     assert {c.id: c.result for c in questions_only.criteria}["insight_tested_with_question"] == "no"
     tested = next(c for c in lecture_then_insight.criteria if c.id == "insight_tested_with_question")
     assert tested.result == "yes" and tested.evidence[0].turn == 2
+
+
+def test_figures_count_as_claims_even_when_the_sentence_is_read_unsurely(grade):
+    card = grade([rep("Totally. So margin-wise, customers typically hit 80% touchless within 60 days, and the "
+                      "forecast is basically 99% accurate."), buyer("Says who?")])
+    claims = next(c for c in card.criteria if c.id == "no_unsupported_claims")
+    assert claims.result == "no" and "80%" in claims.evidence[0].quote
+
+
+def test_one_sentence_about_their_priority_ties_a_long_turn_to_it(grade):
+    card = grade([rep("Thanks, Walt. Most of the second visits I saw last week were a missing part, not a missing "
+                      "skill: the van had the wrong kit, the coordinator found out at four, and the customer got a "
+                      "new date two days later. You decide how many technicians to hire for next year in eight "
+                      "weeks. Where does a second visit hurt you most, the margin or the customer?"),
+                  buyer("The customer.")])
+    tied = next(c for c in card.criteria if c.id == "tied_to_a_priority")
+    assert tied.result == "yes" and tied.evidence

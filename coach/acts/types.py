@@ -31,8 +31,11 @@ ACTS: dict[str, tuple[str, ...]] = {"rep": REP_ACTS, "buyer": BUYER_ACTS, "topic
 ROLLS_UP_TO = {"lecturing": "rude"}
 
 # Sentences that state something about the buyer's business, our product or results: the figures
-# in them are claims that need backing (a figure inside a question or a pleasantry claims nothing).
-ASSERTING_ACTS = ("feature", "value", "case_story", "claim", "insight", "objection_handling", "lecturing")
+# in them are claims that need backing (a figure inside a question or a pleasantry claims nothing). A
+# summary of what the buyer said asserts too: their own figures are backed by their saying them, and
+# a figure they never said is the rep's.
+ASSERTING_ACTS = ("feature", "value", "case_story", "claim", "insight", "objection_handling", "lecturing",
+                  "acknowledgement")
 
 DISCOVERY_ACTS = {"ask_situation": "situation", "ask_problem": "problem", "ask_impact": "impact",
                   "ask_value": "value"}

@@ -198,8 +198,10 @@ def analyse_turn(text: str, signals: SemanticSignals, rules: AnalysisRules, supp
     value_evidence += [Evidence(chunk_id=h.id, score=h.score) for h in value_chunks]
     priority = _best(signals.priority_scores, sim.priority) if business else None
 
-    # a figure is a claim when a sentence asserts it; one inside a question or a pleasantry claims nothing
-    asserting = [r.text for r in view.readings if r.act in ASSERTING_ACTS] if view is not None else [text]
+    # a figure is a claim when a sentence asserts it; one inside a question or a pleasantry claims nothing.
+    # A statement whose reading is unsure may still assert: its figures count.
+    asserting = [r.text for r in view.readings if r.act in ASSERTING_ACTS
+                 or (not r.sure and not r.text.rstrip().endswith("?"))] if view is not None else [text]
     stated = [f for sentence in asserting for f in lexicon.figures(sentence, rules.figure_exempt_units)]
     if view is not None:
         stories = [r.text for r in view.sure("case_story")]

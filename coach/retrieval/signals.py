@@ -136,6 +136,7 @@ class Semantics:
                                        sections=VALUE_SECTIONS, k=3)
         cases = self.store.search_many(queries, kind="case_note", k=3)
         readings = self._read_acts(texts)
+        priority = self._priority_closeness(texts, turns)
         out, at = [], 0
         for i, (text, asked) in enumerate(zip(texts, questions, strict=True)):
             asked_vectors, at = question_vectors[at:at + len(asked)], at + len(asked)
@@ -143,7 +144,7 @@ class Semantics:
             out.append(SemanticSignals(
                 capability_hits=capability[i], value_hits=value[i], case_hits=cases[i],
                 statement_scores=dict(zip(self.statements, (self._statement_vectors @ turn).tolist(), strict=True)),
-                priority_scores=dict(zip(self.priorities, (self._priority_vectors @ turn).tolist(), strict=True)),
+                priority_scores=dict(zip(self.priorities, priority[i].tolist(), strict=True)),
                 priorities_named=self._priorities_named(text),
                 fact_scores=[fact_closeness(asked_vectors @ known.T) if len(asked) else 0.0
                              for known in self._fact_vectors],
@@ -186,6 +187,22 @@ class Semantics:
             self._pool = ([a.key for a in pool], vectors[:len(pool)], vectors[len(pool):],
                           np.array([i for i, _ in phrasings], dtype=np.int64))
         return self._pool
+
+    def _priority_closeness(self, texts: Sequence[str], turns: np.ndarray) -> np.ndarray:
+        """(turns, priorities): each turn's closeness to each priority, the whole turn's or its closest
+        sentence's, whichever is higher. Why: one sentence about the board deadline ties a long turn
+        to it, while the whole turn's meaning is spread over everything else it says. The sentences
+        are the ones the act reader embeds, so the embedder's cache answers them."""
+        if not self.priorities:
+            return np.zeros((len(texts), 0), dtype=np.float32)
+        best = turns @ self._priority_vectors.T
+        said = [lexicon.sentences(text) or [text] for text in texts]
+        vectors = self.embedder.embed([s for sentences in said for s in sentences]) @ self._priority_vectors.T
+        at = 0
+        for i, sentences in enumerate(said):
+            best[i] = np.maximum(best[i], vectors[at:at + len(sentences)].max(axis=0))
+            at += len(sentences)
+        return best
 
     def _read_acts(self, texts: Sequence[str]) -> list[list[SentenceAct]]:
         """Each turn's sentences read as acts, in one classifier pass (empty lists without a reader)."""
