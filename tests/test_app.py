@@ -296,3 +296,20 @@ def test_a_hand_off_shows_who_joined_where_it_happened_and_the_delegate_greets(a
     assert joined < later  # right after the hand-off, not below the turns that came after
     hand_off = [s for s in said(at) if "Tomás Herrera" in s and "who" in s]
     assert hand_off, "the hand-off names the delegate and what they look after"
+
+
+@pytest.mark.slow  # a multi-step Streamlit session of several seconds
+def test_when_the_buyer_ends_the_call_the_scorecard_opens_with_their_last_words(app):
+    at = signed_in(app(), "rep1")
+    at.button(key="brief-ceo_castellan").click().run()
+    button(at, "Start the call").click().run()
+    for line in ["Honestly, your team sounds clueless about billing.", "You people clearly have no idea what you're doing.",
+                 "This is the dumbest logistics company I've called all year.", "Whatever, you're wasting my time."]:
+        if not at.chat_input:
+            break
+        at.chat_input[0].set_value(line).run()
+        assert not at.exception
+    assert any(s.value == "How it went" for s in at.subheader), "the buyer ended the call"
+    first_words = at.main.chat_message[0].markdown[0].value
+    assert first_words.startswith("**Victor Almeida, Chief Executive Officer:**")
+    assert any(c.value.startswith("The buyer ended the call") for c in at.caption)

@@ -77,6 +77,16 @@ def test_a_rep_holds_a_call_and_the_manager_reviews_it_in_a_real_browser(tmp_pat
             assert (artifacts / f"{name}.png").stat().st_size > 10_000
 
 
+@pytest.mark.integration
+def test_the_call_screen_keeps_the_chat_box_clock_and_end_call_in_view_on_a_laptop_and_a_phone(tmp_path):
+    node, chromium = browser_tools()
+    with app_server(tmp_path) as url:
+        artifacts = ROOT / "artifacts" / "browser"
+        report, result = run_script(node, "call_layout.mjs", url, str(artifacts), chromium, timeout=400)
+        assert result.returncode == 0 and report.get("ok"), (report, result.stderr[-2000:])
+        assert set(report["checks"]) == {"laptop", "phone"}
+
+
 DOUBLE_SEND = ["Thanks for making time. Is 30 minutes still right for you?",
                "How far off has your cash forecast been against actuals, and what has that cost you?"]
 

@@ -11,13 +11,15 @@ from coach.call.engine import briefing_for
 from coach.transcript import MAX_TURN_CHARS, clean_rep_text
 from coach.db import Viewer, assignments, get_session, my_sessions, unfinished_session
 from coach.ui import resources
-from coach.ui.scorecard_view import scorecard, transcript
+from coach.ui.scorecard_view import scorecard, scroll_to_top, transcript
 
 DIFFICULTY = {"low": "hard", "medium": "medium", "high": "easier"}
 CALL = "practice_call"
 TURN_FAILED = "practice_turn_failed"  # the message for a turn that failed, shown once after the rerun
 LINE = "practice_line"  # the chat box
 HINT = "practice_line_hint"  # "type something", shown once after an empty line
+TO_TOP = "practice_to_top"  # the call just ended: open the scorecard at its top
+NARROW_ONLY = "<style>@media (min-width: 768px) { .st-key-end-call-here { display: none; } }</style>"
 
 
 def _names() -> dict[str, str]:
@@ -137,63 +139,86 @@ def _in_call(practice: PracticeCall) -> None:
     busy = practice.busy  # the buyer has lines to answer: the chat box waits until they are
     persona = practice.call.current_persona
     last = practice.turns[-1] if practice.turns else None
-    main, side = st.columns([3, 1])
-    with side:
-        elapsed = practice.turns[-1].elapsed_s if practice.turns else 0.0
-        budget = practice.call.persona.time_budget_min
+    elapsed = last.elapsed_s if last else 0.0
+    budget = practice.call.persona.time_budget_min
+    attention = last.attention if last else None
+    with st.sidebar:  # always in view beside the call, however long it grows
+        st.subheader("This call")
         st.metric("Clock", f"{elapsed / 60:.1f} of {budget} min")
-        attention = practice.turns[-1].attention if practice.turns else None
         st.caption("Attention")
         st.progress((attention if attention is not None else 50) / 100)
         if last and practice.mode == "coached":
             st.caption(f"Last move: **{last.move}** — {last.reason}")
-        if st.button("End call", disabled=busy, help="Wait for the buyer's answer" if busy else None):
-            practice.finish()
-            st.rerun()
-    with main:
-        st.subheader(f"{persona.name}, {persona.title}")
-        transcript(practice.turns, _names(), annotate=False, opening=practice.opening,
-                   delegated_to=practice.call.delegated_to)
-        if last and last.notice:
-            st.caption(last.notice)  # e.g. a very long paste was cut
-        model_down = model_notice(last)
-        if model_down:
-            st.warning(model_down)
-        failure = st.session_state.pop(TURN_FAILED, None)
-        if failure:
-            st.error(failure)
-        hint = st.session_state.pop(HINT, None)
-        if hint:
-            st.caption(hint)
-        if practice.unsent_lines:
-            st.warning("Your last line was not saved yet:" if len(practice.unsent_lines) == 1 else
-                       "Your last lines were not saved yet:")
-            for line in practice.unsent_lines:
+        _end_call_button(practice, busy, "end-call")
+    st.subheader(f"{persona.name}, {persona.title}")
+    transcript(practice.turns, _names(), annotate=False, opening=practice.opening,
+               delegated_to=practice.call.delegated_to)
+    if last and last.notice:
+        st.caption(last.notice)  # e.g. a very long paste was cut
+    model_down = model_notice(last)
+    if model_down:
+        st.warning(model_down)
+    failure = st.session_state.pop(TURN_FAILED, None)
+    if failure:
+        st.error(failure)
+    hint = st.session_state.pop(HINT, None)
+    if hint:
+        st.caption(hint)
+    if practice.unsent_lines:
+        st.warning("Your last line was not saved yet:" if len(practice.unsent_lines) == 1 else
+                   "Your last lines were not saved yet:")
+        for line in practice.unsent_lines:
+            st.text(line)
+        st.button("Send it again", type="primary", key="send-unsent", on_click=_send_unsent)
+    elif practice.held and (practice.waiting or practice.unsaved is not None):
+        st.warning("Your last line was saved but the buyer has not answered it yet:" if practice.waiting else
+                   "The buyer's last reply is not saved yet; it is kept here:")
+        for line in practice.waiting:
+            st.text(line)
+        st.button("Send it again", type="primary", key="send-waiting", on_click=practice.resume_answers)
+    slots: list[DeltaGenerator] = []
+    if busy:
+        first = len(practice.turns) + 1
+        for n, line in enumerate(practice.waiting):
+            st.markdown(f"###### Turn {first + n}")
+            with st.chat_message("user"):
                 st.text(line)
-            st.button("Send it again", type="primary", key="send-unsent", on_click=_send_unsent)
-        elif practice.held and (practice.waiting or practice.unsaved is not None):
-            st.warning("Your last line was saved but the buyer has not answered it yet:" if practice.waiting else
-                       "The buyer's last reply is not saved yet; it is kept here:")
-            for line in practice.waiting:
-                st.text(line)
-            st.button("Send it again", type="primary", key="send-waiting", on_click=practice.resume_answers)
-        slots: list[DeltaGenerator] = []
-        if busy:
-            first = len(practice.turns) + 1
-            for n, line in enumerate(practice.waiting):
-                st.markdown(f"###### Turn {first + n}")
-                with st.chat_message("user"):
-                    st.text(line)
-                slots.append(st.empty())
-        st.chat_input("Your line", key=LINE, max_chars=5 * MAX_TURN_CHARS,  # longer pastes are cut, with a notice
-                      disabled=busy, submit_mode="disable", on_submit=_take_line)
-        if busy:
-            _answer(practice, slots)
-            st.rerun()
+            slots.append(st.empty())
+    # the clock and End call beside the chat box too: on a phone the sidebar folds away (this copy of the
+    # button shows on narrow screens only)
+    clock, end = st.columns([4, 1], vertical_alignment="center")
+    clock.caption(f"Clock {elapsed / 60:.1f} of {budget} min" +
+                  (f" · attention {attention}" if attention is not None else ""))
+    with end:
+        _end_call_button(practice, busy, "end-call-here")
+    st.html(NARROW_ONLY)
+    st.chat_input("Your line", key=LINE, max_chars=5 * MAX_TURN_CHARS,  # longer pastes are cut, with a notice
+                  disabled=busy, submit_mode="disable", on_submit=_take_line)
+    if busy:
+        _answer(practice, slots)
+        if practice.ended:  # the buyer ended it: the scorecard opens at its top, their last words first
+            st.session_state[TO_TOP] = True
+        st.rerun()
+
+
+def _end_call_button(practice: PracticeCall, busy: bool, key: str) -> None:
+    if st.button("End call", key=key, disabled=busy, help="Wait for the buyer's answer" if busy else None):
+        practice.finish()
+        st.session_state[TO_TOP] = True
+        st.rerun()
 
 
 def _after(practice: PracticeCall) -> None:
     card = practice.finish()
+    if st.session_state.pop(TO_TOP, False):
+        scroll_to_top()
+    last = practice.turns[-1] if practice.turns else None
+    if last and practice.call.ended and last.move in ("disengage", "delegate"):  # the buyer ended it: their last words first
+        who = _names().get(last.buyer_persona, last.buyer_persona)
+        with st.chat_message("assistant", avatar=":material/work:"):
+            st.markdown(f"**{who}:** {last.buyer}")
+        st.caption("The buyer " + ("handed you on" if last.move == "delegate" else "ended the call") +
+                   ". Here is how it went.")
     if practice.unheard:
         st.warning("The call ended before the buyer heard " + ("this line; it is" if len(practice.unheard) == 1 else
                    "these lines; they are") + " kept with the call. Rewind to say them at an earlier turn:")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import streamlit as st
+import streamlit.components.v1 as components
 
 from coach.grading.scorecard import Scorecard
 from coach.transcript import CallTurn, RepLine
@@ -99,3 +100,11 @@ def scorecard(card: Scorecard, overrides: dict[str, tuple[str, str]] | None = No
 def _plain(text: str) -> str:
     """Text safe to put inside Markdown: no markup, no HTML."""
     return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>~" else ch for ch in text)
+
+
+def scroll_to_top() -> None:
+    """Bring the page back to its top (a rerun keeps the scroll, so a scorecard drawn after a long call
+    would open below the screen). A zero-height frame of the app's own origin scrolls its parent."""
+    components.html("<script>const main = window.parent.document.querySelector('[data-testid=\"stMain\"]')"
+                    " || window.parent.document.querySelector('section.main');"
+                    " if (main) { main.scrollTo(0, 0); } window.parent.scrollTo(0, 0);</script>", height=0)
