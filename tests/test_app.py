@@ -78,7 +78,9 @@ def test_a_whole_practice_call_is_stored_and_graded(app, db, monkeypatch):
     assert len(scripted.requests) == 2  # the model was asked for each buyer line
     assert any("Last move" in c.value for c in at.caption)  # coached mode shows the move and why
     button(at, "End call").click().run()
-    assert [m.label for m in at.metric][:4] == ["Score", "Band", "Rating", "Outcome"]
+    assert [m.label for m in at.metric][:2] == ["Outcome", "Score"]  # one score scale, the outcome first
+    assert [s.value for s in at.subheader if s.value in ("What worked", "Do this next time", "Every criterion")] \
+        == ["What worked", "Do this next time", "Every criterion"]
     rep = sign_in(db, "rep1", "practice-demo")
     stored = team_sessions(db, rep)[0]
     record = get_session(db, rep, stored.id)
@@ -159,7 +161,8 @@ def test_a_manager_reviews_comments_and_overrides(app, db):
     mgr = sign_in(db, "manager", "practice-demo")
     record = get_session(db, mgr, team_sessions(db, mgr)[0].id)
     assert {r.kind for r in record.reviews} == {"comment", "override"}
-    assert any("Manager override" in m.value for m in manager.markdown)
+    overridden = next(m.value for m in manager.markdown if "Manager override" in m.value)
+    assert "~~grader: " in overridden and "Talked about what this executive owns" in overridden  # the original, struck through
 
 
 def test_a_rep_cannot_open_the_review_page(app, db, repo_root):

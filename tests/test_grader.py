@@ -230,3 +230,17 @@ def test_the_scorecard_says_which_cap_held_the_score_down():
     assert binding_cap(every_yes, rubric, "open", ["rude"]).startswith(rubric.cap_reasons["rude"])  # the lower cap
     every_no = {c.id: "no" for c in rubric.criteria}
     assert binding_cap(every_no, rubric, "delegated") is None  # the criteria alone kept it below the cap
+
+
+def test_every_shipped_criterion_has_a_plain_label_in_a_scorecard_group_and_unknown_groups_are_refused():
+    from pydantic import ValidationError
+
+    from coach.grading.rubric import Rubric
+
+    rubric = load_rubric()
+    assert rubric.groups and all(c.label and c.group in rubric.groups for c in rubric.criteria)
+    assert len({c.label for c in rubric.criteria}) == len(rubric.criteria)
+    data = rubric.model_dump()
+    data["criteria"][0]["group"] = "small talk"
+    with pytest.raises(ValidationError, match="small talk"):
+        Rubric.model_validate(data)

@@ -12,7 +12,7 @@ from functools import lru_cache
 from importlib import resources
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from coach.errors import UserInputError
 
@@ -26,6 +26,13 @@ class RubricCriterion(_Frozen):
     question: str
     weight: float
     tip: str
+    label: str | None = None  # a few plain words for the scorecard ("Asked open questions and followed up")
+    group: str | None = None  # one of the rubric's `groups`, where the scorecard lists it
+
+    @property
+    def shown_as(self) -> str:
+        """What the scorecard calls it: its label, else its question."""
+        return self.label or self.question
 
 
 class Rubric(_Frozen):
@@ -42,6 +49,17 @@ class Rubric(_Frozen):
     cap_reasons: dict[str, str] = {}  # outcome or conduct -> why a cap applies, as a manager would say it
     small_talk_share: float = Field(1.0, ge=0, le=1)  # this share of the rep's words on small talk wastes the time
     speeches_over_time: int | None = Field(None, ge=1)  # this many monologue turns spend the buyer's time on the rep
+    groups: list[str] = []  # the scorecard's sections, in order (criteria name theirs in `group`)
+
+    @model_validator(mode="after")
+    def _groups_known(self) -> Rubric:
+        unknown = sorted({c.group for c in self.criteria if c.group and c.group not in self.groups})
+        if unknown:
+            raise ValueError(f"criteria name groups that `groups` does not list: {', '.join(unknown)}")
+        return self
+
+    def criterion(self, criterion_id: str) -> RubricCriterion | None:
+        return next((c for c in self.criteria if c.id == criterion_id), None)
 
 
 def check_criteria(rubric: Rubric, registered: Collection[str], source: str = "coach/data/rubric.yaml") -> None:

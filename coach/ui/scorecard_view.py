@@ -7,7 +7,8 @@ from collections.abc import Sequence
 import streamlit as st
 import streamlit.components.v1 as components
 
-from coach.grading.scorecard import Scorecard
+from coach.grading.rubric import Rubric, load_rubric
+from coach.grading.scorecard import CriterionResult, Scorecard
 from coach.transcript import CallTurn, RepLine
 
 MARK = {"yes": ":green[:material/check_circle:]", "no": ":red[:material/cancel:]",
@@ -52,34 +53,44 @@ def transcript(turns: Sequence[CallTurn], names: dict[str, str], *, annotate: bo
 
 
 def scorecard(card: Scorecard, overrides: dict[str, tuple[str, str]] | None = None) -> None:
-    """Score, criteria with quotes that link to their turn, coaching, metrics and the attention curve."""
-    top = st.columns(4)
-    top[0].metric("Score", "unscored" if card.overall is None else f"{card.overall}/100")
-    top[1].metric("Band", card.band or "-")
-    top[2].metric("Rating", f"{card.rating} of 5" if card.rating else "-")
-    top[3].metric("Outcome", card.outcome or "-")
-    if card.capped_by:
-        st.caption(f"Score capped. {card.capped_by}")
-    st.subheader("Criteria")
-    for c in card.criteria:
-        line = f"{MARK[c.result]} {c.question}"
-        if overrides and c.id in overrides:
-            new, reason = overrides[c.id]
-            line += f"  \n**Manager override: {new}** ({reason}); the grader said {c.result}."
-        st.markdown(line)
-        for q in c.evidence:
-            st.markdown(f"&nbsp;&nbsp;&nbsp;[turn {q.turn}](#turn-{q.turn}): “{_plain(q.quote)}”")
-        if c.result == "no":
-            st.caption(f"Tip: {c.tip}")
-    rewrite = card.coaching.rewrite
-    if rewrite:
-        st.subheader("Say this instead")
-        st.markdown(f"Turn {rewrite.turn}: “{_plain(rewrite.original)}”")
-        st.success(rewrite.suggested)
-        st.caption(rewrite.why + ("" if rewrite.written_by != "model" else " (written by the model)"))
-    for item in card.coaching.improvements:
-        use = item.use
-        st.markdown(f"- {item.tip}" + (f" Use *{use.title}* (`{use.id}`)." if use else ""))
+    """Read in a minute: the outcome and the score, what worked, what to do next time (with the better
+    line), then every criterion by group with the quotes for and against it, the numbers and the
+    attention curve. A manager's override shows beside the grader's answer, struck through."""
+    rubric = load_rubric()
+    top = st.columns([1, 1, 2])
+    top[0].metric("Outcome", card.outcome or "-")
+    top[1].metric("Score", "unscored" if card.overall is None else f"{card.overall}/100")
+    top[2].caption(" · ".join(x for x in [card.band, card.capped_by and f"score capped: {card.capped_by}"
+                                            or rubric.cap_reasons.get(card.outcome or "", "")] if x))
+    results = {c.id: c for c in card.criteria}
+    if card.coaching.strengths:
+        st.subheader("What worked")
+        for item in card.coaching.strengths[:2]:
+            said = item.evidence[0] if item.evidence else None
+            st.markdown(f":green[:material/check_circle:] **{_label(rubric, item.criterion)}**" +
+                        (f"  \n[turn {said.turn}](#turn-{said.turn}): “{_plain(said.quote)}”" if said else ""))
+    if card.coaching.improvements or card.coaching.rewrite:
+        st.subheader("Do this next time")
+        rewrite = card.coaching.rewrite
+        if rewrite:
+            st.markdown(f"At [turn {rewrite.turn}](#turn-{rewrite.turn}) you said: “{_plain(rewrite.original)}”")
+            st.success(f"Say instead: {rewrite.suggested}")
+            st.caption(rewrite.why + ("" if rewrite.written_by != "model" else " (written by the model)"))
+        for item in card.coaching.improvements[:3]:
+            use = item.use
+            st.markdown(f":red[:material/arrow_forward:] {item.tip}" + (f" Use *{use.title}*." if use else "") +
+                        f"  \n:gray[missed: {_label(rubric, item.criterion)}]")
+    st.subheader("Every criterion")
+    for group in rubric.groups or [None]:
+        members = [c for c in rubric.criteria if c.id in results and (group is None or c.group == group)]
+        if members and group:
+            st.markdown(f"**{group.capitalize()}**")
+        for criterion in members:
+            _criterion(results[criterion.id], criterion.shown_as, (overrides or {}).get(criterion.id))
+    placed = {c.id for c in rubric.criteria if not rubric.groups or c.group in rubric.groups}
+    for c in card.criteria:  # a scorecard from an older rubric: every criterion still shows
+        if c.id not in placed:
+            _criterion(c, c.question, (overrides or {}).get(c.id))
     metrics = card.metrics
     st.subheader("Call metrics")
     cols = st.columns(4)
@@ -95,6 +106,26 @@ def scorecard(card: Scorecard, overrides: dict[str, tuple[str, str]] | None = No
         st.caption(f"Model judge ({judge.model}): {len(judge.disagreements)} disagreement(s) with the rules.")
         for d in judge.disagreements:
             st.caption(f"{d.id}: rules {d.deterministic}, judge {d.judge} — {d.reason}")
+
+
+def _criterion(c: CriterionResult, label: str, override: tuple[str, str] | None) -> None:
+    """One criterion: its mark and label (a manager's override beside the grader's struck-through answer),
+    the quotes that earned it (for) or cost it (against), and the tip when it failed."""
+    shown = override[0] if override else c.result
+    line = f"{MARK[shown]} {label}"
+    if override:
+        line += f"  \n~~grader: {c.result}~~ **Manager override: {override[0]}** ({_plain(override[1])})"
+    st.markdown(line, help=c.question)
+    side = ":green[for]" if c.result == "yes" else ":red[against]" if c.result == "no" else ":gray[seen]"
+    for q in c.evidence:
+        st.markdown(f"&nbsp;&nbsp;&nbsp;{side} · [turn {q.turn}](#turn-{q.turn}): “{_plain(q.quote)}”")
+    if shown == "no":
+        st.caption(f"Tip: {c.tip}")
+
+
+def _label(rubric: Rubric, criterion_id: str) -> str:
+    known = rubric.criterion(criterion_id)
+    return known.shown_as if known else criterion_id.replace("_", " ")
 
 
 def _plain(text: str) -> str:
