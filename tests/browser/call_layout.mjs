@@ -3,6 +3,7 @@
 // ARTIFACTS_DIR. Usage: node call_layout.mjs BASE_URL ARTIFACTS_DIR CHROMIUM_PATH
 import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
+import { signInAndStartCall } from "./call.mjs";
 
 const [baseUrl, artifacts, executablePath] = process.argv.slice(2);
 mkdirSync(artifacts, { recursive: true });
@@ -28,14 +29,7 @@ try {
   for (const [name, width, height] of sizes) {
     const page = await browser.newPage({ viewport: { width, height } });
     page.setDefaultTimeout(60000);
-    await page.goto(baseUrl);
-    await page.getByLabel("Name", { exact: true }).fill("rep1");
-    await page.getByLabel("Password", { exact: true }).fill("practice-demo");
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("heading", { name: "Practice a call" }).waitFor();
-    await page.getByRole("button", { name: "Brief me" }).first().click();
-    await page.getByRole("button", { name: /Start the call/ }).click();
-    const box = page.getByPlaceholder("Your line");
+    const box = await signInAndStartCall(page, baseUrl);
     for (const line of lines) {
       await box.fill(line);
       await box.press("Enter");

@@ -6,6 +6,7 @@
 // seen, error?}; `seen` is the call's words on screen in order (the opening, then rep and buyer lines).
 import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
+import { signInAndStartCall } from "./call.mjs";
 
 const [baseUrl, artifacts, executablePath, linesJson] = process.argv.slice(2);
 const lines = JSON.parse(linesJson);
@@ -24,14 +25,7 @@ async function settled() {
 }
 
 try {
-  await page.goto(baseUrl);
-  await page.getByLabel("Name", { exact: true }).fill("rep1");
-  await page.getByLabel("Password", { exact: true }).fill("practice-demo");
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("heading", { name: "Practice a call" }).waitFor();
-  await page.getByRole("button", { name: "Brief me" }).first().click();
-  await page.getByRole("button", { name: /Start the call/ }).click();
-  const box = page.getByPlaceholder("Your line");
+  const box = await signInAndStartCall(page, baseUrl);
   await box.waitFor();
   await settled();
   steps.push("call started on a fresh app");
