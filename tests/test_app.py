@@ -162,6 +162,11 @@ def test_a_manager_reviews_comments_and_overrides(app, db):
     record = get_session(db, mgr, team_sessions(db, mgr)[0].id)
     assert {r.kind for r in record.reviews} == {"comment", "override"}
     overridden = next(m.value for m in manager.markdown if "Manager override" in m.value)
+    from coach.grading.grade import rescored
+    expected = rescored(record.scorecard, {r.criterion_id: r.new_result for r in record.reviews if r.kind == "override"},
+                        record.turns)
+    assert expected != record.scorecard.overall  # this override moves the score
+    assert next(m.value for m in manager.metric if m.label == "Score") == f"{expected}/100"  # the score follows
     assert "~~grader: " in overridden and "Talked about what this executive owns" in overridden  # the original, struck through
 
 

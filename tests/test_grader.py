@@ -244,3 +244,18 @@ def test_every_shipped_criterion_has_a_plain_label_in_a_scorecard_group_and_unkn
     data["criteria"][0]["group"] = "small talk"
     with pytest.raises(ValidationError, match="small talk"):
         Rubric.model_validate(data)
+
+
+def test_a_managers_override_changes_the_score_and_the_caps_still_hold(play):
+    from coach.grading.grade import rescored
+
+    good, pitch = play(GOOD), play(PITCH)
+    failed = next(c.id for c in good.grade.criteria if c.result == "no") if any(
+        c.result == "no" for c in good.grade.criteria) else None
+    yes = next(c.id for c in good.grade.criteria if c.result == "yes")
+    assert rescored(good.grade, {}, good.turns) == good.grade.overall
+    assert rescored(good.grade, {yes: "no"}, good.turns) < good.grade.overall
+    if failed:
+        assert rescored(good.grade, {failed: "yes"}, good.turns) > good.grade.overall
+    everything = {c.id: "yes" for c in pitch.grade.criteria}  # a hand-off still caps a perfect-looking call
+    assert rescored(pitch.grade, everything, pitch.turns) == load_rubric().outcome_caps["delegated"]

@@ -11,7 +11,7 @@ they live here, a layer above the pure criteria.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -113,6 +113,18 @@ def conduct_shown(turns: Sequence[CallTurn], rubric: Rubric) -> list[str]:
     if "time_wasting" in rubric.conduct_caps and small_talk_share(analyses, rubric) >= rubric.small_talk_share:
         shown.add("time_wasting")
     return sorted(shown)
+
+
+def rescored(card: Scorecard, overrides: Mapping[str, str], turns: Sequence[CallTurn],
+             rubric: Rubric | None = None) -> int | None:
+    """The overall score once a manager's overrides (criterion id -> yes | no) replace the grader's
+    answers: a manager who corrects a criterion corrects the score too. The outcome and conduct caps
+    still apply (conduct read again from the stored turns). The card's own score without overrides."""
+    if not overrides:
+        return card.overall
+    rubric = rubric or load_rubric()
+    results: dict[str, Result] = {c.id: overrides.get(c.id, c.result) for c in card.criteria}  # type: ignore[misc]
+    return overall_score(results, rubric, card.outcome, conduct_shown(turns, rubric))[0]
 
 
 def rating_for(score: int | None, rubric: Rubric) -> int | None:

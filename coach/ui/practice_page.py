@@ -11,6 +11,7 @@ from coach.call.engine import briefing_for
 from coach.transcript import MAX_TURN_CHARS, clean_rep_text
 from coach.db import Viewer, assignments, get_session, my_sessions, unfinished_session
 from coach.ui import resources
+from coach.grading.grade import rescored
 from coach.ui.scorecard_view import scorecard, scroll_to_top, transcript
 
 DIFFICULTY = {"low": "hard", "medium": "medium", "high": "easier"}
@@ -274,8 +275,10 @@ def render_history(viewer: Viewer) -> None:
     picked = st.selectbox("Open a call", list(options))
     record = get_session(resources.database(), viewer, options[picked])
     if record.scorecard:
-        scorecard(record.scorecard, {r.criterion_id: (r.new_result, r.text) for r in record.reviews
-                                     if r.kind == "override" and r.criterion_id})
+        overrides = {r.criterion_id: (r.new_result, r.text) for r in record.reviews
+                     if r.kind == "override" and r.criterion_id}
+        scorecard(record.scorecard, overrides,
+                  rescored(record.scorecard, {k: result for k, (result, _) in overrides.items()}, record.turns))
     comments: dict[int, list[str]] = {}
     for r in record.reviews:
         if r.kind == "comment" and r.turn_index is not None:

@@ -10,6 +10,7 @@ import streamlit as st
 from coach.errors import CoachError
 from coach.db import SessionFilter, Viewer, add_comment, get_session, override_criterion, team_sessions
 from coach.ui import resources
+from coach.grading.grade import rescored
 from coach.ui.scorecard_view import scorecard, transcript
 
 OUTCOMES = ["", "advanced", "open", "delegated", "disengaged", "timed_out"]
@@ -83,7 +84,8 @@ def _session(viewer: Viewer, session_id: str) -> None:
             comments.setdefault(r.turn_index or 0, []).append(f"{r.author}: {r.text}")
     st.subheader(f"{record.user_display} with {record.persona_id} ({record.mode})")
     if record.scorecard:
-        scorecard(record.scorecard, overrides)
+        scorecard(record.scorecard, overrides,
+                  rescored(record.scorecard, {k: result for k, (result, _) in overrides.items()}, record.turns))
     names = {p.id: f"{p.name}, {p.title}" for p in resources.content().personas.values()}
     transcript(record.turns, names, annotate=True, comments=comments, waiting=record.waiting)
     for general in comments.get(0, []):

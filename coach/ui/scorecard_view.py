@@ -52,14 +52,21 @@ def transcript(turns: Sequence[CallTurn], names: dict[str, str], *, annotate: bo
             st.info(comment)
 
 
-def scorecard(card: Scorecard, overrides: dict[str, tuple[str, str]] | None = None) -> None:
+def scorecard(card: Scorecard, overrides: dict[str, tuple[str, str]] | None = None,
+              score: int | None = None) -> None:
     """Read in a minute: the outcome and the score, what worked, what to do next time (with the better
     line), then every criterion by group with the quotes for and against it, the numbers and the
-    attention curve. A manager's override shows beside the grader's answer, struck through."""
+    attention curve. A manager's override shows beside the grader's answer, struck through; `score` is
+    the score with the overrides (`coach.grading.grade.rescored`), shown against the grader's."""
     rubric = load_rubric()
     top = st.columns([1, 1, 2])
     top[0].metric("Outcome", card.outcome or "-")
-    top[1].metric("Score", "unscored" if card.overall is None else f"{card.overall}/100")
+    changed = score is not None and card.overall is not None and score != card.overall
+    shown = score if changed else card.overall
+    top[1].metric("Score", "unscored" if shown is None else f"{shown}/100",
+                  delta=f"{shown - card.overall:+d} by a manager's override" if changed else None)
+    if changed:
+        top[1].caption(f"the grader's score: ~~{card.overall}~~")
     top[2].caption(" · ".join(x for x in [card.band, card.capped_by and f"score capped: {card.capped_by}"
                                             or rubric.cap_reasons.get(card.outcome or "", "")] if x))
     results = {c.id: c for c in card.criteria}
