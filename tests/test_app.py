@@ -68,6 +68,10 @@ def test_a_whole_practice_call_is_stored_and_graded(app, db, monkeypatch):
     at = signed_in(app(), "rep1")
     at.button(key="brief-cfo_meridian").click().run()
     assert any("Briefing: Dana Okafor" in s.value for s in at.subheader)
+    assert any("You sell **Cash Command**" in m.value for m in at.markdown)
+    notes = [e.label for e in at.expander]
+    assert 2 <= len(notes) <= 5 and any("Their world" in label for label in notes)  # the value proposition, then notes
+    assert any("Measured result" in m.value for m in at.markdown)  # a note's figures can be read in full
     button(at, "Start the call").click().run()
     lines = ["Thanks for making time. Is 30 minutes still right for you?",
              "How far off has your cash forecast been against actuals, and what has that cost you?"]

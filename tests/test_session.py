@@ -122,3 +122,19 @@ def test_a_failing_model_never_loses_the_turn(call):
     c.opening()
     turn = c.take_turn("What is your forecast accuracy this quarter?")
     assert turn.buyer and turn.voice == "composed" and "model unavailable" in turn.voice_check
+
+
+def test_study_material_is_this_buyers_offering_and_the_case_notes_that_fit_them(content, shipped_store):
+    from coach.call.study import study_material
+
+    store, _ = shipped_store
+    for persona in content.executives():
+        study = study_material(persona, content, store)
+        assert study.offering == persona.offering and study.value_proposition is not None
+        assert study.value_proposition.meta.offering == persona.offering
+        assert persona.title_key in study.value_proposition.meta.titles
+        assert 1 <= len(study.case_notes) <= 4
+        assert all(n.meta.offering == persona.offering and persona.title_key in n.meta.titles
+                   for n in study.case_notes)
+    hospital = study_material(content.personas["cfo_meridian"], content, store)
+    assert hospital.case_notes[0].id == "cn-health-ap-close"  # the nearest industry first

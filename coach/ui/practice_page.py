@@ -8,6 +8,7 @@ from streamlit.delta_generator import DeltaGenerator
 from coach.errors import CoachError, UserInputError
 from coach.call.practice import PracticeCall, model_notice
 from coach.call.engine import briefing_for
+from coach.call.study import study_material
 from coach.transcript import MAX_TURN_CHARS, clean_rep_text
 from coach.db import Viewer, assignments, get_session, my_sessions, unfinished_session
 from coach.ui import resources
@@ -80,10 +81,22 @@ def _briefing(viewer: Viewer, persona_id: str, mode: str) -> None:
     st.markdown(f"{brief.company} ({brief.industry}, {brief.size}). You have **{brief.time_budget_min} minutes**.")
     if brief.background:
         st.text(brief.background)
-    with st.expander("What to study for this title"):
-        for doc_id in brief.value_propositions + brief.case_notes:
-            doc = content.knowledge[doc_id]
-            st.markdown(f"**{doc.title}** (`{doc.id}`)")
+    study = study_material(content.personas[persona_id], content, resources.knowledge())
+    if study.offering:
+        st.markdown(f"You sell **{study.offering}**.")
+    prop = study.value_proposition
+    if prop:
+        with st.expander(f"Their world, in their words: {prop.title}", expanded=True):
+            for key in ("goals", "problems", "outcomes"):
+                section = prop.section(key)
+                if section:
+                    st.markdown(f"**{section.heading}**\n\n{section.text}")
+    if study.case_notes:
+        st.markdown("**Customer results you can quote** (the grader checks every figure against its note)")
+        for note in study.case_notes:
+            with st.expander(note.title):
+                for section in note.sections:
+                    st.markdown(f"**{section.heading}**\n\n{section.text}")
     if st.button(f"Start the call ({mode})", type="primary"):
         _start(viewer, persona_id, mode)
         st.rerun()
