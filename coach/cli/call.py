@@ -176,11 +176,14 @@ def practice(
         sys.stdin.reconfigure(errors="replace")
     from coach.call.practice import model_notice
     from coach.call.engine import briefing_for
+    from coach.call.study import study_material
 
     brief = briefing_for(call.persona, call.content)
+    study = study_material(call.persona, call.content, call.store)  # the same material the app's briefing shows
+    studied = [d.id for d in [study.value_proposition, *study.case_notes] if d is not None]
     err.print(f"[bold]{esc(brief.name)}[/], {esc(brief.title)}, {esc(brief.company)} ({esc(brief.industry)}, "
-              f"{esc(brief.size)}). "
-              f"Time: {brief.time_budget_min} min. Study: {', '.join(brief.value_propositions[:3])}.")
+              f"{esc(brief.size)}). Time: {brief.time_budget_min} min. "
+              + (f"You sell {esc(study.offering)}. " if study.offering else "") + f"Study: {', '.join(studied)}.")
     err.print("Type your line and press Enter; /end to finish.\n")
     out.print(f"[bold]{esc(brief.name)}:[/] {esc(call.opening())}")
     while not call.ended:

@@ -191,15 +191,11 @@ def insight_tested_with_question(e: Evidence) -> Answer:
     lectures = [(i, x.lecturing[0]) for i, x in e.analyses.items() if x.lecturing]
     # an insight is a statement read as one (whatever its words; a question offers nothing), or, when no
     # acts were read, an observation marked by its words
-    offered = [(i, text) for i in e.analyses for text in e.sure(i, "insight") if not _is_question(e, i, text)]
+    offered = [(i, text) for i in e.analyses for text in e.sure(i, "insight") if not text.rstrip().endswith("?")]
     offered += [(i, cue) for i, x in e.analyses.items() if not x.acts
                 for cue in lexicon.find_phrases(e.text(i), e.rubric.insight_cues)[:1]]
     tested = [(i, said) for i, said in offered if e.analyses[i].questions and not e.analyses[i].lecturing]
     return e.yes_if(tested[:1], lectures or offered)
-
-
-def _is_question(e: Evidence, index: int, sentence: str) -> bool:
-    return sentence.rstrip().endswith("?") or any(q.text == sentence for q in e.analyses[index].questions)
 
 
 @criterion("respected_the_time")

@@ -135,8 +135,9 @@ class Semantics:
         value = self.store.search_many(queries, kind="value_proposition", title=self.persona.title_key,
                                        sections=VALUE_SECTIONS, k=3)
         cases = self.store.search_many(queries, kind="case_note", k=3)
-        readings = self._read_acts(texts)
-        priority = self._priority_closeness(texts, turns)
+        said = [lexicon.sentences(text) or [text] for text in texts]  # each turn's sentences, split once
+        readings = self._read_acts(said)
+        priority = self._priority_closeness(said, turns)
         out, at = [], 0
         for i, (text, asked) in enumerate(zip(texts, questions, strict=True)):
             asked_vectors, at = question_vectors[at:at + len(asked)], at + len(asked)
@@ -188,15 +189,14 @@ class Semantics:
                           np.array([i for i, _ in phrasings], dtype=np.int64))
         return self._pool
 
-    def _priority_closeness(self, texts: Sequence[str], turns: np.ndarray) -> np.ndarray:
+    def _priority_closeness(self, said: Sequence[Sequence[str]], turns: np.ndarray) -> np.ndarray:
         """(turns, priorities): each turn's closeness to each priority, the whole turn's or its closest
         sentence's, whichever is higher. Why: one sentence about the board deadline ties a long turn
         to it, while the whole turn's meaning is spread over everything else it says. The sentences
         are the ones the act reader embeds, so the embedder's cache answers them."""
         if not self.priorities:
-            return np.zeros((len(texts), 0), dtype=np.float32)
+            return np.zeros((len(said), 0), dtype=np.float32)
         best = turns @ self._priority_vectors.T
-        said = [lexicon.sentences(text) or [text] for text in texts]
         vectors = self.embedder.embed([s for sentences in said for s in sentences]) @ self._priority_vectors.T
         at = 0
         for i, sentences in enumerate(said):
@@ -204,8 +204,8 @@ class Semantics:
             at += len(sentences)
         return best
 
-    def _read_acts(self, texts: Sequence[str]) -> list[list[SentenceAct]]:
+    def _read_acts(self, said: Sequence[Sequence[str]]) -> list[list[SentenceAct]]:
         """Each turn's sentences read as acts, in one classifier pass (empty lists without a reader)."""
         if self.acts is None:
-            return [[] for _ in texts]
-        return self.acts.read_turns([lexicon.sentences(text) or [text] for text in texts])
+            return [[] for _ in said]
+        return self.acts.read_turns(said)
