@@ -290,6 +290,30 @@ def test_the_scorecard_says_what_capped_the_score():
     assert any("No next step was agreed: 64 at most." in c.value for c in at.caption)
 
 
+def test_a_tip_that_names_a_case_note_opens_that_note_in_full():
+    def page():
+        from coach.content.catalog import load_content
+        from coach.grading.scorecard import Coaching, CriterionResult, DocRef, Improvement, Metrics, Scorecard
+        from coach.ui.scorecard_view import scorecard
+
+        content = load_content()
+        note = content.case_notes()[0]
+        criterion = CriterionResult(id="value_backed_by_case_note", result="no", question="Backed?", evidence=[],
+                                    tip="t")
+        tip = Improvement(criterion="value_backed_by_case_note", tip="Tell one customer's measured result.",
+                          use=DocRef(id=note.id, title=note.title))
+        scorecard(Scorecard(overall=40, band="developing", rating=2, outcome="open", criteria=[criterion],
+                            metrics=Metrics(), coaching=Coaching(improvements=[tip])), documents=content.knowledge)
+
+    at = AppTest.from_function(page).run()
+    assert not at.exception
+    from coach.content.catalog import load_content
+    note = load_content().case_notes()[0]
+    card = next(e for e in at.expander if e.label == f"Read: {note.title}")
+    shown = " ".join(m.value for m in card.markdown)
+    assert all(section.heading in shown for section in note.sections)  # the same card as in the briefing
+
+
 @pytest.mark.slow  # a multi-step Streamlit session of several seconds
 def test_a_hand_off_shows_who_joined_where_it_happened_and_the_delegate_greets(app, db):
     at = signed_in(app(), "rep1")

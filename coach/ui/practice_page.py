@@ -13,7 +13,7 @@ from coach.transcript import MAX_TURN_CHARS, clean_rep_text
 from coach.db import Viewer, assignments, get_session, my_sessions, unfinished_session
 from coach.ui import resources
 from coach.grading.grade import rescored
-from coach.ui.scorecard_view import scorecard, scroll_to_top, transcript
+from coach.ui.scorecard_view import knowledge_card, scorecard, scroll_to_top, transcript
 
 DIFFICULTY = {"low": "hard", "medium": "medium", "high": "easier"}
 CALL = "practice_call"
@@ -94,9 +94,7 @@ def _briefing(viewer: Viewer, persona_id: str, mode: str) -> None:
     if study.case_notes:
         st.markdown("**Customer results you can quote** (the grader checks every figure against its note)")
         for note in study.case_notes:
-            with st.expander(note.title):
-                for section in note.sections:
-                    st.markdown(f"**{section.heading}**\n\n{section.text}")
+            knowledge_card(note)
     if st.button(f"Start the call ({mode})", type="primary"):
         _start(viewer, persona_id, mode)
         st.rerun()
@@ -239,7 +237,7 @@ def _after(practice: PracticeCall) -> None:
         for line in practice.unheard:
             st.text(line)
     st.subheader("How it went")
-    scorecard(card)
+    scorecard(card, documents=resources.content().knowledge)
     cols = st.columns(3)
     if cols[0].button("Try again", type="primary"):
         _start(practice.viewer, practice.call.persona.id, practice.mode)
@@ -291,7 +289,8 @@ def render_history(viewer: Viewer) -> None:
         overrides = {r.criterion_id: (r.new_result, r.text) for r in record.reviews
                      if r.kind == "override" and r.criterion_id}
         scorecard(record.scorecard, overrides,
-                  rescored(record.scorecard, {k: result for k, (result, _) in overrides.items()}, record.turns))
+                  rescored(record.scorecard, {k: result for k, (result, _) in overrides.items()}, record.turns),
+                  documents=resources.content().knowledge)
     comments: dict[int, list[str]] = {}
     for r in record.reviews:
         if r.kind == "comment" and r.turn_index is not None:

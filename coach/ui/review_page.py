@@ -85,7 +85,8 @@ def _session(viewer: Viewer, session_id: str) -> None:
     st.subheader(f"{record.user_display} with {record.persona_id} ({record.mode})")
     if record.scorecard:
         scorecard(record.scorecard, overrides,
-                  rescored(record.scorecard, {k: result for k, (result, _) in overrides.items()}, record.turns))
+                  rescored(record.scorecard, {k: result for k, (result, _) in overrides.items()}, record.turns),
+                  documents=resources.content().knowledge)
     names = {p.id: f"{p.name}, {p.title}" for p in resources.content().personas.values()}
     transcript(record.turns, names, annotate=True, comments=comments, waiting=record.waiting)
     for general in comments.get(0, []):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import streamlit as st
 import streamlit.components.v1 as components
 
+from coach.content.knowledge import KnowledgeDoc
 from coach.grading.rubric import Rubric, load_rubric
 from coach.grading.scorecard import CriterionResult, Scorecard
 from coach.transcript import CallTurn, RepLine
@@ -52,12 +53,21 @@ def transcript(turns: Sequence[CallTurn], names: dict[str, str], *, annotate: bo
             st.info(comment)
 
 
+def knowledge_card(doc: KnowledgeDoc, title: str | None = None, expanded: bool = False) -> None:
+    """A value proposition or case note, readable in full with its figures (the same card in the
+    briefing and on the scorecard, so the note a tip names is the note the rep studied)."""
+    with st.expander(title or doc.title, expanded=expanded):
+        for section in doc.sections:
+            st.markdown(f"**{section.heading}**\n\n{section.text}")
+
+
 def scorecard(card: Scorecard, overrides: dict[str, tuple[str, str]] | None = None,
-              score: int | None = None) -> None:
+              score: int | None = None, documents: Mapping[str, KnowledgeDoc] | None = None) -> None:
     """Read in a minute: the outcome and the score, what worked, what to do next time (with the better
     line), then every criterion by group with the quotes for and against it, the numbers and the
     attention curve. A manager's override shows beside the grader's answer, struck through; `score` is
-    the score with the overrides (`coach.grading.grade.rescored`), shown against the grader's."""
+    the score with the overrides (`coach.grading.grade.rescored`), shown against the grader's. A tip
+    that names a case note or value proposition opens it when `documents` holds it."""
     rubric = load_rubric()
     top = st.columns([1, 1, 2])
     top[0].metric("Outcome", card.outcome or "-")
@@ -87,6 +97,8 @@ def scorecard(card: Scorecard, overrides: dict[str, tuple[str, str]] | None = No
             use = item.use
             st.markdown(f":red[:material/arrow_forward:] {item.tip}" + (f" Use *{use.title}*." if use else "") +
                         f"  \n:gray[missed: {_label(rubric, item.criterion)}]")
+            if use and documents and use.id in documents:
+                knowledge_card(documents[use.id], title=f"Read: {use.title}")
     st.subheader("Every criterion")
     for group in rubric.groups or [None]:
         members = [c for c in rubric.criteria if c.id in results and (group is None or c.group == group)]
