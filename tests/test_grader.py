@@ -259,3 +259,26 @@ def test_a_managers_override_changes_the_score_and_the_caps_still_hold(play):
         assert rescored(good.grade, {failed: "yes"}, good.turns) > good.grade.overall
     everything = {c.id: "yes" for c in pitch.grade.criteria}  # a hand-off still caps a perfect-looking call
     assert rescored(pitch.grade, everything, pitch.turns) == load_rubric().outcome_caps["delegated"]
+
+
+def test_questions_asked_only_to_set_up_a_pitch_do_not_earn_the_right_to_pitch(play):
+    set_up = play(["Dana, which ERP do the nine hospitals run their finance on?",
+                   "Great, we have a certified connector for that. Do supplier invoices still arrive on paper?",
+                   "Our OCR engine captures paper and PDF invoices automatically, line by line."]).grade
+    explored = play(["Dana, what has the payer-mix shift done to the margin plan you owe the board?",
+                     "Where does the eleven-day close lose the most time today?",
+                     "Our platform routes every invoice for approval and matches it to the purchase order."]).grade
+    assert {c.id: c.result for c in set_up.criteria}["no_pitch_before_discovery"] == "no"
+    assert {c.id: c.result for c in explored.criteria}["no_pitch_before_discovery"] == "yes"
+
+
+def test_a_demo_push_is_not_value_in_their_terms(play):
+    card = play(["Walt, the best way to understand Field Orchestrator is to see it, so let me pull up a demo of "
+                 "the dispatch board."], persona="coo_halvorsen").grade
+    assert {c.id: c.result for c in card.criteria}["relevant_to_title"] == "no"
+
+
+def test_a_time_check_that_names_their_priority_ties_to_it(play):
+    card = play(["Victor, you have twenty minutes and a board meeting in five weeks, so one question first: what "
+                 "would make the margin plan credible to them?"], persona="ceo_castellan").grade
+    assert {c.id: c.result for c in card.criteria}["tied_to_a_priority"] == "yes"

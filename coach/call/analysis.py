@@ -183,20 +183,22 @@ def analyse_turn(text: str, signals: SemanticSignals, rules: AnalysisRules, supp
         feature_evidence = [Evidence(phrase=r.text) for r in [*pitched, *preferences]]
         feature_evidence += [Evidence(chunk_id=h.id, score=h.score) for h in feature_chunks if feature_pitch]
         feature_maybe = not feature_pitch and bool(view.unsure("feature"))
-        business = view.does_business
+        business, about_them = view.does_business, view.talks_about_them
     else:
         feature_evidence = [Evidence(phrase=p) for p in feature_phrases]
         feature_evidence += [Evidence(chunk_id=h.id, score=h.score) for h in feature_chunks]
         feature_pitch = (len(feature_phrases) >= 2
                          or (bool(feature_phrases) and (bool(feature_chunks) or not (discovering or statement)))
                          or (not discovering and any(h.score >= sim.feature_alone for h in feature_chunks)))
-        feature_maybe, business = False, True
+        feature_maybe, business, about_them = False, True, True
 
-    value_chunks = [h for h in signals.value_hits if h.score >= sim.value] if business else []
-    statement = statement if business else None
+    value_chunks = [h for h in signals.value_hits if h.score >= sim.value] if about_them else []
+    statement = statement if about_them else None
     value_evidence = [Evidence(phrase=statement[0], score=round(statement[1], 4))] if statement else []
     value_evidence += [Evidence(chunk_id=h.id, score=h.score) for h in value_chunks]
-    priority = _best(signals.priority_scores, sim.priority) if business else None
+    # a time check that names what is on their desk ("is 20 minutes right, and is the board plan the main thing?") ties too
+    on_their_desk = business or (view is not None and bool(view.sure("agenda_time_check")))
+    priority = _best(signals.priority_scores, sim.priority) if on_their_desk else None
 
     # a figure is a claim when a sentence asserts it; one inside a question or a pleasantry claims nothing.
     # A statement whose reading is unsure may still assert: its figures count.

@@ -15,6 +15,7 @@ from coach.acts.types import DISCOVERY_ACTS, SentenceAct
 
 PLEASANTRIES = frozenset({"greeting", "small_talk", "closing", "acknowledgement"})
 NOT_BUSINESS = PLEASANTRIES | {"off_topic", "rude", "lecturing", "manipulation", "agenda_time_check"}
+PRODUCT_TALK = frozenset({"feature", "ask_product_preference"})
 NOT_A_QUESTION_TO_ANSWER = frozenset({"next_step_ask", "agenda_time_check", "greeting", "small_talk", "closing",
                                       "off_topic", "manipulation"})
 
@@ -40,6 +41,12 @@ class ActView:
     def does_business(self) -> bool:
         """At least one sentence is about their business or ours (not only pleasantries or side talk)."""
         return any(r.act not in NOT_BUSINESS for r in self.readings)
+
+    @property
+    def talks_about_them(self) -> bool:
+        """At least one sentence is about their business, not only about our product ("let me pull up a
+        demo") or pleasantries: value in their terms needs one."""
+        return any(r.act not in NOT_BUSINESS | PRODUCT_TALK for r in self.readings)
 
     def discovery_kind(self, sentence: str) -> list[str]:
         """The discovery kind a question asks (situation, problem, impact, value), from its act."""

@@ -55,6 +55,13 @@ class Evidence:
         """Open discovery questions, in call order."""
         return [(i, q) for i, x in self.analyses.items() for q in x.discovery_question_texts]
 
+    def set_up_a_pitch(self) -> set[int]:
+        """Turns whose questions the rep answered with a pitch in their next turn: a question asked to
+        set up a feature ("Which ERP are you on?" then "we have a connector for that") is not discovery
+        that earns the right to pitch."""
+        order = sorted(self.analyses)
+        return {i for i, after in zip(order, order[1:], strict=False) if self.analyses[after].feature_pitch}
+
     def close_to_their_words(self, index: int, question: str) -> bool:
         """Does the question build in meaning on what the buyer just said (no shared word needed)?"""
         score = next((q.follows_up for q in self.analyses[index].questions if q.text == question), None)
@@ -173,7 +180,7 @@ def value_backed_by_case_note(e: Evidence) -> Answer:
 
 @criterion("no_pitch_before_discovery")
 def no_pitch_before_discovery(e: Evidence) -> Answer:
-    discovery = e.discovery()
+    discovery = [(i, q) for i, q in e.discovery() if i not in e.set_up_a_pitch()]
     first_discovery = min((i for i, _ in discovery), default=None)
     early = [(i, p) for i, p in e.pitches() if first_discovery is None or i < first_discovery]
     return ("no", e.quotes(early)) if early else ("yes", e.quotes(discovery[:1]))
