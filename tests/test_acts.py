@@ -18,7 +18,8 @@ from tests.helpers import invoke_coach
 
 @pytest.mark.parametrize("side", ["rep", "buyer"])
 def test_every_split_loads_and_covers_every_act(side):
-    for split in SPLITS:
+    assert len(load_split(side, "calls-test")) >= 800  # sentences as said in calls come as the calls have them
+    for split in ("train", "dev", "test"):
         examples = load_split(side, split)
         assert bank_files(side, split), f"no {side}-{split} file"
         acts = [a for a in ACTS[side] if not (split == "test" and a in ROLLS_UP_TO)]  # measured as the broader act

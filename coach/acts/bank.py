@@ -20,10 +20,11 @@ from coach.acts.types import ACTS, Side
 from coach.content.files import ProblemList
 from coach.errors import UserInputError
 
-Split = Literal["train", "dev", "test"]
+# `calls-test`: sentences as said in the held-out calibration calls, labelled in context; measured only
+Split = Literal["train", "dev", "test", "calls-test"]
 # libyaml's safe loader when the wheel has it: the banks are thousands of lines, read at every start
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-SPLITS: tuple[Split, ...] = ("train", "dev", "test")
+SPLITS: tuple[Split, ...] = ("train", "dev", "test", "calls-test")
 
 
 class Example(BaseModel):

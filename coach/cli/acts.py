@@ -59,7 +59,8 @@ def read_command(text: Annotated[str, typer.Argument(help="what was said (one or
 
 @acts.command("eval")
 def eval_command(side: SideOption = "rep",
-                 split: Annotated[str, typer.Option("--split", help="dev | test: which labelled split to measure")] = "test",
+                 split: Annotated[str, typer.Option("--split", help="dev | test | calls-test (sentences as said in the "
+                                                                    "held-out calls): which labelled split to measure")] = "test",
                  as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
                  show: Annotated[int, typer.Option(help="list this many misread sentences")] = 10) -> None:
     """Per-act precision and recall on a split the classifier never learned from."""
@@ -68,8 +69,9 @@ def eval_command(side: SideOption = "rep",
     from coach.acts.types import ACTS
     from coach.errors import UserInputError
 
-    if split not in ("dev", "test"):
-        raise UserInputError(f"--split {split!r} is not dev or test", "pass --split dev or --split test")
+    if split not in ("dev", "test", "calls-test"):
+        raise UserInputError(f"--split {split!r} is not dev, test or calls-test",
+                             "pass --split dev, --split test or --split calls-test")
     reader = _reader(_side(side))
     examples = load_split(side, split)  # type: ignore[arg-type]
     if not examples:

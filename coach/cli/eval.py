@@ -220,11 +220,12 @@ def _held_out(settings, content, store) -> tuple[dict, dict | None, dict]:  # no
 
     acts_reports = {}
     for side in ("rep", "buyer"):
-        examples = load_split(side, "test")
-        if examples:
-            reader = shared_reader(side, shared_embedder(), settings.data_dir)
-            report = evaluate_acts(reader, examples, "test", ACTS[side])
-            acts_reports[side] = report.model_dump(exclude={"misread"})
+        for split in ("test", "calls-test"):  # the bank's test sentences, and sentences as said in held-out calls
+            examples = load_split(side, split)
+            if examples:
+                reader = shared_reader(side, shared_embedder(), settings.data_dir)
+                report = evaluate_acts(reader, examples, split, ACTS[side])
+                acts_reports[side if split == "test" else f"{side} {split}"] = report.model_dump(exclude={"misread"})
     directories = sorted(d for d in (PROJECT_ROOT / "evals").glob("calibration-test*") if d.is_dir())
     if not directories:
         return acts_reports, None, {}

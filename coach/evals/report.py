@@ -137,8 +137,10 @@ def summary(report: dict[str, Any], runs: list[CaseRun]) -> str:
             lines.append(f"| buyer answers what was asked (`{name}`, {one['items']} lines): fitting / fact asked "
                          f"revealed / fact on unrelated ask | {pct(one['responsive'])} / {pct(one['fact_reveal'])} / "
                          f"{pct(one['false_reveal'])} |")
-    for side, acts in (report.get("acts") or {}).items():
-        lines.append(f"| {side} acts, test split: macro-F1 / accuracy | {acts['macro_f1']:.2f} / {pct(acts['accuracy'])} |")
+    for acts in (report.get("acts") or {}).values():
+        split = "sentences as said in the held-out calls" if acts["split"] == "calls-test" else f"{acts['split']} split"
+        lines.append(f"| {acts['side']} acts, {split}: macro-F1 / accuracy | {acts['macro_f1']:.2f} / "
+                     f"{pct(acts['accuracy'])} |")
     lines += ["", "## Outcome accuracy by kind", "", "| kind | accuracy |", "|---|---|"]
     lines += [f"| {k} | {pct(v)} |" for k, v in m["outcome_accuracy_by_kind"].items()]
     failing = [r for r in runs if not r.passed]
