@@ -6,9 +6,10 @@ import json
 
 import pytest
 
+from coach.call import lexicon
 from coach.content.catalog import load_content
 from coach.content.files import ContentError
-from coach.evals.cases import CaseRun, EvalCase, check, load_cases, run_case
+from coach.evals.cases import CaseRun, EvalCase, check, leaked, load_cases, run_case
 from coach.evals.report import compare, metrics
 from coach.llm import RecordingStore, ReplayBackend
 from tests.helpers import run_coach
@@ -110,3 +111,17 @@ def test_the_command_writes_a_report_and_fails_on_a_regression(tmp_path):
     assert "outcome_accuracy: 1.500" in bad.stdout and "a-case-that-no-longer-exists" in bad.stdout
     broken = run_coach("eval", "--cases", str(tmp_path / "nowhere"), "--llm", "none", **env)
     assert broken.returncode == 2 and "no case files" in broken.stderr and "Traceback" not in broken.stderr
+
+
+def test_a_figure_the_executive_states_openly_gives_no_hidden_fact_away():
+    persona = load_content().personas["ceo_castellan"]
+    fact = next(f for f in persona.hidden_facts if "8%" in f.fact)  # the board's deadline repeats the public 8% goal
+    public_goal = next(g for g in persona.goals if "8%" in g)
+    assert leaked(persona, [fact], public_goal, []) == []
+    assert leaked(persona, [fact], fact.fact, []) == [fact.fact]
+    open_record = " ".join([persona.background, *persona.goals, *persona.problems, *persona.needs,
+                            *persona.priorities, *(s.text for s in persona.statements)])
+    secret, figure = next((f, x) for f in persona.hidden_facts for x in lexicon.figures(f.fact)
+                          if not x.isdigit() and x not in lexicon.figures(open_record))
+    assert leaked(persona, [secret], f"Between us, it was {figure}.", []) == [secret.fact]
+    assert leaked(persona, [secret], f"Between us, it was {figure}.", [f"Is it {figure}?"]) == []  # the rep said it

@@ -269,6 +269,7 @@ def test_questions_asked_only_to_set_up_a_pitch_do_not_earn_the_right_to_pitch(p
                      "Where does the eleven-day close lose the most time today?",
                      "Our platform routes every invoice for approval and matches it to the purchase order."]).grade
     assert {c.id: c.result for c in set_up.criteria}["no_pitch_before_discovery"] == "no"
+    assert {c.id: c.result for c in set_up.criteria}["real_discovery_with_follow_up"] == "no"  # nothing explored
     assert {c.id: c.result for c in explored.criteria}["no_pitch_before_discovery"] == "yes"
 
 

@@ -34,6 +34,7 @@ class Example(BaseModel):
     text: str = Field(min_length=1)
     act: str
     involves_buyer: bool | None = None
+    position: Literal["first", "middle", "last", "only"] | None = None  # where it stood in its turn, when said in a call
     voice: str | None = None
     title: str | None = None
     industry: str | None = None

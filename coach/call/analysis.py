@@ -196,9 +196,9 @@ def analyse_turn(text: str, signals: SemanticSignals, rules: AnalysisRules, supp
     statement = statement if about_them else None
     value_evidence = [Evidence(phrase=statement[0], score=round(statement[1], 4))] if statement else []
     value_evidence += [Evidence(chunk_id=h.id, score=h.score) for h in value_chunks]
-    # a time check that names what is on their desk ("is 20 minutes right, and is the board plan the main thing?") ties too
-    on_their_desk = business or (view is not None and bool(view.sure("agenda_time_check")))
-    priority = _best(signals.priority_scores, sim.priority) if on_their_desk else None
+    # only a turn surely all pleasantry or side talk cannot tie to a priority; a time check that names what is on
+    # their desk ("is 20 minutes right, and is the board plan the main thing?") can
+    priority = _best(signals.priority_scores, sim.priority) if view is None or not view.only_side_talk else None
 
     # a figure is a claim when a sentence asserts it; one inside a question or a pleasantry claims nothing.
     # A statement whose reading is unsure may still assert: its figures count.

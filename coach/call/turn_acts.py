@@ -43,6 +43,12 @@ class ActView:
         return any(r.act not in NOT_BUSINESS for r in self.readings)
 
     @property
+    def only_side_talk(self) -> bool:
+        """Every sentence is surely a pleasantry, side talk or conduct: nothing in the turn can name what
+        is on their desk (a time check can: "twenty minutes, and the board in five weeks, so...")."""
+        return all(r.sure and r.act in NOT_BUSINESS - {"agenda_time_check"} for r in self.readings)
+
+    @property
     def talks_about_them(self) -> bool:
         """At least one sentence is about their business, not only about our product ("let me pull up a
         demo") or pleasantries: value in their terms needs one."""

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from coach.call import lexicon
 from coach.content.catalog import Content
 from coach.content.files import ContentError, ProblemList, load_yaml_model
+from coach.content.personas import HiddenFact, Persona
 from coach.grading.grade import grade_call
 from coach.call.model_voice import load_guard_rules
 from coach.llm import LLM
@@ -143,7 +144,7 @@ def run_case(case: EvalCase, content: Content, store: KnowledgeIndex, llm: LLM |
     revealed = [t.revealed for t in turns if t.revealed is not None]
     unrevealed = [f for i, f in enumerate(persona.hidden_facts) if i not in revealed]
     spoken = " ".join(t.buyer for t in turns if t.buyer_persona == persona.id)
-    leaks = [f.fact for f in unrevealed if f.fact in spoken or _telling(f.fact) & _telling(spoken) - _said_by_rep(turns)]
+    leaks = leaked(persona, unrevealed, spoken, [t.rep for t in turns])
     ooc = [t.buyer for t in turns if any(p in f" {t.buyer.lower()} " for p in rules.out_of_character)]
     run = CaseRun(
         id=case.id, kind=case.kind, persona=case.persona, seed=seed, outcome=call.outcome,
@@ -158,8 +159,17 @@ def run_case(case: EvalCase, content: Content, store: KnowledgeIndex, llm: LLM |
     return run
 
 
-def _said_by_rep(turns: list) -> set[str]:  # noqa: ANN001 - CallTurns
-    return {f for t in turns for f in lexicon.figures(t.rep)}
+def leaked(persona: Persona, unrevealed: list[HiddenFact], spoken: str, rep_lines: list[str]) -> list[str]:
+    """The hidden facts the executive gave away without revealing them: said word for word, or a
+    telling figure of the fact said that neither the rep nor the executive's open record (goals,
+    problems, needs, priorities, statements) holds: "8%" as a stated goal gives nothing away."""
+    said_openly = {f for line in rep_lines for f in lexicon.figures(line)} | _telling(" ".join(_public_record(persona)))
+    return [f.fact for f in unrevealed if f.fact in spoken or _telling(f.fact) & _telling(spoken) - said_openly]
+
+
+def _public_record(persona: Persona) -> list[str]:
+    return [persona.background, *persona.goals, *persona.problems, *persona.needs, *persona.priorities,
+            *(s.text for s in persona.statements)]
 
 
 def _telling(text: str) -> set[str]:

@@ -153,6 +153,8 @@ def relevant_to_title(e: Evidence) -> Answer:
 @criterion("real_discovery_with_follow_up")
 def real_discovery_with_follow_up(e: Evidence) -> Answer:
     discovery = e.discovery()
+    if discovery and all(i in e.set_up_a_pitch() for i, _ in discovery):  # every question only set up a pitch
+        return "no", e.quotes(discovery)
     follow = [(i, q) for i, q in discovery if i in e.buyer_before and
               (_follows_up(q, e.buyer_before[i], e.rubric) or e.close_to_their_words(i, q))]
     if len(discovery) >= 2 and follow:
