@@ -27,5 +27,5 @@ def test_a_rep_cannot_open_another_reps_call_by_url_in_a_real_browser(tmp_path):
         report, result = run_script(node, "access.mjs", url, str(artifacts), chromium, rival, line_of("rep1"),
                                     line_of("rep2"))
     assert result.returncode == 0 and report.get("ok"), (report, result.stderr[-2000:])
-    assert report["leaks"] == [] and len(report["steps"]) == 6, report
+    assert report["leaks"] == [] and len(report["steps"]) == 7, report
     assert (artifacts / "access-1-review-url.png").stat().st_size > 10_000

@@ -61,6 +61,18 @@ class SignInThrottle(Base):
     window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
 
 
+class SignInToken(Base):
+    """A browser kept signed in: the hash of the token in its cookie (the token itself is never stored),
+    until it expires or the user signs out (revoked)."""
+
+    __tablename__ = "sign_in_tokens"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 class PracticeSession(Base):
     __tablename__ = "practice_sessions"
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)

@@ -26,6 +26,7 @@ def main() -> None:
         except CoachError as exc:
             st.error(exc.message)
         return
+    auth.write_cookie()
     with st.sidebar:
         st.markdown(f"Signed in as **{viewer.display_name}** ({viewer.role})")
         if st.button("Sign out"):

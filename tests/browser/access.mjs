@@ -13,8 +13,9 @@ const shot = async (name) => page.screenshot({ path: `${artifacts}/${name}.png`,
 const steps = [];
 const leaks = [];
 
-// A full page load is a new browser session: sign in on whatever URL was opened.
+// Sign in on whatever URL was opened, from a browser that holds no one's sign-in cookie.
 async function openSignedIn(url, name) {
+  await page.context().clearCookies();
   await page.goto(url);
   await page.getByLabel("Name", { exact: true }).fill(name);
   await page.getByLabel("Password", { exact: true }).fill("practice-demo");
@@ -57,9 +58,15 @@ try {
 
   await page.getByRole("link", { name: "My calls" }).click();
   await check("rep2 follows the sidebar to My calls", "My calls", ownLine); // the control: the rep's own call shows
-  await page.goto(`${baseUrl}/team?call=${callId}`);
-  await page.getByLabel("Name", { exact: true }).waitFor(); // a new page load asks to sign in again
-  steps.push("a reload signs the rep out");
+  await page.goto(`${baseUrl}/team?call=${callId}`);  // a new page load keeps the rep signed in (the cookie) ...
+  await page.getByText("Signed in as").waitFor();
+  await check("rep2 reloads /team?call=ID and stays signed in", "Practice a call", "Brief me");  // ... and sees nothing
+  await page.goto(baseUrl);  // away from the "page not found" notice, to the sidebar's Sign out
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByLabel("Name", { exact: true }).waitFor();
+  await page.goto(`${baseUrl}/history`);
+  await page.getByLabel("Name", { exact: true }).waitFor();  // signing out ended the session for later loads too
+  steps.push("signing out, then reloading, asks to sign in again");
 
   // The control: the manager does see rep1's call, so the checks above can see a leak when there is one.
   await openSignedIn(baseUrl, "manager");

@@ -46,7 +46,8 @@ try {
   await page.reload();
   steps.push("refreshed before the buyer answered");
 
-  await signIn();
+  await page.getByText("Signed in as").waitFor();  // a refresh keeps the rep signed in
+  steps.push("still signed in after the refresh");
   await page.getByRole("button", { name: "Resume it" }).click();
   await page.getByText("Turn 1", { exact: true }).or(page.getByText(/not answered it yet/)).first().waitFor();
   await page.waitForTimeout(500);

@@ -12,6 +12,7 @@ const shot = async (name) => page.screenshot({ path: `${artifacts}/${name}.png`,
 const steps = [];
 
 async function signIn(name) {
+  await page.context().clearCookies();  // as another person's browser
   await page.goto(baseUrl);
   await page.getByLabel("Name", { exact: true }).fill(name);
   await page.getByLabel("Password", { exact: true }).fill("practice-demo");
