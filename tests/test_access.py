@@ -412,6 +412,33 @@ def test_app_a_rep_cannot_reach_review_team_or_another_reps_call(app):
 
 
 @pytest.mark.slow  # a multi-step Streamlit session of several seconds
+def test_app_a_link_opens_the_call_it_names_for_whoever_may_see_it(app):
+    older = app.calls["rep1"]
+    newer = finished_call(app.db, app.users["rep1"], "A newer call, opened first without a link.")
+    history = app.new(HISTORY)
+    history.session_state["viewer_id"] = app.users["rep1"].id
+    history.query_params["call"] = older
+    history.run()
+    assert not history.exception and line_of("rep1") in page_text(history)  # the linked call, not the newest
+    assert history.query_params["call"] == older
+    unlinked = app.new(HISTORY)
+    unlinked.session_state["viewer_id"] = app.users["rep1"].id
+    unlinked.run()
+    assert "A newer call" in page_text(unlinked) and unlinked.query_params["call"] == newer  # the URL names it
+    review = app.new(REVIEW)
+    review.session_state["viewer_id"] = app.users["manager"].id
+    review.query_params["call"] = app.calls["rep2"]
+    review.run()
+    assert not review.exception and line_of("rep2") in page_text(review)  # the manager follows a rep's link
+    outsider = app.new(REVIEW)
+    outsider.session_state["viewer_id"] = app.users["wes"].id  # another team's manager
+    outsider.query_params["call"] = app.calls["rep2"]
+    outsider.run()
+    assert [w.value for w in outsider.warning] == ["The linked call was not found. Pick one from the list."]
+    assert line_of("rep2") not in page_text(outsider) and line_of("cat") in page_text(outsider)
+
+
+@pytest.mark.slow  # a multi-step Streamlit session of several seconds
 def test_app_the_review_page_shows_a_manager_their_team_and_an_admin_everything(app):
     expected = {"manager": {"rep1", "rep2"}, "wes": {"cat"}, "root": {"rep1", "rep2", "cat"}}
     for viewer, reps in expected.items():

@@ -12,6 +12,7 @@ from coach.call.study import study_material
 from coach.transcript import MAX_TURN_CHARS, clean_rep_text
 from coach.db import Viewer, assignments, get_session, my_sessions, unfinished_session
 from coach.ui import resources
+from coach.ui.links import linked_index, name_in_link
 from coach.grading.grade import rescored
 from coach.ui.scorecard_view import knowledge_card, scorecard, scroll_to_top, transcript
 
@@ -281,10 +282,12 @@ def render_history(viewer: Viewer) -> None:
     if scored:
         st.line_chart({"score": [c.overall for c in scored]}, height=200)
     names = _names()
-    options = {f"{c.started_at:%Y-%m-%d %H:%M} · {names.get(c.persona_id, c.persona_id)} · {c.outcome} · "
-               f"{c.overall if c.overall is not None else '-'}": c.id for c in calls}
-    picked = st.selectbox("Open a call", list(options))
-    record = get_session(resources.database(), viewer, options[picked])
+    labels = {c.id: f"{c.started_at:%Y-%m-%d %H:%M} · {names.get(c.persona_id, c.persona_id)} · {c.outcome} · "
+                    f"{c.overall if c.overall is not None else '-'}" for c in calls}  # by id: two calls may read alike
+    ids = list(labels)
+    picked = st.selectbox("Open a call", ids, index=linked_index(ids), format_func=labels.__getitem__)
+    name_in_link(picked)
+    record = get_session(resources.database(), viewer, picked)
     if record.scorecard:
         overrides = {r.criterion_id: (r.new_result, r.text) for r in record.reviews
                      if r.kind == "override" and r.criterion_id}

@@ -10,6 +10,7 @@ import streamlit as st
 from coach.errors import CoachError
 from coach.db import SessionFilter, Viewer, add_comment, get_session, override_criterion, team_sessions
 from coach.ui import resources
+from coach.ui.links import linked_index, name_in_link
 from coach.grading.grade import rescored
 from coach.ui.scorecard_view import scorecard, transcript
 
@@ -52,9 +53,11 @@ def render(viewer: Viewer) -> None:
     cols = st.columns(2)
     cols[0].download_button("Export CSV", _csv(table), "calls.csv", "text/csv")
     cols[1].download_button("Export JSON", json.dumps(table, indent=1), "calls.json", "application/json")
-    picked = st.selectbox("Open a call", [r["id"] for r in table],
+    ids = [r["id"] for r in table]
+    picked = st.selectbox("Open a call", ids, index=linked_index(ids),
                           format_func=lambda sid: next(f"{t['when']} · {t['rep']} · {t['buyer']} · {t['score']}"
                                                        for t in table if t["id"] == sid))
+    name_in_link(picked)
     _session(viewer, picked)
 
 
