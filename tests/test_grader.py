@@ -283,3 +283,11 @@ def test_a_time_check_that_names_their_priority_ties_to_it(play):
     card = play(["Victor, you have twenty minutes and a board meeting in five weeks, so one question first: what "
                  "would make the margin plan credible to them?"], persona="ceo_castellan").grade
     assert {c.id: c.result for c in card.criteria}["tied_to_a_priority"] == "yes"
+
+
+def test_the_rewrite_names_peers_as_sellers_say_them():
+    from coach.grading.grade import plural_title
+
+    assert [plural_title(t) for t in ("Chief Executive Officer", "Chief Human Resources Officer", "VP of Sales",
+                                      "Field Service Manager", "Chief of Staff")] == \
+        ["CEOs", "CHROs", "VPs of Sales", "Field Service Managers", "Chiefs of Staff"]

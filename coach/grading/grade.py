@@ -173,7 +173,11 @@ def metrics_for(call: _Graded, buyer_words: int) -> Metrics:
 
 
 def plural_title(title: str) -> str:
-    """"VP of Sales" → "VPs of Sales", "Chief Financial Officer" → "Chief Financial Officers"."""
+    """How a seller names this title's peers: "Chief Financial Officer" → "CFOs" (a C-suite title by its
+    letters, as people say it), "VP of Sales" → "VPs of Sales", "Plant Manager" → "Plant Managers"."""
+    words = title.split()
+    if len(words) >= 3 and words[0] == "Chief" and words[-1] == "Officer" and all(w[:1].isupper() for w in words):
+        return "C" + "".join(w[0] for w in words[1:-1]) + "Os"
     head, sep, tail = next(((title[:i], s, title[i + len(s):]) for s in (" of ", ", ", " - ")
                             if (i := title.find(s)) > 0), (title, "", ""))
     if head.endswith("s"):
