@@ -172,6 +172,13 @@ def test_a_manager_reviews_comments_and_overrides(app, db):
     assert expected != record.scorecard.overall  # this override moves the score
     assert next(m.value for m in manager.metric if m.label == "Score") == f"{expected}/100"  # the score follows
     assert "~~grader: " in overridden and "Talked about what this executive owns" in overridden  # the original, struck through
+    rep_filter = next(b for b in manager.selectbox if b.label == "Rep")
+    assert "Alex Chen" in rep_filter.options and "rep1" not in rep_filter.options  # display names, not sign-in names
+    assert any("Alex Chen with Dana Okafor, Chief Financial Officer" in h.value for h in manager.subheader)
+    rep = signed_in(app(), "rep1")
+    rep.switch_page("coach/ui/pages/history.py").run()
+    assert any(i.value == "Feedback on this call: Morgan Reyes (manager): Lead with her margin problem, not the platform."
+               for i in rep.info)  # a comment on the whole call reaches the rep
 
 
 def test_a_rep_cannot_open_the_review_page(app, db, repo_root):

@@ -29,7 +29,8 @@ from coach.db.models import MODES, CriterionResult, PracticeSession, Review, Sco
 class ReviewRecord(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: int
-    author: str
+    author: str                 # the sign-in name
+    author_display: str = ""    # the name people read
     kind: str
     turn_index: int | None
     criterion_id: str | None
@@ -204,12 +205,13 @@ def _record(row: PracticeSession, user: User, *, full: bool, s: Any = None) -> S
                 {"overall": card.overall, "band": card.band, "rating": card.rating, "outcome": card.outcome,
                  "criteria": card.criteria, "metrics": card.metrics or {}, "coaching": card.coaching or {},
                  "judge": card.judge, "capped_by": card.capped_by, "grader_version": card.grader_version})
-        reviews = s.execute(select(Review, User.name).join(User, Review.author_id == User.id)
+        reviews = s.execute(select(Review, User.name, User.display_name).join(User, Review.author_id == User.id)
                             .where(Review.session_id == row.id).order_by(Review.created_at, Review.id)).all()
-        record.reviews = [ReviewRecord(id=r.id, author=name, kind=r.kind, turn_index=r.turn_index,
-                                       criterion_id=r.criterion_id, original_result=r.original_result,
-                                       new_result=r.new_result, text=r.text, created_at=r.created_at)
-                          for r, name in reviews]
+        record.reviews = [ReviewRecord(id=r.id, author=name, author_display=shown, kind=r.kind,
+                                       turn_index=r.turn_index, criterion_id=r.criterion_id,
+                                       original_result=r.original_result, new_result=r.new_result, text=r.text,
+                                       created_at=r.created_at)
+                          for r, name, shown in reviews]
     return record
 
 

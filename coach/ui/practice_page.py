@@ -296,6 +296,8 @@ def render_history(viewer: Viewer) -> None:
                   documents=resources.content().knowledge)
     comments: dict[int, list[str]] = {}
     for r in record.reviews:
-        if r.kind == "comment" and r.turn_index is not None:
-            comments.setdefault(r.turn_index, []).append(f"{r.author}: {r.text}")
+        if r.kind == "comment":
+            comments.setdefault(r.turn_index or 0, []).append(f"{r.author_display or r.author}: {r.text}")
+    for general in comments.pop(0, []):  # a comment on the whole call, from the manager
+        st.info(f"Feedback on this call: {general}")
     transcript(record.turns, names, annotate=record.mode == "coached", comments=comments, waiting=record.waiting)

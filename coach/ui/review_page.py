@@ -8,7 +8,8 @@ from datetime import datetime, time
 import streamlit as st
 
 from coach.errors import CoachError
-from coach.db import SessionFilter, Viewer, add_comment, get_session, override_criterion, team_sessions
+from coach.db import SessionFilter, Viewer, add_comment, get_session, override_criterion, team_members, team_sessions
+from coach.grading.rubric import load_rubric
 from coach.ui import resources
 from coach.ui.links import linked_index, name_in_link
 from coach.grading.grade import rescored
@@ -17,12 +18,16 @@ from coach.ui.scorecard_view import scorecard, transcript
 OUTCOMES = ["", "advanced", "open", "delegated", "disengaged", "timed_out"]
 
 
-def _filters() -> SessionFilter:
+def _filters(viewer: Viewer) -> SessionFilter:
     with st.expander("Filters", expanded=True):
         cols = st.columns(4)
-        rep = cols[0].text_input("Rep (sign-in name)")
-        personas = [""] + sorted(p.id for p in resources.content().personas.values() if p.level == "executive")
-        persona = cols[1].selectbox("Buyer", personas)
+        reps = {v.name: v.display_name for v in team_members(resources.database(), viewer)}
+        rep = cols[0].selectbox("Rep", ["", *sorted(reps, key=reps.__getitem__)],
+                                format_func=lambda name: reps.get(name, "any rep"))
+        executives = {p.id: f"{p.name}, {p.title}" for p in resources.content().personas.values()
+                      if p.level == "executive"}
+        persona = cols[1].selectbox("Buyer", ["", *sorted(executives, key=executives.__getitem__)],
+                                    format_func=lambda pid: executives.get(pid, "any buyer"))
         outcome = cols[2].selectbox("Outcome", OUTCOMES)
         sort = cols[3].selectbox("Sort", ["newest", "oldest", "score_high", "score_low"])
         cols = st.columns(3)
@@ -30,7 +35,7 @@ def _filters() -> SessionFilter:
         low, high = cols[1].slider("Score range", 0, 100, (0, 100))
     since = datetime.combine(dates[0], time.min) if len(dates) >= 1 else None
     until = datetime.combine(dates[1], time.max) if len(dates) == 2 else None
-    return SessionFilter(rep=rep.strip().lower() or None, persona_id=persona or None, outcome=outcome or None,
+    return SessionFilter(rep=rep or None, persona_id=persona or None, outcome=outcome or None,
                          since=since, until=until, min_score=low if low > 0 else None,
                          max_score=high if high < 100 else None, sort=sort)
 
@@ -39,7 +44,7 @@ def render(viewer: Viewer) -> None:
     """The team table and the selected call."""
     st.title("Review calls")
     try:
-        rows = team_sessions(resources.database(), viewer, _filters())
+        rows = team_sessions(resources.database(), viewer, _filters(viewer))
     except CoachError as exc:
         st.error(exc.message)
         return
@@ -79,18 +84,18 @@ def _session(viewer: Viewer, session_id: str) -> None:
     except CoachError as exc:
         st.error(exc.message)
         return
-    overrides = {r.criterion_id: (r.new_result, f"{r.author}: {r.text}") for r in record.reviews
+    overrides = {r.criterion_id: (r.new_result, f"{r.author_display or r.author}: {r.text}") for r in record.reviews
                  if r.kind == "override" and r.criterion_id}
     comments: dict[int, list[str]] = {}
     for r in record.reviews:
         if r.kind == "comment":
-            comments.setdefault(r.turn_index or 0, []).append(f"{r.author}: {r.text}")
-    st.subheader(f"{record.user_display} with {record.persona_id} ({record.mode})")
+            comments.setdefault(r.turn_index or 0, []).append(f"{r.author_display or r.author}: {r.text}")
+    names = {p.id: f"{p.name}, {p.title}" for p in resources.content().personas.values()}
+    st.subheader(f"{record.user_display} with {names.get(record.persona_id, record.persona_id)} ({record.mode})")
     if record.scorecard:
         scorecard(record.scorecard, overrides,
                   rescored(record.scorecard, {k: result for k, (result, _) in overrides.items()}, record.turns),
                   documents=resources.content().knowledge)
-    names = {p.id: f"{p.name}, {p.title}" for p in resources.content().personas.values()}
     transcript(record.turns, names, annotate=True, comments=comments, waiting=record.waiting)
     for general in comments.get(0, []):
         st.info(general)
@@ -102,7 +107,9 @@ def _session(viewer: Viewer, session_id: str) -> None:
     if record.scorecard:
         with st.form("override", clear_on_submit=True):
             ids = [c.id for c in record.scorecard.criteria]
-            criterion = st.selectbox("Criterion", ids)
+            rubric = load_rubric()
+            criterion = st.selectbox("Criterion", ids, format_func=lambda cid: rubric.criterion(cid).shown_as
+                                     if rubric.criterion(cid) else cid.replace("_", " "))
             result = st.radio("Result", ["yes", "no", "unscored"], horizontal=True)
             reason = st.text_input("Reason")
             if st.form_submit_button("Override"):
