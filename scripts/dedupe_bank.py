@@ -21,8 +21,9 @@ def norm(text: str) -> str:
 
 
 def main() -> None:
-    for side, split, held_out in (("rep", "train", ("dev", "test")), ("buyer", "train", ("dev", "test")),
-                                  ("rep", "dev", ("test",)), ("buyer", "dev", ("test",))):
+    for side, split, held_out in (("rep", "train", ("dev", "test", "calls-test")),
+                                  ("buyer", "train", ("dev", "test", "calls-test")),
+                                  ("rep", "dev", ("test", "calls-test")), ("buyer", "dev", ("test", "calls-test"))):
         held = {norm(e.text) for other in held_out for e in load_split(side, other)}  # type: ignore[arg-type]
         for path in bank_files(side, split):  # type: ignore[arg-type]
             blocks = re.split(r"(?m)^(?=- )", path.read_text(encoding="utf-8"))
