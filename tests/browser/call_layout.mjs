@@ -25,6 +25,13 @@ async function inView(page, locator) {
   return Boolean(box) && box.y >= 0 && box.y + box.height <= view.height && box.x >= 0 && box.x + box.width <= view.width;
 }
 
+// The script run is over (Streamlit's status widget gone), then a moment for the last scroll.
+async function settled(page) {
+  await page.waitForTimeout(500);
+  await page.locator('[data-testid="stStatusWidget"]').waitFor({ state: "hidden" });
+  await page.waitForTimeout(700);
+}
+
 try {
   for (const [name, width, height] of sizes) {
     const page = await browser.newPage({ viewport: { width, height } });
@@ -36,7 +43,7 @@ try {
       await page.getByText(line).first().waitFor();
       await page.waitForFunction(() => !document.querySelector("textarea[placeholder='Your line']")?.disabled);
     }
-    await page.waitForTimeout(500);
+    await settled(page);
     await page.screenshot({ path: `${artifacts}/call-${name}.png` });
     const checks = { chat_box_on_screen: await inView(page, box) };
     // at a laptop size the sidebar holds the clock and End call; on a phone (sidebar folded) the line above the chat box
@@ -51,7 +58,7 @@ try {
     await endCall.click();
     const heading = page.getByRole("heading", { name: "How it went" });
     await heading.waitFor();
-    await page.waitForTimeout(1000);
+    await settled(page);  // the whole scorecard drawn (and scrolled to its top), however busy the machine
     await page.screenshot({ path: `${artifacts}/scorecard-${name}.png` });
     checks.scorecard_opens_at_top = await inView(page, heading);
     report.checks[name] = checks;
