@@ -157,10 +157,7 @@ def _print_call(record: SessionRecord, *, annotate: bool) -> None:
     score = "-" if record.overall is None else f"{record.overall}/100"
     say(f"Call {record.id}: {record.user_display} ({record.user_name}) with {record.persona_id}, {record.mode}, "
         f"started {record.started_at:%Y-%m-%d %H:%M} UTC, outcome {record.outcome}, score {score}")
-    comments: dict[int, list[str]] = {}
-    for r in record.reviews:
-        if r.kind == "comment":
-            comments.setdefault(r.turn_index or 0, []).append(f"{r.author}: {r.text}")
+    comments = record.comments_by_turn(display_names=False)
     for turn in record.turns:
         say(f"\nTurn {turn.index}")
         say(f"  Rep: {turn.rep}")

@@ -63,6 +63,16 @@ class SessionRecord(BaseModel):
     scorecard: graded.Scorecard | None = None
     reviews: list[ReviewRecord] = []
 
+    def comments_by_turn(self, display_names: bool = True) -> dict[int, list[str]]:
+        """Each comment as "author: text", by the turn it is on (0: the whole call); the pages name
+        authors as people read them, the CLI by their sign-in name."""
+        comments: dict[int, list[str]] = {}
+        for r in self.reviews:
+            if r.kind == "comment":
+                who = (r.author_display or r.author) if display_names else r.author
+                comments.setdefault(r.turn_index or 0, []).append(f"{who}: {r.text}")
+        return comments
+
     def lines(self) -> list[StoredLine]:
         """Every rep line stored, answered or not, in call order (what a reader of the raw call sees)."""
         said = [StoredLine(t.index, t.rep, t.buyer) for t in self.turns]

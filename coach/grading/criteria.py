@@ -153,7 +153,8 @@ def relevant_to_title(e: Evidence) -> Answer:
 @criterion("real_discovery_with_follow_up")
 def real_discovery_with_follow_up(e: Evidence) -> Answer:
     discovery = e.discovery()
-    if discovery and all(i in e.set_up_a_pitch() for i, _ in discovery):  # every question only set up a pitch
+    set_up = e.set_up_a_pitch()
+    if discovery and all(i in set_up for i, _ in discovery):  # every question only set up a pitch
         return "no", e.quotes(discovery)
     follow = [(i, q) for i, q in discovery if i in e.buyer_before and
               (_follows_up(q, e.buyer_before[i], e.rubric) or e.close_to_their_words(i, q))]
@@ -182,7 +183,8 @@ def value_backed_by_case_note(e: Evidence) -> Answer:
 
 @criterion("no_pitch_before_discovery")
 def no_pitch_before_discovery(e: Evidence) -> Answer:
-    discovery = [(i, q) for i, q in e.discovery() if i not in e.set_up_a_pitch()]
+    set_up = e.set_up_a_pitch()
+    discovery = [(i, q) for i, q in e.discovery() if i not in set_up]
     first_discovery = min((i for i, _ in discovery), default=None)
     early = [(i, p) for i, p in e.pitches() if first_discovery is None or i < first_discovery]
     return ("no", e.quotes(early)) if early else ("yes", e.quotes(discovery[:1]))

@@ -3,8 +3,6 @@ keeps the user signed in until the token expires or they sign out (which revokes
 
 from __future__ import annotations
 
-import json
-
 import streamlit as st
 import streamlit.components.v1 as components
 
@@ -80,7 +78,7 @@ def write_cookie() -> None:
     clear = st.session_state.pop(_CLEAR_COOKIE, False)
     if token is None and not clear:
         return
-    value, age = (json.dumps(token)[1:-1], int(SIGNED_IN_FOR.total_seconds())) if token else ("", 0)
+    value, age = (token, int(SIGNED_IN_FOR.total_seconds())) if token else ("", 0)  # URL-safe: nothing to escape
     components.html("<script>const secure = window.parent.location.protocol === 'https:' ? '; Secure' : '';"
                     f" window.parent.document.cookie = '{COOKIE}={value}; Path=/; Max-Age={age}; SameSite=Strict'"
                     " + secure;</script>", height=0)

@@ -294,10 +294,7 @@ def render_history(viewer: Viewer) -> None:
         scorecard(record.scorecard, overrides,
                   rescored(record.scorecard, {k: result for k, (result, _) in overrides.items()}, record.turns),
                   documents=resources.content().knowledge)
-    comments: dict[int, list[str]] = {}
-    for r in record.reviews:
-        if r.kind == "comment":
-            comments.setdefault(r.turn_index or 0, []).append(f"{r.author_display or r.author}: {r.text}")
+    comments = record.comments_by_turn()
     for general in comments.pop(0, []):  # a comment on the whole call, from the manager
         st.info(f"Feedback on this call: {general}")
     transcript(record.turns, names, annotate=record.mode == "coached", comments=comments, waiting=record.waiting)

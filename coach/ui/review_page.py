@@ -86,10 +86,7 @@ def _session(viewer: Viewer, session_id: str) -> None:
         return
     overrides = {r.criterion_id: (r.new_result, f"{r.author_display or r.author}: {r.text}") for r in record.reviews
                  if r.kind == "override" and r.criterion_id}
-    comments: dict[int, list[str]] = {}
-    for r in record.reviews:
-        if r.kind == "comment":
-            comments.setdefault(r.turn_index or 0, []).append(f"{r.author_display or r.author}: {r.text}")
+    comments = record.comments_by_turn()
     names = {p.id: f"{p.name}, {p.title}" for p in resources.content().personas.values()}
     st.subheader(f"{record.user_display} with {names.get(record.persona_id, record.persona_id)} ({record.mode})")
     if record.scorecard:
