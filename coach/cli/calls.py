@@ -8,13 +8,11 @@ everything; anyone else's call is "not found". The password comes from a prompt,
 
 from __future__ import annotations
 
-import csv
 import getpass
-import io
 import json
 import os
 import sys
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
@@ -30,7 +28,6 @@ calls = typer.Typer(help="Stored calls: list, show, export, comment on and overr
 
 OUTCOMES = ("advanced", "open", "delegated", "disengaged", "timed_out")
 FORMATS = ("csv", "json")
-FIELDS = ("id", "started_at", "ended_at", "rep", "rep_display", "buyer", "mode", "outcome", "score")
 
 UserOption = Annotated[str, typer.Option("--user", envvar="COACH_USER", show_envvar=False,
                                          help="your sign-in name ($COACH_USER); the password is asked for, read "
@@ -47,6 +44,8 @@ MaxOption = Annotated[Optional[int], typer.Option("--max-score", min=0, max=100)
 SortOption = Annotated[str, typer.Option("--sort", help="newest | oldest | score_high | score_low")]
 UnfinishedOption = Annotated[bool, typer.Option("--unfinished", help="include calls that were never ended")]
 LimitOption = Annotated[int, typer.Option("--limit", min=1, max=5000)]
+NeedsReviewOption = Annotated[bool, typer.Option("--needs-review",
+                                                 help="only calls nobody has commented on or overridden yet")]
 
 
 def _password(name: str) -> str:
@@ -84,7 +83,7 @@ def _signed_in(name: str) -> tuple[Database, Viewer]:
 
 def _filters(rep: str | None, persona: str | None, outcome: str | None, since: datetime | None,
              until: datetime | None, min_score: int | None, max_score: int | None, sort: str, unfinished: bool,
-             limit: int) -> Any:  # noqa: ANN401 - a store SessionFilter, imported lazily
+             limit: int, needs_review: bool = False) -> Any:  # noqa: ANN401 - a store SessionFilter, imported lazily
     from coach.errors import UserInputError
     from coach.db import SessionFilter
 
@@ -92,19 +91,15 @@ def _filters(rep: str | None, persona: str | None, outcome: str | None, since: d
         raise UserInputError(f"--outcome {outcome!r} is not an outcome", f"use one of: {', '.join(OUTCOMES)}")
     return SessionFilter(rep=rep.strip().lower() if rep else None, persona_id=persona, outcome=outcome,
                          since=since, until=datetime.combine(until.date(), time.max) if until else None,
-                         min_score=min_score, max_score=max_score, ended_only=not unfinished, sort=sort, limit=limit)
-
-
-def _utc(value: datetime | None) -> str | None:
-    """ISO time in UTC (SQLite returns naive datetimes; both engines store UTC)."""
-    if value is None:
-        return None
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC).isoformat(timespec="seconds")
+                         min_score=min_score, max_score=max_score, ended_only=not unfinished, sort=sort, limit=limit,
+                         needs_review=needs_review)
 
 
 def _rows(records: list[SessionRecord]) -> list[dict[str, Any]]:
     """One flat row per call: what the review page's table and export show."""
-    return [{"id": r.id, "started_at": _utc(r.started_at), "ended_at": _utc(r.ended_at), "rep": r.user_name,
+    from coach.db.exports import utc
+
+    return [{"id": r.id, "started_at": utc(r.started_at), "ended_at": utc(r.ended_at), "rep": r.user_name,
              "rep_display": r.user_display, "buyer": r.persona_id, "mode": r.mode, "outcome": r.outcome,
              "score": r.overall} for r in records]
 
@@ -113,14 +108,14 @@ def _rows(records: list[SessionRecord]) -> list[dict[str, Any]]:
 def list_(user: UserOption, rep: RepOption = None, persona: PersonaOption = None, outcome: OutcomeOption = None,
           since: SinceOption = None, until: UntilOption = None, min_score: MinOption = None,
           max_score: MaxOption = None, sort: SortOption = "newest", unfinished: UnfinishedOption = False,
-          limit: LimitOption = 500,
+          limit: LimitOption = 500, needs_review: NeedsReviewOption = False,
           as_json: Annotated[bool, typer.Option("--json", help="print a JSON list")] = False) -> None:
     """The calls you may see (a rep: your own; a manager: your team's; an admin: all), filtered like the review page."""
     from coach.db import team_sessions
 
     db, viewer = _signed_in(user)
     rows = _rows(team_sessions(db, viewer, _filters(rep, persona, outcome, since, until, min_score, max_score, sort,
-                                                    unfinished, limit)))
+                                                    unfinished, limit, needs_review)))
     if as_json:
         out.print_json(json.dumps(rows))
         return
@@ -186,15 +181,6 @@ def _print_call(record: SessionRecord, *, annotate: bool) -> None:
         say(f"\nComment on the whole call, {comment}")
 
 
-def _csv(rows: list[dict[str, Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=FIELDS)
-    writer.writeheader()
-    for row in rows:  # a leading = + - @ would run as a formula in a spreadsheet
-        writer.writerow({k: ("'" + v if isinstance(v, str) and v[:1] in "=+-@" else v) for k, v in row.items()})
-    return buffer.getvalue()
-
-
 @calls.command("export")
 def export(user: UserOption, fmt: Annotated[str, typer.Option("--format", help="csv | json")] = "csv",
            output: Annotated[Optional[Path], typer.Option("-o", "--output",
@@ -202,17 +188,23 @@ def export(user: UserOption, fmt: Annotated[str, typer.Option("--format", help="
            rep: RepOption = None, persona: PersonaOption = None, outcome: OutcomeOption = None,
            since: SinceOption = None, until: UntilOption = None, min_score: MinOption = None,
            max_score: MaxOption = None, sort: SortOption = "newest", unfinished: UnfinishedOption = False,
-           limit: LimitOption = 5000) -> None:
-    """The calls you may see as CSV or JSON (the review page's export), to a file or standard output."""
-    from coach.errors import UserInputError
+           limit: LimitOption = 5000, needs_review: NeedsReviewOption = False,
+           transcripts: Annotated[bool, typer.Option("--transcripts", help="add each call's transcript")] = False) -> None:
+    """The calls you may see as CSV or JSON (the review page's export: each criterion's result as the
+    manager sees it, and optionally the transcript), to a file or standard output."""
+    from coach.content.catalog import load_content
     from coach.db import team_sessions
+    from coach.db.exports import export_rows, to_csv
+    from coach.errors import UserInputError
 
     if fmt not in FORMATS:
         raise UserInputError(f"--format {fmt!r} is not an export format", "use --format csv or --format json")
     db, viewer = _signed_in(user)
-    rows = _rows(team_sessions(db, viewer, _filters(rep, persona, outcome, since, until, min_score, max_score, sort,
-                                                    unfinished, limit)))
-    text = _csv(rows) if fmt == "csv" else json.dumps(rows, indent=1) + "\n"
+    records = team_sessions(db, viewer, _filters(rep, persona, outcome, since, until, min_score, max_score, sort,
+                                                 unfinished, limit, needs_review))
+    names = {p.id: f"{p.name}, {p.title}" for p in load_content().personas.values()}
+    rows = export_rows(db, records, buyer_names=names, transcripts=transcripts)
+    text = to_csv(rows) if fmt == "csv" else json.dumps(rows, indent=1) + "\n"
     if output is None:
         sys.stdout.write(text)
         return

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, ValidationError
-from sqlalchemy import ColumnElement, select, true
+from sqlalchemy import ColumnElement, exists, select, true
 from sqlalchemy.orm import Session
 
 from coach.errors import AccessDenied, NotFound
@@ -93,6 +93,12 @@ def visible_to(viewer: Viewer) -> ColumnElement[bool]:
     if viewer.role == "manager":
         return PracticeSession.user_id.in_(select(User.id).where(User.team_id == viewer.team_id))
     return PracticeSession.user_id == viewer.id
+
+
+def said_something() -> ColumnElement[bool]:
+    """The call has at least one rep line: a call ended before a word was said is not listed for
+    review, charted or counted."""
+    return exists(select(Turn.id).where(Turn.session_id == PracticeSession.id))
 
 
 def _owned(s: Session, viewer: Viewer, session_id: str, *, lock: bool = False) -> PracticeSession:

@@ -10,13 +10,13 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, exists, func, select
 
 from coach.errors import AccessDenied, NotFound, UserInputError
 from coach.db.accounts import Viewer
 from coach.db.db import Database
-from coach.db.models import MODES, Assignment, PracticeSession, Review, Scorecard, User
-from coach.db.practice import SessionRecord, _record, visible_to
+from coach.db.models import MODES, Assignment, PracticeSession, Review, Scorecard, Turn, User
+from coach.db.practice import SessionRecord, _record, said_something, visible_to
 
 MAX_COMMENT = 2000
 SORTS = {"newest": PracticeSession.started_at.desc(), "oldest": PracticeSession.started_at.asc(),
@@ -35,6 +35,8 @@ class SessionFilter(BaseModel):
     min_score: int | None = None
     max_score: int | None = None
     ended_only: bool = True
+    needs_review: bool = False   # only calls nobody has commented on or overridden yet
+    with_empty: bool = False     # also calls ended before the rep said anything (never scored or charted)
     sort: str = "newest"
     limit: int = 500
     offset: int = 0
@@ -53,6 +55,8 @@ def team_sessions(db: Database, viewer: Viewer, filters: SessionFilter | None = 
         (f.min_score is not None, lambda: PracticeSession.overall >= f.min_score),
         (f.max_score is not None, lambda: PracticeSession.overall <= f.max_score),
         (f.ended_only, lambda: PracticeSession.ended_at.is_not(None)),
+        (f.needs_review, lambda: ~_reviewed()),
+        (not f.with_empty, said_something),
     ]
     for wanted, condition in conditions:
         if wanted:
@@ -60,6 +64,10 @@ def team_sessions(db: Database, viewer: Viewer, filters: SessionFilter | None = 
     query = query.order_by(SORTS[f.sort], PracticeSession.id).limit(min(f.limit, 5000)).offset(f.offset)
     with db.transaction() as s:
         return [_record(row, user, full=False) for row, user in s.execute(query).all()]
+
+
+def _reviewed() -> ColumnElement[bool]:
+    return exists(select(Review.id).where(Review.session_id == PracticeSession.id))
 
 
 def _reviewable(s, viewer: Viewer, session_id: str) -> PracticeSession:  # noqa: ANN001

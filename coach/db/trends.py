@@ -14,7 +14,7 @@ from sqlalchemy import Date, case, cast, func, select
 from coach.db.accounts import Viewer
 from coach.db.db import Database
 from coach.db.models import CriterionResult, PracticeSession, User
-from coach.db.practice import visible_to
+from coach.db.practice import said_something, visible_to
 
 
 class Trends(BaseModel):
@@ -31,8 +31,8 @@ def _day(db: Database):  # noqa: ANN202 - a SQL expression
 
 
 def team_trends(db: Database, viewer: Viewer, since: datetime | None = None) -> Trends:
-    """Aggregates over the calls the viewer may see (ended ones), optionally since a date."""
-    scope = [visible_to(viewer), PracticeSession.ended_at.is_not(None)]
+    """Aggregates over the calls the viewer may see (ended ones with a rep line), optionally since a date."""
+    scope = [visible_to(viewer), PracticeSession.ended_at.is_not(None), said_something()]
     if since is not None:
         scope.append(PracticeSession.started_at >= since)
     day = _day(db).label("day")

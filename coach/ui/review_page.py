@@ -8,6 +8,7 @@ from datetime import datetime, time
 import streamlit as st
 
 from coach.errors import CoachError
+from coach.db.exports import export_rows, to_csv
 from coach.db import SessionFilter, Viewer, add_comment, get_session, override_criterion, team_members, team_sessions
 from coach.grading.rubric import load_rubric
 from coach.ui import resources
@@ -33,11 +34,12 @@ def _filters(viewer: Viewer) -> SessionFilter:
         cols = st.columns(3)
         dates = cols[0].date_input("Date range", value=(), help="leave empty for any date")
         low, high = cols[1].slider("Score range", 0, 100, (0, 100))
+        waiting = cols[2].toggle("Needs review only", help="calls nobody has commented on or overridden yet")
     since = datetime.combine(dates[0], time.min) if len(dates) >= 1 else None
     until = datetime.combine(dates[1], time.max) if len(dates) == 2 else None
     return SessionFilter(rep=rep or None, persona_id=persona or None, outcome=outcome or None,
                          since=since, until=until, min_score=low if low > 0 else None,
-                         max_score=high if high < 100 else None, sort=sort)
+                         max_score=high if high < 100 else None, sort=sort, needs_review=waiting)
 
 
 def render(viewer: Viewer) -> None:
@@ -54,28 +56,30 @@ def render(viewer: Viewer) -> None:
     names = {p.id: p.name for p in resources.content().personas.values()}
     table = [{"when": r.started_at.strftime("%Y-%m-%d %H:%M"), "rep": r.user_display, "buyer": names.get(r.persona_id,
               r.persona_id), "mode": r.mode, "outcome": r.outcome, "score": r.overall, "id": r.id} for r in rows]
-    st.dataframe(table, hide_index=True, use_container_width=True)
-    cols = st.columns(2)
-    cols[0].download_button("Export CSV", _csv(table), "calls.csv", "text/csv")
-    cols[1].download_button("Export JSON", json.dumps(table, indent=1), "calls.json", "application/json")
+    st.caption(f"{len(rows)} call(s). Click a row to open it.")
+    clicked = st.dataframe(table, hide_index=True, use_container_width=True, on_select="rerun",
+                           selection_mode="single-row", key="review_table").selection.rows
+    _exports(rows)
     ids = [r["id"] for r in table]
-    picked = st.selectbox("Open a call", ids, index=linked_index(ids),
+    if clicked and clicked[0] < len(ids) and st.session_state.get("review_clicked") != ids[clicked[0]]:
+        st.session_state["review_clicked"] = st.session_state["open_call"] = ids[clicked[0]]
+    if st.session_state.get("open_call") not in ids:  # filtered out: open the first (or the linked) call
+        st.session_state["open_call"] = ids[linked_index(ids)]
+    picked = st.selectbox("Open a call", ids, key="open_call",
                           format_func=lambda sid: next(f"{t['when']} · {t['rep']} · {t['buyer']} · {t['score']}"
                                                        for t in table if t["id"] == sid))
     name_in_link(picked)
     _session(viewer, picked)
 
 
-def _csv(rows: list[dict]) -> str:
-    import csv
-    import io
-
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
-    writer.writeheader()
-    for row in rows:  # a leading = + - @ would run as a formula in a spreadsheet
-        writer.writerow({k: ("'" + v if isinstance(v, str) and v[:1] in "=+-@" else v) for k, v in row.items()})
-    return buffer.getvalue()
+def _exports(rows: list) -> None:  # noqa: ANN001 - SessionRecords
+    """Download the table as the export shape (criteria as the manager sees them, transcripts on request)."""
+    with st.popover("Export"):
+        with_transcripts = st.checkbox("Include transcripts")
+        executives = {p.id: f"{p.name}, {p.title}" for p in resources.content().personas.values()}
+        exported = export_rows(resources.database(), rows, buyer_names=executives, transcripts=with_transcripts)
+        st.download_button("CSV", to_csv(exported), "calls.csv", "text/csv")
+        st.download_button("JSON", json.dumps(exported, indent=1), "calls.json", "application/json")
 
 
 def _session(viewer: Viewer, session_id: str) -> None:

@@ -1,0 +1,84 @@
+"""The review desk's library side: the needs-review queue, empty calls left out, exports with criteria
+and transcripts. Real databases (SQLite and PostgreSQL), written through the store as the app writes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from coach.db import SessionFilter, add_comment, finish_session, override_criterion, start_session, team_sessions, \
+    team_trends
+from coach.db.exports import BASE_FIELDS, export_rows, to_csv
+from coach.grading.scorecard import Coaching, Metrics, Scorecard
+from tests.store.conftest import db, postgres_server  # noqa: F401 - the store fixtures
+from tests.test_access import cli, finished_call, line_of, world  # noqa: F401 - shared fixtures
+
+
+def ids(records) -> set[str]:  # noqa: ANN001
+    return {r.id for r in records}
+
+
+def empty_call(db, who) -> str:  # noqa: ANN001, F811
+    """A call ended before the rep said a word (as the app stores it: an ungraded card)."""
+    sid = start_session(db, who, "cfo_meridian")
+    card = Scorecard(overall=None, band="unscored", rating=None, outcome="open", criteria=[], metrics=Metrics(),
+                     coaching=Coaching(), judge=None, grader_version="test")
+    finish_session(db, who, sid, "open", None, card)
+    return sid
+
+
+def test_the_needs_review_queue_holds_calls_nobody_has_reviewed(db):  # noqa: F811
+    w = world(db)
+    team = {w.calls["ann"], w.calls["bob"]}
+    assert ids(team_sessions(db, w.erin, SessionFilter(needs_review=True))) == team
+    add_comment(db, w.erin, w.calls["ann"], "Lead with her close.", 1)
+    assert ids(team_sessions(db, w.erin, SessionFilter(needs_review=True))) == {w.calls["bob"]}
+    override_criterion(db, w.erin, w.calls["bob"], "relevant_to_title", "no", "Too generic")
+    assert team_sessions(db, w.erin, SessionFilter(needs_review=True)) == []
+    assert ids(team_sessions(db, w.erin)) == team  # reviewed calls stay in the table
+
+
+def test_an_empty_call_is_not_listed_charted_or_counted(db):  # noqa: F811
+    w = world(db)
+    empty = empty_call(db, w.ann)
+    assert empty not in ids(team_sessions(db, w.erin))
+    assert empty in ids(team_sessions(db, w.erin, SessionFilter(with_empty=True)))
+    trends = team_trends(db, w.erin)
+    assert trends.outcomes == {"advanced": 2}  # not {"advanced": 2, "open": 1}
+    assert sum(n for *_, n in trends.scores) == 2
+
+
+def test_an_export_row_holds_criteria_as_the_manager_sees_them_and_the_transcript_on_request(db):  # noqa: F811
+    w = world(db)
+    override_criterion(db, w.erin, w.calls["bob"], "relevant_to_title", "no", "Too generic")
+    records = team_sessions(db, w.erin, SessionFilter(sort="oldest"))
+    rows = export_rows(db, records, buyer_names={"cfo_meridian": "Dana Whitfield, CFO"})
+    by_id = {r["id"]: r for r in rows}
+    assert by_id[w.calls["ann"]]["criterion:relevant_to_title"] == "yes"
+    assert by_id[w.calls["bob"]]["criterion:relevant_to_title"] == "no"  # the override, not the grader's "yes"
+    assert by_id[w.calls["bob"]]["reviewed"] is True and by_id[w.calls["ann"]]["reviewed"] is False
+    assert by_id[w.calls["ann"]]["buyer_name"] == "Dana Whitfield, CFO"
+    assert "transcript" not in rows[0]
+    with_text = export_rows(db, records, transcripts=True)
+    assert with_text[0]["transcript"].splitlines() == [f"Rep: {line_of('ann')}", "Buyer: Eleven days to close. Go on."]
+    parsed = list(csv.DictReader(io.StringIO(to_csv(with_text))))
+    assert [r["id"] for r in parsed] == [r.id for r in records]
+    assert parsed[1]["criterion:relevant_to_title"] == "no"
+
+
+def test_an_export_of_nothing_still_has_its_header(db):  # noqa: F811
+    assert next(csv.reader(io.StringIO(to_csv([])))) == list(BASE_FIELDS)
+
+
+def test_cli_export_adds_criteria_and_transcripts_and_filters_the_review_queue(cli, tmp_path):  # noqa: F811
+    add_comment(cli.db, cli.erin, cli.calls["ann"], "Lead with her close.", 1)
+    out = tmp_path / "calls.json"
+    result = cli.run("calls", "export", "--format", "json", "--transcripts", "-o", str(out), user="erin")
+    assert result.returncode == 0, result.stderr
+    rows = {r["id"]: r for r in json.loads(out.read_text())}
+    assert set(rows) == {cli.calls["ann"], cli.calls["bob"]}
+    assert line_of("bob") in rows[cli.calls["bob"]]["transcript"]
+    assert rows[cli.calls["ann"]]["criterion:relevant_to_title"] == "yes"
+    queued = cli.run("calls", "list", "--json", "--needs-review", user="erin")
+    assert [r["id"] for r in json.loads(queued.stdout)] == [cli.calls["bob"]]
