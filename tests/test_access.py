@@ -466,3 +466,19 @@ def test_app_sign_in_is_rate_limited(app):
     set_password(app.db, "rep1", "a-new-password")
     signed_in(at, "rep1", "a-new-password")
     assert [t.value for t in at.title] == ["Practice a call"]
+
+
+@pytest.mark.slow  # a multi-step Streamlit session of several seconds
+def test_app_new_feedback_shows_as_a_badge_until_the_rep_opens_the_call(app):
+    add_comment(app.db, app.users["manager"], app.calls["rep1"], "Ask about the audit before the demo.")
+    at = signed_in(app.new(), "rep1")
+    assert any("New feedback on 1 call(s)" in m.value for m in at.sidebar.markdown), [m.value for m in at.sidebar.markdown]
+    history = app.new(HISTORY)
+    history.session_state["viewer_id"] = app.users["rep1"].id
+    history.run()
+    assert history.selectbox[0].format_func(history.selectbox[0].value).startswith("🔔 new feedback")
+    assert "Ask about the audit before the demo." in page_text(history)
+    again = signed_in(app.new(), "rep1")
+    assert not any("New feedback" in m.value for m in again.sidebar.markdown)
+    other = signed_in(app.new(), "rep2")  # someone else's feedback is not theirs to see
+    assert not any("New feedback" in m.value for m in other.sidebar.markdown)

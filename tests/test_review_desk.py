@@ -6,9 +6,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from coach.db import SessionFilter, add_comment, finish_session, override_criterion, start_session, team_sessions, \
     team_trends
+from coach.errors import AccessDenied, NotFound, UserInputError
 from coach.db.exports import BASE_FIELDS, export_rows, to_csv
 from coach.grading.scorecard import Coaching, Metrics, Scorecard
 from tests.store.conftest import db, postgres_server  # noqa: F401 - the store fixtures
@@ -82,3 +87,51 @@ def test_cli_export_adds_criteria_and_transcripts_and_filters_the_review_queue(c
     assert rows[cli.calls["ann"]]["criterion:relevant_to_title"] == "yes"
     queued = cli.run("calls", "list", "--json", "--needs-review", user="erin")
     assert [r["id"] for r in json.loads(queued.stdout)] == [cli.calls["bob"]]
+
+
+def test_feedback_is_new_to_the_rep_until_they_open_the_call_and_new_again_after_another_comment(db):  # noqa: F811
+    from coach.db import inbox, mark_feedback_read
+
+    w = world(db)
+    assert inbox(db, w.ann).new_feedback == []
+    add_comment(db, w.erin, w.calls["ann"], "Lead with her close.", 1)
+    assert inbox(db, w.ann).new_feedback == [w.calls["ann"]]
+    assert inbox(db, w.bob).new_feedback == []  # someone else's feedback is not yours
+    with pytest.raises(NotFound):
+        mark_feedback_read(db, w.bob, w.calls["ann"])  # only the owner marks it read
+    mark_feedback_read(db, w.ann, w.calls["ann"])
+    assert inbox(db, w.ann).new_feedback == []
+    time.sleep(0.01)  # a later comment, by the clock the store uses
+    override_criterion(db, w.erin, w.calls["ann"], "relevant_to_title", "no", "Too generic")
+    assert inbox(db, w.ann).new_feedback == [w.calls["ann"]]
+
+
+def test_assignments_carry_their_due_state_and_a_past_due_date_is_refused(db):  # noqa: F811
+    from coach.db import assign, assignments, inbox
+
+    w = world(db)
+    today = datetime.now(UTC).date()
+    soon = assign(db, w.erin, "ann", "cfo_meridian", due=today + timedelta(days=2))
+    later = assign(db, w.erin, "ann", "coo_halvorsen", due=today + timedelta(days=20))
+    states = {a.id: a.due_state for a in assignments(db, w.ann)}
+    assert states == {soon: "due soon", later: ""}
+    assert {a.id: a.due_state for a in assignments(db, w.ann, today=today + timedelta(days=5))} == \
+        {soon: "overdue", later: ""}
+    assert [a.id for a in inbox(db, w.ann, today=today + timedelta(days=5)).overdue] == [soon]
+    assert inbox(db, w.erin).due_soon == []  # the manager's badge holds only their own assignments
+    with pytest.raises(UserInputError, match="has passed"):
+        assign(db, w.erin, "ann", "cfo_meridian", due=today - timedelta(days=1))
+
+
+def test_a_manager_removes_only_their_own_teams_assignments(db):  # noqa: F811
+    from coach.db import assign, assignments, remove_assignment
+
+    w = world(db)
+    east = assign(db, w.erin, "ann", "cfo_meridian")
+    west = assign(db, w.wes, "cat", "cfo_meridian")
+    with pytest.raises(NotFound):
+        remove_assignment(db, w.erin, west)
+    with pytest.raises(AccessDenied):
+        remove_assignment(db, w.ann, east)
+    remove_assignment(db, w.erin, east)
+    assert assignments(db, w.erin) == [] and [a.id for a in assignments(db, w.wes)] == [west]

@@ -13,8 +13,9 @@ from coach.db.db import Database
 from coach.db.practice import (SessionRecord, finish_session, get_session, my_sessions, queue_rep_line,
                                   record_buyer_reply, record_rep_line, start_session, unfinished_session)
 from coach.db.trends import Trends, team_trends
+from coach.db.inbox import Inbox, inbox, mark_feedback_read
 from coach.db.review import (AssignmentStatus, SessionFilter, add_comment, assign, assignments,
-                                override_criterion, team_sessions)
+                                override_criterion, remove_assignment, team_sessions)
 
 
 def open_database(settings: Settings) -> Database:
@@ -22,7 +23,7 @@ def open_database(settings: Settings) -> Database:
     return Database(settings.effective_database_url)
 
 
-__all__ = ["AssignmentStatus", "Database", "SessionFilter", "SessionRecord", "SignInLocked", "Viewer", "add_comment",
+__all__ = ["AssignmentStatus", "Database", "Inbox", "inbox", "mark_feedback_read", "remove_assignment", "SessionFilter", "SessionRecord", "SignInLocked", "Viewer", "add_comment",
            "add_user", "assign", "assignments", "demo_sign_ins", "ensure_demo", "finish_session", "get_session",
            "list_users", "my_sessions", "open_database", "override_criterion", "queue_rep_line", "record_buyer_reply",
            "record_rep_line", "set_password", "sign_in", "start_session", "team_members", "team_sessions", "team_trends", "Trends",

@@ -87,6 +87,7 @@ class PracticeSession(Base):
     overall: Mapped[int | None] = mapped_column(Integer, index=True)  # copied from the scorecard for listing
     assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"))
     rewound_from: Mapped[str | None] = mapped_column(String(32))
+    feedback_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # the rep last read its reviews
     user: Mapped[User] = relationship()
 
 

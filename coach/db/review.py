@@ -7,7 +7,7 @@ rules as everywhere: a manager acts on their own team only, an admin on anyone.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import ColumnElement, exists, func, select
@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, exists, func, select
 from coach.errors import AccessDenied, NotFound, UserInputError
 from coach.db.accounts import Viewer
 from coach.db.db import Database
-from coach.db.models import MODES, Assignment, PracticeSession, Review, Scorecard, Turn, User
+from coach.db.models import MODES, Assignment, PracticeSession, Review, Scorecard, User
 from coach.db.practice import SessionRecord, _record, said_something, visible_to
 
 MAX_COMMENT = 2000
@@ -122,6 +122,8 @@ def assign(db: Database, viewer: Viewer, rep_name: str, persona_id: str, *, mode
         raise AccessDenied("Only managers assign practice", "ask your manager")
     if mode not in MODES or not 0 <= pass_mark <= 100:
         raise UserInputError("Bad mode or pass mark", f"mode is one of {', '.join(MODES)}; pass mark 0-100")
+    if due is not None and due < datetime.now(UTC).date():
+        raise UserInputError(f"The due date {due} has passed", "pick today or a later day, or leave it empty")
     with db.transaction() as s:
         rep = s.scalar(select(User).where(User.name == rep_name))
         if rep is None or (viewer.role == "manager" and rep.team_id != viewer.team_id):
@@ -133,9 +135,27 @@ def assign(db: Database, viewer: Viewer, rep_name: str, persona_id: str, *, mode
         return row.id
 
 
+def remove_assignment(db: Database, viewer: Viewer, assignment_id: int) -> None:
+    """A manager withdraws an assignment of their team (calls already made keep their scores)."""
+    if viewer.role not in ("manager", "admin"):
+        raise AccessDenied("Only managers change assignments", "ask your manager")
+    with db.transaction() as s:
+        found = s.execute(select(Assignment, User).join(User, Assignment.user_id == User.id)
+                          .where(Assignment.id == assignment_id)).first()
+        if found is None or (viewer.role == "manager" and found[1].team_id != viewer.team_id):
+            raise NotFound(f"No assignment {assignment_id} in your team", "pick one from the assignments table")
+        for call in s.scalars(select(PracticeSession).where(PracticeSession.assignment_id == assignment_id)):
+            call.assignment_id = None
+        s.delete(found[0])
+
+
+DUE_SOON_DAYS = 3  # an assignment due within this many days is flagged "due soon"
+
+
 class AssignmentStatus(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: int
+    user_id: int
     rep: str
     persona_id: str
     mode: str
@@ -144,10 +164,21 @@ class AssignmentStatus(BaseModel):
     tries: int
     best: int | None
     status: str  # passed | tried | not started
+    due_state: str = ""  # overdue | due soon | "" (passed, no due date, or not due yet)
 
 
-def assignments(db: Database, viewer: Viewer) -> list[AssignmentStatus]:
+def due_state(due: date | None, status: str, today: date) -> str:
+    """Whether an open assignment needs attention: past its due day, or due within a few days."""
+    if due is None or status == "passed":
+        return ""
+    if due < today:
+        return "overdue"
+    return "due soon" if (due - today).days <= DUE_SOON_DAYS else ""
+
+
+def assignments(db: Database, viewer: Viewer, today: date | None = None) -> list[AssignmentStatus]:
     """Assignments the viewer may see (a rep's own, a manager's team's) with their progress."""
+    today = today or datetime.now(UTC).date()
     query = select(Assignment, User.name).join(User, Assignment.user_id == User.id)
     if viewer.role == "rep":
         query = query.where(Assignment.user_id == viewer.id)
@@ -161,6 +192,7 @@ def assignments(db: Database, viewer: Viewer) -> list[AssignmentStatus]:
                 PracticeSession.mode == row.mode, PracticeSession.ended_at.is_not(None),
                 PracticeSession.started_at >= row.created_at)).one()
             status = "passed" if best is not None and best >= row.pass_mark else "tried" if tries else "not started"
-            out.append(AssignmentStatus(id=row.id, rep=rep, persona_id=row.persona_id, mode=row.mode,
-                                        pass_mark=row.pass_mark, due=row.due, tries=tries, best=best, status=status))
+            out.append(AssignmentStatus(id=row.id, user_id=row.user_id, rep=rep, persona_id=row.persona_id, mode=row.mode,
+                                        pass_mark=row.pass_mark, due=row.due, tries=tries, best=best, status=status,
+                                        due_state=due_state(row.due, status, today)))
     return out

@@ -7,7 +7,7 @@ import streamlit as st
 from coach.errors import CoachError
 from pathlib import Path
 
-from coach.ui import auth
+from coach.ui import auth, badges
 
 PAGES = Path(__file__).resolve().parent / "pages"
 
@@ -27,13 +27,16 @@ def main() -> None:
             st.error(exc.message)
         return
     auth.write_cookie()
+    waiting = badges.inbox_for(viewer)
     with st.sidebar:
         st.markdown(f"Signed in as **{viewer.display_name}** ({viewer.role})")
+        for line in badges.sidebar_lines(waiting):
+            st.markdown(line)
         if st.button("Sign out"):
             auth.sign_out()
             st.rerun()
-    pages = [st.Page(PAGES / "practice.py", title="Practice", default=True),
-             st.Page(PAGES / "history.py", title="My calls")]
+    pages = [st.Page(PAGES / "practice.py", title=badges.titled("Practice", badges.assignment_badge(waiting)), default=True),
+             st.Page(PAGES / "history.py", title=badges.titled("My calls", badges.feedback_badge(waiting)))]
     if viewer.role in ("manager", "admin"):
         pages += [st.Page(PAGES / "review.py", title="Review"), st.Page(PAGES / "team.py", title="Team")]
     st.navigation(pages).run()

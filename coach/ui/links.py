@@ -13,13 +13,13 @@ import streamlit as st
 PARAM = "call"
 
 
-def linked_index(call_ids: Sequence[str]) -> int:
-    """The position of the call the URL names among those this viewer may open (0 when it names none);
-    a call that is not among them is reported as not found, whoever it belongs to."""
+def linked_index(call_ids: Sequence[str], default: int = 0) -> int:
+    """The position of the call the URL names among those this viewer may open (`default` when it names
+    none); a call that is not among them is reported as not found, whoever it belongs to."""
     wanted = st.query_params.get(PARAM)
     if wanted and wanted not in call_ids:
         st.warning("The linked call was not found. Pick one from the list.")
-    return call_ids.index(wanted) if wanted in call_ids else 0
+    return call_ids.index(wanted) if wanted in call_ids else default
 
 
 def name_in_link(call_id: str) -> None:

@@ -10,7 +10,8 @@ from coach.call.practice import PracticeCall, model_notice
 from coach.call.engine import briefing_for
 from coach.call.study import study_material
 from coach.transcript import MAX_TURN_CHARS, clean_rep_text
-from coach.db import Viewer, assignments, get_session, my_sessions, unfinished_session
+from coach.db import Viewer, assignments, get_session, mark_feedback_read, my_sessions, unfinished_session
+from coach.db.inbox import unread_feedback
 from coach.ui import resources
 from coach.ui.links import linked_index, name_in_link
 from coach.grading.grade import rescored
@@ -54,9 +55,10 @@ def _choose(viewer: Viewer) -> None:
         st.subheader("Assigned to you")
         for a in todo:
             cols = st.columns([4, 1])
-            due = f", due {a.due}" if a.due else ""
+            due = f" · due {a.due}" if a.due else ""
+            due += f" · **:red[{a.due_state}]**" if a.due_state == "overdue" else f" · **{a.due_state}**" if a.due_state else ""
             cols[0].markdown(f"**{names.get(a.persona_id, a.persona_id)}** · {a.mode} · pass mark {a.pass_mark}"
-                             f"{due} · {a.status}" + (f" (best {a.best})" if a.best is not None else ""))
+                             f" · {a.status}" + (f" (best {a.best})" if a.best is not None else "") + due)
             if cols[1].button("Start", key=f"assignment-{a.id}"):
                 _start(viewer, a.persona_id, a.mode, a.id)
                 st.rerun()
@@ -282,10 +284,13 @@ def render_history(viewer: Viewer) -> None:
     if scored:
         st.line_chart({"score": [c.overall for c in scored]}, height=200)
     names = _names()
-    labels = {c.id: f"{c.started_at:%Y-%m-%d %H:%M} · {names.get(c.persona_id, c.persona_id)} · {c.outcome} · "
-                    f"{c.overall if c.overall is not None else '-'}" for c in calls}  # by id: two calls may read alike
+    unread = set(unread_feedback(resources.database(), viewer))
+    labels = {c.id: ("🔔 new feedback · " if c.id in unread else "") +
+              f"{c.started_at:%Y-%m-%d %H:%M} · {names.get(c.persona_id, c.persona_id)} · {c.outcome} · "
+              f"{c.overall if c.overall is not None else '-'}" for c in calls}  # by id: two calls may read alike
     ids = list(labels)
-    picked = st.selectbox("Open a call", ids, index=linked_index(ids), format_func=labels.__getitem__)
+    first_unread = next((i for i, sid in enumerate(ids) if sid in unread), 0)  # new feedback opens first
+    picked = st.selectbox("Open a call", ids, index=linked_index(ids, first_unread), format_func=labels.__getitem__)
     name_in_link(picked)
     record = get_session(resources.database(), viewer, picked)
     if record.scorecard:
@@ -298,3 +303,5 @@ def render_history(viewer: Viewer) -> None:
     for general in comments.pop(0, []):  # a comment on the whole call, from the manager
         st.info(f"Feedback on this call: {general}")
     transcript(record.turns, names, annotate=record.mode == "coached", comments=comments, waiting=record.waiting)
+    if picked in unread:  # read now; the badge goes on the next page load
+        mark_feedback_read(resources.database(), viewer, picked)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import streamlit as st
 
 from coach.errors import CoachError
-from coach.db import Viewer, assign, assignments, team_members, team_trends
+from coach.db import Viewer, assign, assignments, remove_assignment, team_members, team_trends
 from coach.ui import resources
 
 
@@ -41,12 +41,15 @@ def render(viewer: Viewer) -> None:
 def _assignments(viewer: Viewer) -> None:
     st.subheader("Assignments")
     reps = team_members(resources.database(), viewer)
-    executives = sorted(p.id for p in resources.content().personas.values() if p.level == "executive")
+    buyers = {p.id: f"{p.name}, {p.title}" for p in resources.content().personas.values()}
+    executives = sorted((p.id for p in resources.content().personas.values() if p.level == "executive"),
+                        key=buyers.__getitem__)
+    shown = {r.name: r.display_name for r in reps}
     if reps:
         with st.form("assign", clear_on_submit=True):
             cols = st.columns(5)
-            rep = cols[0].selectbox("Rep", [r.name for r in reps])
-            persona = cols[1].selectbox("Buyer", executives)
+            rep = cols[0].selectbox("Rep", list(shown), format_func=shown.__getitem__)
+            persona = cols[1].selectbox("Buyer", executives, format_func=buyers.__getitem__)
             mode = cols[2].selectbox("Mode", ["exam", "coached"])
             pass_mark = cols[3].number_input("Pass mark", 0, 100, 65)
             due = cols[4].date_input("Due", value=None)
@@ -55,8 +58,24 @@ def _assignments(viewer: Viewer) -> None:
                     assign(resources.database(), viewer, rep, persona, mode=mode, pass_mark=int(pass_mark), due=due)
                 except CoachError as exc:
                     st.error(exc.message)
+                else:
+                    st.success(f"Assigned {buyers[persona]} to {shown[rep]}.")
     rows = assignments(resources.database(), viewer)
-    if rows:
-        st.dataframe([a.model_dump() for a in rows], hide_index=True, use_container_width=True)
-    else:
+    if not rows:
         st.caption("No assignments yet.")
+        return
+    st.dataframe([{"rep": shown.get(a.rep, a.rep), "buyer": buyers.get(a.persona_id, a.persona_id), "mode": a.mode,
+                   "pass mark": a.pass_mark, "due": a.due, "state": a.due_state or "-", "tries": a.tries,
+                   "best": "-" if a.best is None else a.best, "status": a.status} for a in rows],
+                 hide_index=True, use_container_width=True)
+    with st.form("remove_assignment"):
+        gone = st.selectbox("Remove an assignment", [a.id for a in rows], format_func=lambda i: next(
+            f"{shown.get(a.rep, a.rep)} · {buyers.get(a.persona_id, a.persona_id)} · due {a.due or '-'}"
+            for a in rows if a.id == i))
+        if st.form_submit_button("Remove"):
+            try:
+                remove_assignment(resources.database(), viewer, int(gone))
+            except CoachError as exc:
+                st.error(exc.message)
+            else:
+                st.rerun()
