@@ -215,7 +215,9 @@ def test_a_manager_assigns_a_buyer_and_sees_trends(app, db):
                                                         "Criteria most often failed"]
     button(manager, "Assign").click().run()
     assert not manager.exception
-    assert manager.dataframe[-1].value["rep"].tolist() == ["rep1"]
+    assigned = manager.dataframe[-1].value
+    assert assigned["rep"].tolist() == ["Alex Chen"] and assigned["state"].tolist() == ["-"]  # names people read
+    assert "cfo_meridian" not in assigned["buyer"].tolist()[0]
     rep = signed_in(app(), "rep1")
     assert any("Assigned to you" in s.value for s in rep.subheader)
 
