@@ -291,3 +291,15 @@ def test_the_rewrite_names_peers_as_sellers_say_them():
     assert [plural_title(t) for t in ("Chief Executive Officer", "Chief Human Resources Officer", "VP of Sales",
                                       "Field Service Manager", "Chief of Staff")] == \
         ["CEOs", "CHROs", "VPs of Sales", "Field Service Managers", "Chiefs of Staff"]
+
+
+def test_the_quote_for_a_priority_or_their_goals_is_the_sentence_that_made_the_point(play):
+    opener = ("Hi Dana, thanks for the time. Is twenty minutes still right? "
+              "I know the finance committee meets in five weeks and wants a margin plan with dollar amounts.")
+    discovery = ("Great. How far off has the 13-week cash forecast been, and what does a miss cost you with the "
+                 "lenders?")
+    card = play([opener, discovery]).grade
+    quotes = {c.id: [q.quote for q in c.evidence] for c in card.criteria if c.result == "yes"}
+    assert quotes["tied_to_a_priority"][0].startswith("I know the finance committee meets"), quotes
+    for criterion in ("tied_to_a_priority", "relevant_to_title"):
+        assert not any(q.startswith(("Hi Dana", "Is twenty", "Great.")) for q in quotes.get(criterion, [])), quotes

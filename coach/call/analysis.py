@@ -53,6 +53,9 @@ class TurnAnalysis(BaseModel):
     value_evidence: list[Evidence]
     priority: str | None
     priority_named: str | None = None  # a priority named in its own words, even where meaning alone missed it
+    # the sentences that carry the point, for the grader's quotes (None: not measured, or no such point)
+    priority_quote: str | None = None
+    value_quote: str | None = None
     case_notes: list[CaseReference]
     unsupported_claims: list[str]
     jargon: list[str]
@@ -254,7 +257,10 @@ def analyse_turn(text: str, signals: SemanticSignals, rules: AnalysisRules, supp
         off_topic = (n_words >= 4 and signals.best_score < sim.on_topic and not next_step and not time_check
                      and not open_question)
 
+    tied = priority[0] if priority else signals.priorities_named[0] if signals.priorities_named and business else None
     analysis = TurnAnalysis(
+        priority_quote=signals.priority_sentences.get(tied) if tied else None,
+        value_quote=signals.statement_sentence if statement else None,
         words=n_words, speaking_s=round(n_words * 60 / rules.speaking_words_per_minute, 1), questions=asked,
         feature_pitch=feature_pitch, feature_evidence=feature_evidence,
         value_for_title=bool(statement or value_chunks), value_evidence=value_evidence,

@@ -147,7 +147,7 @@ def opened_on_their_agenda(e: Evidence) -> Answer:
 
 @criterion("relevant_to_title")
 def relevant_to_title(e: Evidence) -> Answer:
-    return e.yes_if([(i, None) for i, x in e.analyses.items() if x.value_turn], e.pitches())
+    return e.yes_if([(i, x.value_quote) for i, x in e.analyses.items() if x.value_turn], e.pitches())
 
 
 @criterion("real_discovery_with_follow_up")
@@ -168,7 +168,8 @@ def real_discovery_with_follow_up(e: Evidence) -> Answer:
 
 @criterion("tied_to_a_priority")
 def tied_to_a_priority(e: Evidence) -> Answer:
-    return e.yes_if([(i, None) for i, x in e.analyses.items() if (x.priority or x.priority_named) and not x.feature_pitch])
+    return e.yes_if([(i, x.priority_quote) for i, x in e.analyses.items()
+                     if (x.priority or x.priority_named) and not x.feature_pitch])
 
 
 @criterion("value_backed_by_case_note")

@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 
 
 
+QUOTE_LAST = frozenset({"greeting", "small_talk", "off_topic", "closing"})  # side talk never carries the point
+
+
 def persona_texts(persona: Persona, reveals: bool = True) -> list[str]:
     """The persona's own statements a turn is compared with: goals, problems, needs, priorities, and (for
     a buyer who may reveal them) each hidden fact's topic, words and example questions."""
@@ -137,7 +140,7 @@ class Semantics:
         cases = self.store.search_many(queries, kind="case_note", k=3)
         said = [lexicon.sentences(text) or [text] for text in texts]  # each turn's sentences, split once
         readings = self._read_acts(said)
-        priority = self._priority_closeness(said, turns)
+        priority, quoted = self._priority_closeness(said, turns, readings)
         out, at = [], 0
         for i, (text, asked) in enumerate(zip(texts, questions, strict=True)):
             asked_vectors, at = question_vectors[at:at + len(asked)], at + len(asked)
@@ -153,6 +156,7 @@ class Semantics:
                 turn_vector=turn,
                 sentence_acts=readings[i],
                 question_vectors=dict(zip(asked, asked_vectors, strict=True)),
+                priority_sentences=quoted[i][0], statement_sentence=quoted[i][1],
             ))
         return out
 
@@ -189,20 +193,41 @@ class Semantics:
                           np.array([i for i, _ in phrasings], dtype=np.int64))
         return self._pool
 
-    def _priority_closeness(self, said: Sequence[Sequence[str]], turns: np.ndarray) -> np.ndarray:
+    def _priority_closeness(self, said: Sequence[Sequence[str]], turns: np.ndarray,
+                            readings: Sequence[Sequence[SentenceAct]] = ()
+                            ) -> tuple[np.ndarray, list[tuple[dict[str, str], str | None]]]:
         """(turns, priorities): each turn's closeness to each priority, the whole turn's or its closest
-        sentence's, whichever is higher. Why: one sentence about the board deadline ties a long turn
-        to it, while the whole turn's meaning is spread over everything else it says. The sentences
-        are the ones the act reader embeds, so the embedder's cache answers them."""
-        if not self.priorities:
-            return np.zeros((len(said), 0), dtype=np.float32)
-        best = turns @ self._priority_vectors.T
-        vectors = self.embedder.embed([s for sentences in said for s in sentences]) @ self._priority_vectors.T
+        sentence's, whichever is higher; and per turn, the sentence to quote for each priority and for
+        their goals, problems and needs (the closest; for a priority named in its own words, the sentence
+        that names it). Why: one sentence about the board deadline ties a long turn to it, while the whole
+        turn's meaning is spread over everything else it says; and the quote must be the sentence that
+        made the point, not the greeting before it. The sentences are the ones the act reader embeds, so
+        the embedder's cache answers them. A greeting or small talk is quoted only when the turn has
+        nothing else."""
+        best = turns @ self._priority_vectors.T if self.priorities else np.zeros((len(said), 0), dtype=np.float32)
+        flat = [s for sentences in said for s in sentences]
+        vectors = self.embedder.embed(flat) if flat else np.zeros((0, turns.shape[1]), dtype=np.float32)
+        by_priority = vectors @ self._priority_vectors.T if self.priorities else np.zeros((len(flat), 0))
+        by_statement = vectors @ self._statement_vectors.T if self.statements else np.zeros((len(flat), 0))
+        quoted: list[tuple[dict[str, str], str | None]] = []
         at = 0
         for i, sentences in enumerate(said):
-            best[i] = np.maximum(best[i], vectors[at:at + len(sentences)].max(axis=0))
+            rows = slice(at, at + len(sentences))
             at += len(sentences)
-        return best
+            chosen: dict[str, str] = {}
+            acts = readings[i] if i < len(readings) and len(readings[i]) == len(sentences) else []
+            side = np.array([bool(acts) and acts[k].act in QUOTE_LAST for k in range(len(sentences))])
+            penalty = np.where(side & ~side.all(), -2.0, 0.0)[:, None] if len(sentences) else 0.0
+            if self.priorities and sentences:
+                best[i] = np.maximum(best[i], by_priority[rows].max(axis=0))
+                closest = (by_priority[rows] + penalty).argmax(axis=0)
+                for j, priority in enumerate(self.priorities):
+                    naming = [s for s in sentences if self._priorities_named(s) and priority in self._priorities_named(s)]
+                    chosen[priority] = naming[0] if naming else sentences[int(closest[j])]
+            about = sentences[int((by_statement[rows] + penalty).max(axis=1).argmax())] \
+                if self.statements and sentences else None
+            quoted.append((chosen, about))
+        return best, quoted
 
     def _read_acts(self, said: Sequence[Sequence[str]]) -> list[list[SentenceAct]]:
         """Each turn's sentences read as acts, in one classifier pass (empty lists without a reader)."""
