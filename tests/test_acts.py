@@ -118,3 +118,36 @@ def test_a_buyer_reply_becomes_the_move_it_made():
     assert buyer_move([_said("answer"), _said("hand_off", text="Over to Priya.")], 0.4) == ("delegate", "Over to Priya.")
     assert buyer_move([_said("answer")], 0.4) == ("answer", None)
     assert buyer_move([_said("impatience", 0.2)], 0.4) == ("answer", None)
+
+
+def test_reading_from_arrays_matches_the_training_layout_with_words_and_context():
+    import numpy as np
+
+    from coach.acts import model as linear
+
+    rng = np.random.default_rng(0)
+    texts = ["Fair enough.", "Which ERP are you on?", "Tuesday at ten works.", "Our engine reads PDFs.",
+             "Got it, eleven days.", "How was the weekend?"]
+    vectors = rng.normal(size=(len(texts), 8)).astype(np.float32)
+    context = rng.random(size=(len(texts), 3)).astype(np.float32)
+    context[0] = 0  # nothing known before it
+    settings = linear.ModelSettings(regularisation=4.0, word_weight=1.5, context_weight=2.0)
+    fitted = linear.fit(linear.features(vectors, texts, settings, context), ["a", "b", "c", "a", "b", "c"], settings)
+    expected = fitted.probabilities(linear.features(vectors, texts, settings, context))
+    read = fitted.read(vectors, texts, settings.word_weight, context, settings.context_weight)
+    assert np.allclose(read, expected, atol=1e-5)
+
+
+@pytest.mark.slow  # builds the classifiers from the banks (several seconds)
+def test_a_rep_sentence_is_read_in_the_light_of_what_the_buyer_just_said():
+    from coach.acts.reader import shared_reader
+    from coach.runtime.startup import prepare
+
+    reader = shared_reader("rep", shared_embedder(), prepare(llm="none").data_dir)
+    line = "Fair, and that's why the first phase never touches the ERP."
+    alone, = reader.read([line])
+    assert reader.read([line], [None]) == [alone]  # nothing known before it: read as alone
+    after_pushback, = reader.read([line], ["Every vendor says integration is easy, and it never is."])
+    after_answer, = reader.read([line], ["We run SAP in the hospitals and Oracle at the two we bought."])
+    assert after_pushback.chance("objection_handling") > alone.chance("objection_handling")
+    assert after_pushback.chance("objection_handling") > after_answer.chance("objection_handling")

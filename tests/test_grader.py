@@ -139,11 +139,15 @@ def test_a_next_step_agreed_with_the_delegate_is_not_one_with_the_executive(play
 
 def test_a_transcript_analysed_in_one_batch_grades_exactly_as_turn_by_turn(content, shipped_store):
     store, _ = shipped_store
-    turns = [{"speaker": "rep", "text": line} for line in GOOD[:3] + PITCH]
-    transcript = TranscriptFile(persona="cfo_meridian", turns=turns)
+    replies = ["That's a fair question; it was off by $15M last quarter.", "Go on.", "That's too expensive for us.",
+               "We tried that in 2021.", "Fine."]
+    turns = [{"speaker": "buyer", "text": "Dana Whitfield. You have twenty minutes."}]
+    for line, reply in zip(GOOD[:3] + PITCH, replies + ["Okay."] * 5, strict=False):
+        turns += [{"speaker": "rep", "text": line}, {"speaker": "buyer", "text": reply}]
+    transcript = TranscriptFile(persona="cfo_meridian", turns=turns)  # each line read after the buyer's last words
     batched = grade_transcript(transcript, Call(content.personas["cfo_meridian"], content, store, seed=0))
     one_by_one = Call(content.personas["cfo_meridian"], content, store, seed=0)
-    one_by_one.prefetch = lambda lines: None  # the turn-by-turn path
+    one_by_one.prefetch = lambda lines, before=None: None  # the turn-by-turn path
     card = grade_transcript(transcript, one_by_one)
     assert batched.model_dump() == card.model_dump()
 

@@ -35,6 +35,9 @@ class Example(BaseModel):
     act: str
     involves_buyer: bool | None = None
     position: Literal["first", "middle", "last", "only"] | None = None  # where it stood in its turn, when said in a call
+    # what the buyer had just said (the last sentence of their previous turn), when said in a call after
+    # the buyer's opening; the reader reads it as a buyer act and weighs it with the sentence
+    after: str | None = None
     voice: str | None = None
     title: str | None = None
     industry: str | None = None

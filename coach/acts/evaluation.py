@@ -46,7 +46,7 @@ def _ratio(a: int, b: int) -> float | None:
 def evaluate(reader: ActReader, examples: list[Example], split: str, acts: tuple[str, ...]) -> ActReport:
     """Read every sentence of a split and compare with its label (a finer act the split does not
     use is counted as the act it rolls up to: `ROLLS_UP_TO`)."""
-    readings = reader.read([e.text for e in examples])
+    readings = reader.read([e.text for e in examples], [e.after for e in examples])
     labelled = {e.act for e in examples}
     rolled = {fine: broad for fine, broad in ROLLS_UP_TO.items() if fine not in labelled}
     acts = tuple(a for a in acts if a not in rolled)

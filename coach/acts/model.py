@@ -34,6 +34,9 @@ class ModelSettings(BaseModel):
     regularisation: float = Field(gt=0)   # LogisticRegression's C
     word_weight: float = Field(ge=0)      # scale of the word n-gram block against the embedding block
     class_weight: str | None = None       # "balanced" or none
+    # scale of the context block (what the buyer had just said, read as buyer acts) against the rest;
+    # 0: sentences are read alone
+    context_weight: float = Field(0.0, ge=0)
 
 
 _TOKEN = re.compile(r"(?u)\b\w+\b|\?")
@@ -53,21 +56,32 @@ def terms(text: str) -> tuple[np.ndarray, np.ndarray]:
     return keys, values / np.linalg.norm(values)
 
 
-def features(vectors: np.ndarray, texts: Sequence[str], settings: ModelSettings) -> sparse.csr_matrix:
-    """The training input: the sentence embedding beside its weighted word features (sparse)."""
+def features(vectors: np.ndarray, texts: Sequence[str], settings: ModelSettings,
+             context: np.ndarray | None = None) -> sparse.csr_matrix:
+    """The training input: the sentence embedding beside its weighted word features (sparse), and the
+    weighted context block when the settings use one (`context`: one row per sentence, zeros when
+    nothing is known of what came before)."""
     from scipy import sparse
 
     dense = sparse.csr_matrix(vectors.astype(np.float32))
-    if settings.word_weight == 0:
-        return dense
+    blocks = [dense]
+    if settings.word_weight:
+        blocks.append(_word_block(texts, settings.word_weight))
+    if settings.context_weight and context is not None:
+        blocks.append(sparse.csr_matrix(settings.context_weight * context.astype(np.float32)))
+    return blocks[0] if len(blocks) == 1 else sparse.hstack(blocks, format="csr")
+
+
+def _word_block(texts: Sequence[str], word_weight: float) -> sparse.csr_matrix:
+    from scipy import sparse
+
     rows, cols, data = [], [], []
     for row, text in enumerate(texts):
         keys, values = terms(text)
         rows += [row] * len(keys)
         cols += keys.tolist()
-        data += (settings.word_weight * values).tolist()
-    words = sparse.csr_matrix((data, (rows, cols)), shape=(len(texts), WORD_FEATURES), dtype=np.float32)
-    return sparse.hstack([dense, words], format="csr")
+        data += (word_weight * values).tolist()
+    return sparse.csr_matrix((data, (rows, cols)), shape=(len(texts), WORD_FEATURES), dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -82,15 +96,21 @@ class LinearModel:
         """Class probabilities for a feature matrix (the same arithmetic as scikit-learn's predict_proba)."""
         return self._softmax(np.asarray(x @ self.coef.T) + self.intercept)
 
-    def read(self, vectors: np.ndarray, texts: Sequence[str], word_weight: float) -> np.ndarray:
-        """Class probabilities straight from embeddings and text, without building the sparse matrix."""
+    def read(self, vectors: np.ndarray, texts: Sequence[str], word_weight: float,
+             context: np.ndarray | None = None, context_weight: float = 0.0) -> np.ndarray:
+        """Class probabilities straight from embeddings and text, without building the sparse matrix
+        (the same layout as `features`: embedding, then word features, then the context block)."""
         dims = vectors.shape[1]
         scores = vectors.astype(np.float32) @ self.coef[:, :dims].T + self.intercept
-        if word_weight and self.coef.shape[1] > dims:
+        words_at = dims
+        if word_weight:
             for row, text in enumerate(texts):
                 keys, values = terms(text)
                 if len(keys):
-                    scores[row] += word_weight * (self.coef[:, dims + keys] @ values)
+                    scores[row] += word_weight * (self.coef[:, words_at + keys] @ values)
+        context_at = words_at + (WORD_FEATURES if word_weight else 0)
+        if context_weight and context is not None and self.coef.shape[1] > context_at:
+            scores += context_weight * (context.astype(np.float32) @ self.coef[:, context_at:].T)
         return self._softmax(scores)
 
     def _softmax(self, scores: np.ndarray) -> np.ndarray:

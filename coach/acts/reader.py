@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from coach.acts import model as linear
 from coach.acts.bank import Example, bank_files, fingerprint, load_split, user_bank_file
-from coach.acts.types import ACTS, SentenceAct, Side
+from coach.acts.types import ACTS, BUYER_ACTS, SentenceAct, Side
 from coach.errors import CoachError
 from coach.retrieval.embeddings import MiniLMEmbedder
 
@@ -99,6 +99,32 @@ class ActReader:
         self._models: dict[str, linear.LinearModel] | None = None
         self._lock = threading.Lock()
         self.build_seconds: float | None = None  # set when this reader built (not loaded) its model
+        self._context: ActReader | None = None
+
+    @property
+    def uses_context(self) -> bool:
+        """Rep sentences are read with what the buyer had just said, when the settings weigh it."""
+        return self.side == "rep" and self.settings.model.context_weight > 0
+
+    def context_reader(self) -> ActReader:
+        """The buyer-side reader that reads what the buyer had just said (from the same banks)."""
+        if self._context is None:
+            self._context = shared_reader("buyer", self.embedder, self.data_dir) if self.bank_dir is None else \
+                ActReader("buyer", self.embedder, self.data_dir, self.bank_dir, cache_dir=self.cache_dir)
+        return self._context
+
+    def context_rows(self, after: Sequence[str | None]) -> np.ndarray:
+        """One row per sentence: the buyer-act probabilities of what the buyer said just before it
+        (zeros where nothing is known: a single sentence, or the first turn after the opening)."""
+        rows = np.zeros((len(after), len(BUYER_ACTS)), dtype=np.float32)
+        said = sorted({a for a in after if a})
+        if not said:
+            return rows
+        read = dict(zip(said, self.context_reader().read(said), strict=True))
+        for i, text in enumerate(after):
+            if text:
+                rows[i] = [read[text].probabilities.get(act, 0.0) for act in BUYER_ACTS]
+        return rows
 
     @property
     def confident(self) -> float:
@@ -114,8 +140,9 @@ class ActReader:
     def cache_file(self) -> Path:
         """Where the model built from the current banks and settings is kept."""
         files = [*bank_files(self.side, "train", self.bank_dir), *self._team_files()]
+        context = self.context_reader().cache_file().name if self.uses_context else ""
         key = fingerprint(files, self.embedder.model_id, self.settings.model.model_dump_json(),
-                          str(linear.WORD_FEATURES), linear.FEATURIZER)
+                          str(linear.WORD_FEATURES), linear.FEATURIZER, context)
         return self.cache_dir / f"{self.side}-{key}.npz"
 
     def models(self, progress: Callable[[str], None] | None = None) -> dict[str, linear.LinearModel]:
@@ -156,7 +183,8 @@ class ActReader:
         if progress:
             progress(f"Learning {self.side} acts from {len(examples)} labelled sentences…")
         texts = [e.text for e in examples]
-        x = linear.features(self.embedder.embed(texts), texts, self.settings.model)
+        context = self.context_rows([e.after for e in examples]) if self.uses_context else None
+        x = linear.features(self.embedder.embed(texts), texts, self.settings.model, context)
         built = {"act": linear.fit(x, [e.act for e in examples], self.settings.model)}
         who = [i for i, e in enumerate(examples) if e.involves_buyer is not None]
         if len({examples[i].involves_buyer for i in who}) == 2:
@@ -166,16 +194,19 @@ class ActReader:
         log.info("built the %s act model from %d sentences in %.1f s", self.side, len(examples), self.build_seconds)
         return built
 
-    def read(self, sentences: Sequence[str]) -> list[SentenceAct]:
-        """Each sentence's act with its probability and runner-up."""
+    def read(self, sentences: Sequence[str], after: Sequence[str | None] | None = None) -> list[SentenceAct]:
+        """Each sentence's act with its probability and runner-up; `after`, one per sentence, is what
+        the buyer had just said (None: unknown), which a rep reader weighs when its settings say so."""
         if not sentences:
             return []
         models = self.models()
-        vectors, weight = self.embedder.embed(list(sentences)), self.settings.model.word_weight
+        vectors, settings = self.embedder.embed(list(sentences)), self.settings.model
+        context = self.context_rows(after) if self.uses_context and after is not None else None
+        read = dict(word_weight=settings.word_weight, context=context, context_weight=settings.context_weight)
         act_model = models["act"]
-        probabilities = act_model.read(vectors, sentences, weight)
+        probabilities = act_model.read(vectors, sentences, **read)
         involves = models.get("involves_buyer")
-        who = involves.read(vectors, sentences, weight)[:, involves.classes.index("yes")] if involves else None
+        who = involves.read(vectors, sentences, **read)[:, involves.classes.index("yes")] if involves else None
         readings = []
         for row, text in enumerate(sentences):
             order = np.argsort(-probabilities[row])
@@ -193,9 +224,12 @@ class ActReader:
         return readings
 
 
-    def read_turns(self, turns: Sequence[Sequence[str]]) -> list[list[SentenceAct]]:
-        """`read` for several turns' sentences in one pass, grouped back by turn."""
-        flat = self.read([sentence for turn in turns for sentence in turn])
+    def read_turns(self, turns: Sequence[Sequence[str]], after: Sequence[str | None] | None = None
+                   ) -> list[list[SentenceAct]]:
+        """`read` for several turns' sentences in one pass, grouped back by turn; `after`, one per turn,
+        is what the buyer had just said before it (None: unknown)."""
+        context = [a for turn, a in zip(turns, after, strict=True) for _ in turn] if after is not None else None
+        flat = self.read([sentence for turn in turns for sentence in turn], context)
         out, at = [], 0
         for turn in turns:
             out.append(flat[at:at + len(turn)])

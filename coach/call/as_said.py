@@ -44,7 +44,7 @@ def hear_transcript(call: Call, turns: Sequence[TranscriptTurn], reader: Sentenc
                     outcome: str | None = None) -> tuple[Transcript, OutcomeReading]:
     """The call as said, turn by turn, with the outcome from the file or read from the buyer's words."""
     opening, said = exchanges(turns)
-    call.prefetch([e.rep for e in said])
+    call.prefetch([e.rep for e in said], [None, *(e.buyer for e in said[:-1])])
     call.hear(opening)  # the rep may repeat the buyer's own figures from the first words on
     persona, rules = call.persona, call.buyer_rules
     delegate = persona.delegates_to if persona.delegates_to in call.content.personas else None
@@ -58,7 +58,7 @@ def hear_transcript(call: Call, turns: Sequence[TranscriptTurn], reader: Sentenc
     out: list[CallTurn] = []
     before = opening
     for index, (exchange, acts) in enumerate(zip(said, readings, strict=True), 1):
-        text, notice, analysis, _ = call.analyse(exchange.rep, previous=before)
+        text, notice, analysis, _ = call.analyse(exchange.rep, previous=before, after_opening=index == 1)
         before = exchange.buyer
         _, state = policy.decide(state, analysis, persona, rules)
         buyer_words = len(lexicon.words(exchange.buyer))

@@ -66,6 +66,13 @@ def briefing_for(persona: Persona, content: Content) -> Briefing:
                     case_notes=[d.id for d in notes])
 
 
+def act_context(buyer_line: str | None) -> str | None:
+    """What a rep sentence is read after: the last sentence the buyer said (None when nothing)."""
+    if not buyer_line or not buyer_line.strip():
+        return None
+    return (lexicon.sentences(buyer_line) or [buyer_line.strip()])[-1]
+
+
 @dataclass
 class _Speaker:
     persona: Persona
@@ -206,10 +213,13 @@ class Call:
         target = self._speaker.persona.delegates_to
         return self.content.personas.get(target) if target else None
 
-    def prefetch(self, rep_lines: Sequence[str]) -> None:
+    def prefetch(self, rep_lines: Sequence[str], before: Sequence[str | None] | None = None) -> None:
         """Analyse rep lines known in advance in one batch (grading a transcript): the turns then
-        cost no model or store round each. Lines said after a hand-off are analysed as they come."""
-        self._speaker.semantics.prefetch(heard_lines(rep_lines, self.analysis_rules))
+        cost no model or store round each. `before`, one per line, is what the buyer said just
+        before it (None for the first line after their opening). Lines said after a hand-off are
+        analysed as they come."""
+        after = [act_context(b) for b in before] if before is not None else None
+        self._speaker.semantics.prefetch(heard_lines(rep_lines, self.analysis_rules), after)
 
     def play(self, lines: Sequence[str], *, heard: Sequence[str | None] | None = None) -> Played:
         """Speak each line until the call ends (opening it first if nobody has spoken yet).
@@ -303,15 +313,16 @@ class Call:
             return Reply("move")  # a warning is a steer back already
         return reply
 
-    def analyse(self, rep_text: str, previous: str | None = None) -> tuple[str, str | None, TurnAnalysis,
-                                                                         SemanticSignals]:
+    def analyse(self, rep_text: str, previous: str | None = None, *, after_opening: bool = False
+                ) -> tuple[str, str | None, TurnAnalysis, SemanticSignals]:
         """What the current buyer heard of a rep line and what it did: (heard text, notice, analysis, signals).
         `previous` is what the buyer said just before (default: their last reply in this call), so a
-        question can be seen to build on it."""
+        question can be seen to build on it, and each sentence is read in the light of it (not when
+        it was only their opening: `after_opening`)."""
         text, notice = heard_text(rep_text, self.analysis_rules)
         speaker = self._speaker
-        signals = speaker.semantics.signals(text)
         previous = previous if previous is not None else self._meant
+        signals = speaker.semantics.signals(text, None if after_opening else act_context(previous))
         if previous and signals.question_vectors:  # closest to any one thing the buyer said, not to the blend
             said = shared_embedder().embed(lexicon.sentences(previous) or [previous])
             signals = replace(signals, follow_up={q: round(float(np.max(said @ v)), 4)

@@ -40,6 +40,9 @@ class AdvanceRules(_Frozen):
     min_attention: int
     min_value_turns: int
     min_discovery_questions: int
+    # an unearned ask after this many feature pitches and no discovery question: a product conversation,
+    # so the executive hands it to their delegate (0: never)
+    delegate_after_pitches: int = Field(0, ge=0)
 
 
 class ClockRules(_Frozen):
@@ -270,6 +273,11 @@ def _choose(s: BuyerState, a: TurnAnalysis, persona: Persona, rules: BuyerRules,
             return "advance", ("Asks for a next step; the delegate agrees to pass it up but cannot commit "
                                "budget."), None, "delegated"
         short = _advance_shortfall(s, rules)
+        after = rules.advance.delegate_after_pitches
+        if short and after and s.feature_pitches >= after and not s.discovery_questions and persona.delegates_to:
+            return ("delegate", f"Asks for a meeting ({a.next_step_ask[0]}) after {s.feature_pitches} feature pitch(es) "
+                    f"and no question about their business; a product conversation, so hands the rep to "
+                    f"{persona.delegates_to}.", None, "delegated")
         if not short:
             return "advance", (f"Asks for a next step ({a.next_step_ask[0]}) after {s.value_turns} turn(s) on their "
                                f"goals and {s.discovery_questions} discovery question(s); attention {s.attention}."), \

@@ -115,18 +115,22 @@ class Semantics:
         lowered = f" {' '.join(re.findall(r'[a-z0-9][a-z0-9/&-]*', text.lower()))} "
         return [p for p, terms in self._priority_terms.items() if any(f" {term} " in lowered for term in terms)]
 
-    def signals(self, text: str) -> SemanticSignals:
-        """One embedding of the turn (plus one per question) against everything we know."""
-        known = self._prefetched.pop(text, None)
-        return known if known is not None else self.signals_many([text])[0]
+    def signals(self, text: str, after: str | None = None) -> SemanticSignals:
+        """One embedding of the turn (plus one per question) against everything we know; `after` is
+        what the buyer had just said (None on the first turn after their opening), which the act
+        reader weighs."""
+        known = self._prefetched.pop((text, after), None)
+        return known if known is not None else self.signals_many([text], [after])[0]
 
-    def prefetch(self, texts: Sequence[str]) -> None:
+    def prefetch(self, texts: Sequence[str], after: Sequence[str | None] | None = None) -> None:
         """Compute signals for turns known in advance (a transcript being graded) in one batch;
         `signals` then returns them without touching the model or the store."""
-        fresh = [t for t in dict.fromkeys(texts) if t not in self._prefetched]
-        self._prefetched.update(zip(fresh, self.signals_many(fresh), strict=True))
+        keys = list(dict.fromkeys(zip(texts, after if after is not None else [None] * len(texts), strict=True)))
+        fresh = [k for k in keys if k not in self._prefetched]
+        computed = self.signals_many([t for t, _ in fresh], [a for _, a in fresh])
+        self._prefetched.update(zip(fresh, computed, strict=True))
 
-    def signals_many(self, texts: Sequence[str]) -> list[SemanticSignals]:
+    def signals_many(self, texts: Sequence[str], after: Sequence[str | None] | None = None) -> list[SemanticSignals]:
         """`signals` for several turns, with one knowledge-store round per kind of search."""
         if not texts:
             return []
@@ -139,7 +143,7 @@ class Semantics:
                                        sections=VALUE_SECTIONS, k=3)
         cases = self.store.search_many(queries, kind="case_note", k=3)
         said = [lexicon.sentences(text) or [text] for text in texts]  # each turn's sentences, split once
-        readings = self._read_acts(said)
+        readings = self._read_acts(said, after)
         priority, quoted = self._priority_closeness(said, turns, readings)
         out, at = [], 0
         for i, (text, asked) in enumerate(zip(texts, questions, strict=True)):
@@ -229,8 +233,9 @@ class Semantics:
             quoted.append((chosen, about))
         return best, quoted
 
-    def _read_acts(self, said: Sequence[Sequence[str]]) -> list[list[SentenceAct]]:
+    def _read_acts(self, said: Sequence[Sequence[str]], after: Sequence[str | None] | None = None
+                   ) -> list[list[SentenceAct]]:
         """Each turn's sentences read as acts, in one classifier pass (empty lists without a reader)."""
         if self.acts is None:
             return [[] for _ in said]
-        return self.acts.read_turns(said)
+        return self.acts.read_turns(said, after)
