@@ -169,3 +169,15 @@ def test_attention_keeps_rising_for_good_work_without_reaching_full_by_the_third
     good = turn(**DISCOVERY, priority="Overhaul season in six weeks.", case_notes=[])
     levels = [state.attention for _, state in run(persona, [good] * 6)]
     assert levels[2] < 100 and all(b > a for a, b in zip(levels, levels[1:]) if a < 99)
+
+
+def test_a_meeting_asked_for_after_a_pitch_and_no_discovery_goes_to_the_delegate(personas):
+    persona = personas["coo_halvorsen"]  # high patience: one pitch alone is only probed
+    moves = run(persona, [turn(**PITCH), turn(**ASK)])
+    decision, _ = moves[-1]
+    assert decision.move == "delegate" and decision.outcome == "delegated"
+    assert "no question about their business" in decision.reason and persona.delegates_to in decision.reason
+    # after a real question the ask is earned; with no product talk at all, an early ask is only probed
+    assert run(persona, [turn(**PITCH), turn(**DISCOVERY), turn(**ASK)])[-1][0].move == "advance"
+    decision, _ = run(persona, [turn(), turn(**ASK)])[-1]
+    assert decision.move == "probe" and decision.outcome is None, decision.reason
