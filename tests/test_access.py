@@ -472,11 +472,11 @@ def test_app_sign_in_is_rate_limited(app):
 def test_app_new_feedback_shows_as_a_badge_until_the_rep_opens_the_call(app):
     add_comment(app.db, app.users["manager"], app.calls["rep1"], "Ask about the audit before the demo.")
     at = signed_in(app.new(), "rep1")
-    assert any("New feedback on 1 call(s)" in m.value for m in at.sidebar.markdown), [m.value for m in at.sidebar.markdown]
+    assert any("New feedback** on 1 call(s)" in m.value for m in at.sidebar.markdown), [m.value for m in at.sidebar.markdown]
     history = app.new(HISTORY)
     history.session_state["viewer_id"] = app.users["rep1"].id
     history.run()
-    assert history.selectbox[0].format_func(history.selectbox[0].value).startswith("🔔 new feedback")
+    assert history.selectbox[0].format_func(history.selectbox[0].value).startswith("NEW FEEDBACK")
     assert "Ask about the audit before the demo." in page_text(history)
     again = signed_in(app.new(), "rep1")
     assert not any("New feedback" in m.value for m in again.sidebar.markdown)

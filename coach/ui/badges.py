@@ -37,9 +37,9 @@ def sidebar_lines(waiting: Inbox | None) -> list[str]:
         return []
     lines = []
     if waiting.new_feedback:
-        lines.append(f"🔔 New feedback on {len(waiting.new_feedback)} call(s): see **My calls**")
+        lines.append(f"**New feedback** on {len(waiting.new_feedback)} call(s): see **My calls**")
     if waiting.overdue:
-        lines.append(f"⏰ {len(waiting.overdue)} assignment(s) overdue: see **Practice**")
+        lines.append(f"**Overdue:** {len(waiting.overdue)} assignment(s): see **Practice**")
     if waiting.due_soon:
-        lines.append(f"📅 {len(waiting.due_soon)} assignment(s) due soon: see **Practice**")
+        lines.append(f"**Due soon:** {len(waiting.due_soon)} assignment(s): see **Practice**")
     return lines

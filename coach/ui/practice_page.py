@@ -12,6 +12,7 @@ from coach.call.study import study_material
 from coach.transcript import MAX_TURN_CHARS, clean_rep_text
 from coach.db import Viewer, assignments, get_session, mark_feedback_read, my_sessions, unfinished_session
 from coach.db.inbox import unread_feedback
+from coach.ui.charts import points_over
 from coach.ui import resources
 from coach.ui.links import linked_index, name_in_link
 from coach.grading.grade import rescored
@@ -282,10 +283,11 @@ def render_history(viewer: Viewer) -> None:
         return
     scored = [c for c in reversed(calls) if c.overall is not None]
     if scored:
-        st.line_chart({"score": [c.overall for c in scored]}, height=200)
+        points_over([{"call": n, "score": c.overall, "when": f"{c.started_at:%Y-%m-%d %H:%M}"}
+                     for n, c in enumerate(scored, 1)], "call", "score", height=200, x_title="call")
     names = _names()
     unread = set(unread_feedback(resources.database(), viewer))
-    labels = {c.id: ("🔔 new feedback · " if c.id in unread else "") +
+    labels = {c.id: ("NEW FEEDBACK · " if c.id in unread else "") +
               f"{c.started_at:%Y-%m-%d %H:%M} · {names.get(c.persona_id, c.persona_id)} · {c.outcome} · "
               f"{c.overall if c.overall is not None else '-'}" for c in calls}  # by id: two calls may read alike
     ids = list(labels)

@@ -8,7 +8,9 @@ import streamlit as st
 
 from coach.errors import CoachError
 from coach.db import Viewer, assign, assignments, remove_assignment, team_members, team_trends
+from coach.grading.rubric import load_rubric
 from coach.ui import resources
+from coach.ui.charts import labelled_bars, points_over
 
 
 def render(viewer: Viewer) -> None:
@@ -25,16 +27,17 @@ def render(viewer: Viewer) -> None:
         st.info("No finished calls in this period yet.")
     else:
         st.subheader("Score per rep over time")
-        by_day: dict[str, dict[str, float]] = {}
-        for day, rep, avg, _ in trends.scores:
-            by_day.setdefault(day, {})[rep] = avg
-        st.line_chart([{"day": day, **reps} for day, reps in sorted(by_day.items())], x="day", height=260)
+        shown = {r.name: r.display_name for r in team_members(resources.database(), viewer)}
+        points_over([{"day": day, "rep": shown.get(rep, rep), "score": avg} for day, rep, avg, _ in sorted(trends.scores)],
+                    "day", "score", "rep", height=260, y_title="average score")
         cols = st.columns(2)
         cols[0].subheader("Outcomes")
         cols[0].bar_chart(trends.outcomes, height=240)
-        cols[1].subheader("Criteria most often failed")
-        cols[1].bar_chart({c: round(100 * no / max(1, n)) for c, no, n in trends.failed[:6]}, height=240,
-                          horizontal=True)
+        with cols[1]:
+            st.subheader("Criteria most often failed")
+            rubric = load_rubric()
+            labelled_bars({(rubric.criterion(c).shown_as if rubric.criterion(c) else c): round(100 * no / max(1, n))
+                           for c, no, n in trends.failed[:6]}, value_title="% of scored calls failed")
     _assignments(viewer)
 
 

@@ -50,8 +50,36 @@ try {
   await page.getByRole("link", { name: "Review" }).click();
   await page.getByRole("heading", { name: "Review calls" }).waitFor();
   await page.getByText(line).first().waitFor();
+  await page.getByText("Click a row to open it").waitFor();
+  await page.waitForTimeout(1500);  // the table and charts finish drawing
   await shot("5-review");
   steps.push("manager review shows the call");
+
+  const note = "Strong opener; next time ask what the board needs before the time check.";
+  await page.getByLabel("Comment for the rep").fill(note);
+  await page.getByRole("button", { name: "Add comment" }).click();
+  await page.getByText(note).first().waitFor();
+  await page.getByText("Needs review only").click();  // the call has a comment now: the queue is empty
+  await page.getByText("No finished calls match").waitFor();
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await page.screenshot({ path: `${artifacts}/6-review-queue-laptop.png` });
+  steps.push("a comment takes the call out of the needs-review queue");
+  await page.getByRole("link", { name: "Team" }).click();
+  await page.getByRole("heading", { name: "Assignments" }).waitFor();
+  await page.waitForTimeout(1500);
+  await shot("7-team");
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await signIn("rep1");
+  await page.getByText("on 1 call(s): see").waitFor();
+  await page.getByRole("link", { name: "My calls (1 new)" }).click();
+  await page.getByText(note).first().waitFor();
+  await page.screenshot({ path: `${artifacts}/8-rep-feedback-laptop.png` });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.reload();  // as opened on a phone: the sidebar starts folded away
+  await page.getByText(note).first().waitFor();
+  await page.screenshot({ path: `${artifacts}/9-rep-feedback-phone.png`, fullPage: true });
+  steps.push("the rep sees the badge and the feedback");
   console.log(JSON.stringify({ ok: true, steps }));
 } catch (error) {
   await shot("failure");
