@@ -97,14 +97,21 @@ def _session(viewer: Viewer, session_id: str) -> None:
         scorecard(record.scorecard, overrides,
                   rescored(record.scorecard, {k: result for k, (result, _) in overrides.items()}, record.turns),
                   documents=resources.content().knowledge)
-    transcript(record.turns, names, annotate=True, comments=comments, waiting=record.waiting)
+    def comment_box(turn: int) -> None:  # beneath each turn: comment right where it happened
+        with st.popover(f"Comment on turn {turn}", icon=":material/add_comment:"):
+            with st.form(f"comment-{turn}", clear_on_submit=True):
+                text = st.text_area("Comment for the rep", key=f"comment-text-{turn}")
+                if st.form_submit_button("Add comment"):
+                    _act(lambda: add_comment(resources.database(), viewer, session_id, text, turn))
+
+    transcript(record.turns, names, annotate=True, comments=comments, waiting=record.waiting, comment_box=comment_box)
+    st.subheader("On the whole call")
     for general in comments.get(0, []):
         st.info(general)
     with st.form("comment", clear_on_submit=True):
-        turn = st.number_input("Turn (0 = the whole call)", 0, max(1, len(record.lines())), 0)
-        text = st.text_area("Comment for the rep")
+        text = st.text_area("Comment for the rep on the whole call")
         if st.form_submit_button("Add comment"):
-            _act(lambda: add_comment(resources.database(), viewer, session_id, text, int(turn) or None))
+            _act(lambda: add_comment(resources.database(), viewer, session_id, text, None))
     if record.scorecard:
         with st.form("override", clear_on_submit=True):
             ids = [c.id for c in record.scorecard.criteria]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import streamlit as st
 import streamlit.components.v1 as components
@@ -11,6 +11,7 @@ from coach.content.knowledge import KnowledgeDoc
 from coach.grading.rubric import Rubric, load_rubric
 from coach.grading.scorecard import CriterionResult, Scorecard
 from coach.transcript import CallTurn, RepLine
+from coach.ui.charts import points_over
 
 MARK = {"yes": ":green[:material/check_circle:]", "no": ":red[:material/cancel:]",
         "unscored": ":gray[:material/remove_circle_outline:] (unscored)"}
@@ -18,10 +19,11 @@ MARK = {"yes": ":green[:material/check_circle:]", "no": ":red[:material/cancel:]
 
 def transcript(turns: Sequence[CallTurn], names: dict[str, str], *, annotate: bool, opening: str | None = None,
                comments: dict[int, list[str]] | None = None, waiting: Sequence[RepLine] = (),
-               delegated_to: str | None = None) -> None:
+               delegated_to: str | None = None, comment_box: Callable[[int], None] | None = None) -> None:
     """The call turn by turn; with `annotate`, each buyer turn shows its move, reason and tags; a hand-off
     shows who joined right where it happened. `waiting` lines (stored, never answered) follow, each with
-    a note that it is kept."""
+    a note that it is kept. `comment_box(turn)`, when given, draws a way to comment on that turn beneath
+    its comments (the review desk)."""
     if opening:
         with st.chat_message("assistant", avatar=":material/work:"):
             st.text(opening)
@@ -44,6 +46,8 @@ def transcript(turns: Sequence[CallTurn], names: dict[str, str], *, annotate: bo
                         f"{names.get(joined, joined)} joined.")
         for comment in (comments or {}).get(turn.index, []):
             st.info(comment)
+        if comment_box:
+            comment_box(turn.index)
     for line in waiting:
         st.markdown(f"###### Turn {line.index}")
         with st.chat_message("user"):
@@ -51,6 +55,8 @@ def transcript(turns: Sequence[CallTurn], names: dict[str, str], *, annotate: bo
         st.warning("The buyer never answered this line (the call stopped or ended first). It is kept.")
         for comment in (comments or {}).get(line.index, []):
             st.info(comment)
+        if comment_box:
+            comment_box(line.index)
 
 
 def knowledge_card(doc: KnowledgeDoc, title: str | None = None, expanded: bool = False) -> None:
@@ -119,7 +125,8 @@ def scorecard(card: Scorecard, overrides: dict[str, tuple[str, str]] | None = No
     cols[3].metric("Minutes used", f"{metrics.minutes_used} of {metrics.minutes_budget or '-'}")
     if metrics.attention:
         st.caption("The buyer's attention, turn by turn")
-        st.line_chart({"attention": metrics.attention}, height=180)
+        points_over([{"turn": i, "attention": a} for i, a in enumerate(metrics.attention, 1)], "turn", "attention",
+                    height=180)
     judge = card.judge
     if judge and not judge.error:
         st.caption(f"Model judge ({judge.model}): {len(judge.disagreements)} disagreement(s) with the rules.")

@@ -56,8 +56,10 @@ try {
   steps.push("manager review shows the call");
 
   const note = "Strong opener; next time ask what the board needs before the time check.";
-  await page.getByLabel("Comment for the rep").fill(note);
-  await page.getByRole("button", { name: "Add comment" }).click();
+  await page.getByRole("button", { name: /Comment on turn 1/ }).click();  // right beneath the turn
+  const popover = page.locator('[data-testid="stPopoverBody"]');
+  await popover.getByLabel("Comment for the rep", { exact: true }).fill(note);
+  await popover.getByRole("button", { name: "Add comment" }).click();
   await page.getByText(note).first().waitFor();
   await page.getByText("Needs review only").click();  // the call has a comment now: the queue is empty
   await page.getByText("No finished calls match").waitFor();
