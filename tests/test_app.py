@@ -39,8 +39,9 @@ def signed_in(at: AppTest, name: str, password: str = "practice-demo") -> AppTes
     return at.button[0].click().run()
 
 
-def button(at: AppTest, label: str):
-    return next(b for b in at.button if b.label.startswith(label))
+def button(at: AppTest, label: str, last: bool = False):
+    matching = [b for b in at.button if b.label.startswith(label)]
+    return matching[-1] if last else matching[0]
 
 
 def said(at: AppTest) -> list[str]:
@@ -155,7 +156,11 @@ def test_a_manager_reviews_comments_and_overrides(app, db):
     manager.switch_page(REVIEW).run()
     assert not manager.exception and [t.value for t in manager.title] == ["Review calls"]
     assert manager.dataframe[0].value.shape[0] == 1
-    manager.text_area[0].set_value("Lead with her margin problem, not the platform.")
+    whole_call = next(t for t in manager.text_area if t.label == "Comment for the rep on the whole call")
+    whole_call.set_value("Lead with her margin problem, not the platform.")
+    button(manager, "Add comment", last=True).click().run()
+    on_turn = next(t for t in manager.text_area if t.key == "comment-text-1")  # the box beneath turn 1
+    on_turn.set_value("This is where she needed her close, not the API.")
     button(manager, "Add comment").click().run()
     reason = next(t for t in manager.text_input if t.label == "Reason")
     reason.set_value("The rep did name a CFO concern.")
@@ -165,6 +170,8 @@ def test_a_manager_reviews_comments_and_overrides(app, db):
     mgr = sign_in(db, "manager", "practice-demo")
     record = get_session(db, mgr, team_sessions(db, mgr)[0].id)
     assert {r.kind for r in record.reviews} == {"comment", "override"}
+    assert sorted((r.turn_index or 0, r.text[:8]) for r in record.reviews if r.kind == "comment") == \
+        [(0, "Lead wit"), (1, "This is ")]
     overridden = next(m.value for m in manager.markdown if "Manager override" in m.value)
     from coach.grading.grade import rescored
     expected = rescored(record.scorecard, {r.criterion_id: r.new_result for r in record.reviews if r.kind == "override"},
