@@ -44,7 +44,7 @@ def hear_transcript(call: Call, turns: Sequence[TranscriptTurn], reader: Sentenc
                     outcome: str | None = None) -> tuple[Transcript, OutcomeReading]:
     """The call as said, turn by turn, with the outcome from the file or read from the buyer's words."""
     opening, said = exchanges(turns)
-    call.prefetch([e.rep for e in said], [None, *(e.buyer for e in said[:-1])])
+    call.prefetch([e.rep for e in said], [None, *(e.buyer for e in said)][:len(said)])  # what preceded each line
     call.hear(opening)  # the rep may repeat the buyer's own figures from the first words on
     persona, rules = call.persona, call.buyer_rules
     delegate = persona.delegates_to if persona.delegates_to in call.content.personas else None
