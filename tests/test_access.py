@@ -289,6 +289,7 @@ def one_line_error(result, *words: str) -> None:  # noqa: ANN001
         assert word in result.stderr, result.stderr
 
 
+@pytest.mark.slow  # reads every bank file or starts the CLI: kept out of the fast lane
 def test_cli_a_rep_cannot_list_open_export_comment_on_or_override_another_reps_call(cli, tmp_path):
     bobs, leak = cli.calls["bob"], line_of("bob")
     listed = cli.run("calls", "list", "--json", user="ann")
@@ -310,6 +311,7 @@ def test_cli_a_rep_cannot_list_open_export_comment_on_or_override_another_reps_c
     assert get_session(cli.db, cli.root, bobs).reviews == []
 
 
+@pytest.mark.slow  # reads every bank file or starts the CLI: kept out of the fast lane
 def test_cli_a_manager_reviews_their_team_only_and_an_admin_sees_all(cli):
     listed = cli.run("calls", "list", "--json", user="erin")
     assert {r["id"] for r in json.loads(listed.stdout)} == {cli.calls["ann"], cli.calls["bob"]}
@@ -327,6 +329,7 @@ def test_cli_a_manager_reviews_their_team_only_and_an_admin_sees_all(cli):
     assert {r["id"] for r in json.loads(everything.stdout)} == set(cli.calls.values())
 
 
+@pytest.mark.slow  # reads every bank file or starts the CLI: kept out of the fast lane
 def test_cli_sign_in_takes_the_password_from_the_environment_or_standard_input_never_a_flag(cli):
     one_line_error(cli.run("calls", "list", user="ann", password="wrong-password-1"),
                    "The name or password is not right", "COACH_PASSWORD")

@@ -16,6 +16,7 @@ from coach.retrieval.embeddings import shared_embedder
 from tests.helpers import invoke_coach
 
 
+@pytest.mark.slow  # reads every bank file or starts the CLI: kept out of the fast lane
 @pytest.mark.parametrize("side", ["rep", "buyer"])
 def test_every_split_loads_and_covers_every_act(side):
     assert len(load_split(side, "calls-test")) >= 800  # sentences as said in calls come as the calls have them
@@ -28,6 +29,7 @@ def test_every_split_loads_and_covers_every_act(side):
         assert min(counts.values()) >= floor, (split, counts)
 
 
+@pytest.mark.slow  # reads every bank file or starts the CLI: kept out of the fast lane
 @pytest.mark.parametrize("side", ["rep", "buyer"])
 def test_no_sentence_is_in_two_splits(side):
     texts = {split: {" ".join(e.text.lower().split()) for e in load_split(side, split)} for split in SPLITS}
@@ -35,6 +37,7 @@ def test_no_sentence_is_in_two_splits(side):
         assert not texts[a] & texts[b], (a, b, sorted(texts[a] & texts[b])[:3])
 
 
+@pytest.mark.slow  # reads every bank file or starts the CLI: kept out of the fast lane
 def test_the_rep_bank_is_big_and_varied_enough():
     every = [e for split in SPLITS for e in load_split("rep", split)]
     assert len(every) >= 2000
@@ -120,6 +123,7 @@ def test_a_buyer_reply_becomes_the_move_it_made():
     assert buyer_move([_said("impatience", 0.2)], 0.4) == ("answer", None)
 
 
+@pytest.mark.slow  # imports scikit-learn to fit (seconds): kept out of the fast lane
 def test_reading_from_arrays_matches_the_training_layout_with_words_and_context():
     import numpy as np
 

@@ -48,6 +48,7 @@ def said(at: AppTest) -> list[str]:
     return [" ".join(t.value for t in m.text) for m in at.chat_message]
 
 
+@pytest.mark.slow  # a Streamlit session of seconds: kept out of the fast lane
 def test_sign_in_shows_the_demo_accounts_and_refuses_a_wrong_password(app):
     at = app().run()
     assert not at.exception
@@ -92,6 +93,7 @@ def test_a_whole_practice_call_is_stored_and_graded(app, db, monkeypatch):
     assert [t.rep for t in record.turns] == lines and record.scorecard.criteria
 
 
+@pytest.mark.slow  # a Streamlit session of seconds: kept out of the fast lane
 def test_an_empty_line_is_ignored_with_a_hint(app):
     at = signed_in(app(), "rep1")
     at.button(key="brief-coo_halvorsen").click().run()
@@ -101,6 +103,7 @@ def test_an_empty_line_is_ignored_with_a_hint(app):
     assert not at.exception
 
 
+@pytest.mark.slow  # a Streamlit session of seconds: kept out of the fast lane
 def test_by_default_the_embedded_model_does_not_rephrase_the_buyer(app, db, monkeypatch):
     monkeypatch.delenv("COACH_LOCAL_VOICE", raising=False)
     scripted = ScriptedBackend(["I have thirty minutes; go on."] * 20, model=LOCAL_MODEL_NAME)
@@ -199,6 +202,7 @@ def test_a_rep_cannot_open_the_review_page(app, db, repo_root):
     assert page.error[0].value == "Page not found." and not page.dataframe
 
 
+@pytest.mark.slow  # a Streamlit session of seconds: kept out of the fast lane
 def test_html_in_a_line_is_shown_as_text(app):
     at = signed_in(app(), "rep1")
     at.button(key="brief-cfo_meridian").click().run()

@@ -76,6 +76,7 @@ def test_an_export_of_nothing_still_has_its_header(db):  # noqa: F811
     assert next(csv.reader(io.StringIO(to_csv([])))) == list(BASE_FIELDS)
 
 
+@pytest.mark.slow  # reads every bank file or starts the CLI: kept out of the fast lane
 def test_cli_export_adds_criteria_and_transcripts_and_filters_the_review_queue(cli, tmp_path):  # noqa: F811
     add_comment(cli.db, cli.erin, cli.calls["ann"], "Lead with her close.", 1)
     out = tmp_path / "calls.json"

@@ -225,9 +225,10 @@ class Semantics:
             if self.priorities and sentences:
                 best[i] = np.maximum(best[i], by_priority[rows].max(axis=0))
                 closest = (by_priority[rows] + penalty).argmax(axis=0)
+                named = [self._priorities_named(s) for s in sentences]
                 for j, priority in enumerate(self.priorities):
-                    naming = [s for s in sentences if self._priorities_named(s) and priority in self._priorities_named(s)]
-                    chosen[priority] = naming[0] if naming else sentences[int(closest[j])]
+                    naming = next((s for s, found in zip(sentences, named, strict=True) if priority in found), None)
+                    chosen[priority] = naming or sentences[int(closest[j])]
             about = sentences[int((by_statement[rows] + penalty).max(axis=1).argmax())] \
                 if self.statements and sentences else None
             quoted.append((chosen, about))

@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
-from coach.db import Inbox, Viewer, inbox
+import streamlit as st
+
+from coach.db import Inbox, Viewer, inbox, mark_feedback_read
 from coach.errors import CoachError
 from coach.ui import resources
 
 
 def inbox_for(viewer: Viewer) -> Inbox | None:
-    """The viewer's inbox, or None when the store cannot say (the pages then show no badge, and work)."""
+    """The viewer's inbox, or None when the store cannot say (the pages then show no badge, and work).
+    Read at most once a minute per viewer: the app shell asks on every rerun, a chat turn included;
+    `feedback_read` forgets it as soon as the rep has read something."""
     try:
-        return inbox(resources.database(), viewer)
+        return _cached_inbox(resources.database().url, viewer)
     except CoachError:
         return None
+
+
+@st.cache_data(ttl=60, show_spinner=False, hash_funcs={Viewer: lambda v: v.id})
+def _cached_inbox(database_url: str, viewer: Viewer) -> Inbox:  # noqa: ARG001 - the URL keys the cache
+    return inbox(resources.database(), viewer)
+
+
+def feedback_read(viewer: Viewer, session_id: str) -> None:
+    """The rep opened a call with new feedback: mark it read, and let the badge say so at once."""
+    mark_feedback_read(resources.database(), viewer, session_id)
+    _cached_inbox.clear()
 
 
 def feedback_badge(waiting: Inbox | None) -> str:

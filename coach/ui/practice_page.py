@@ -10,10 +10,10 @@ from coach.call.practice import PracticeCall, model_notice
 from coach.call.engine import briefing_for
 from coach.call.study import study_material
 from coach.transcript import MAX_TURN_CHARS, clean_rep_text
-from coach.db import Viewer, assignments, get_session, mark_feedback_read, my_sessions, unfinished_session
+from coach.db import Viewer, assignments, get_session, my_sessions, unfinished_session
 from coach.db.inbox import unread_feedback
 from coach.ui.charts import points_over
-from coach.ui import resources
+from coach.ui import badges, resources
 from coach.ui.links import linked_index, name_in_link
 from coach.grading.grade import rescored
 from coach.ui.scorecard_view import knowledge_card, scorecard, scroll_to_top, transcript
@@ -306,4 +306,4 @@ def render_history(viewer: Viewer) -> None:
         st.info(f"Feedback on this call: {general}")
     transcript(record.turns, names, annotate=record.mode == "coached", comments=comments, waiting=record.waiting)
     if picked in unread:  # read now; the badge goes on the next page load
-        mark_feedback_read(resources.database(), viewer, picked)
+        badges.feedback_read(viewer, picked)

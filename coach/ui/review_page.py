@@ -77,9 +77,13 @@ def _exports(rows: list) -> None:  # noqa: ANN001 - SessionRecords
     with st.popover("Export"):
         with_transcripts = st.checkbox("Include transcripts")
         executives = {p.id: f"{p.name}, {p.title}" for p in resources.content().personas.values()}
-        exported = export_rows(resources.database(), rows, buyer_names=executives, transcripts=with_transcripts)
-        st.download_button("CSV", to_csv(exported), "calls.csv", "text/csv")
-        st.download_button("JSON", json.dumps(exported, indent=1), "calls.json", "application/json")
+        db = resources.database()
+
+        def exported() -> list[dict]:  # built on the click, not on every rerun of the page
+            return export_rows(db, rows, buyer_names=executives, transcripts=with_transcripts)
+
+        st.download_button("CSV", lambda: to_csv(exported()), "calls.csv", "text/csv")
+        st.download_button("JSON", lambda: json.dumps(exported(), indent=1), "calls.json", "application/json")
 
 
 def _session(viewer: Viewer, session_id: str) -> None:
