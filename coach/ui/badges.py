@@ -12,7 +12,7 @@ from coach.ui import resources
 def inbox_for(viewer: Viewer) -> Inbox | None:
     """The viewer's inbox, or None when the store cannot say (the pages then show no badge, and work).
     Read at most once a minute per viewer: the app shell asks on every rerun, a chat turn included;
-    `feedback_read` forgets it as soon as the rep has read something."""
+    a comment, an override, an assignment or reading feedback here forgets it at once (`forget`)."""
     try:
         return _cached_inbox(resources.database().url, viewer)
     except CoachError:
@@ -27,6 +27,12 @@ def _cached_inbox(database_url: str, viewer: Viewer) -> Inbox:  # noqa: ARG001 -
 def feedback_read(viewer: Viewer, session_id: str) -> None:
     """The rep opened a call with new feedback: mark it read, and let the badge say so at once."""
     mark_feedback_read(resources.database(), viewer, session_id)
+    forget()
+
+
+def forget() -> None:
+    """Feedback or assignments changed (here, in this server): badges are read afresh on the next rerun.
+    Another server of a scaled-out deployment sees the change within the minute."""
     _cached_inbox.clear()
 
 

@@ -11,7 +11,7 @@ from coach.errors import CoachError
 from coach.db.exports import export_rows, to_csv
 from coach.db import SessionFilter, Viewer, add_comment, get_session, override_criterion, team_members, team_sessions
 from coach.grading.rubric import load_rubric
-from coach.ui import resources
+from coach.ui import badges, resources
 from coach.ui.links import linked_index, name_in_link
 from coach.grading.grade import rescored
 from coach.ui.scorecard_view import scorecard, transcript
@@ -135,4 +135,5 @@ def _act(action) -> None:  # noqa: ANN001
     except CoachError as exc:
         st.error(exc.message)
     else:
+        badges.forget()  # the rep's badge shows the new feedback
         st.rerun()

@@ -9,7 +9,7 @@ import streamlit as st
 from coach.errors import CoachError
 from coach.db import Viewer, assign, assignments, remove_assignment, team_members, team_trends
 from coach.grading.rubric import load_rubric
-from coach.ui import resources
+from coach.ui import badges, resources
 from coach.ui.charts import labelled_bars, points_over
 
 
@@ -62,6 +62,7 @@ def _assignments(viewer: Viewer) -> None:
                 except CoachError as exc:
                     st.error(exc.message)
                 else:
+                    badges.forget()
                     st.success(f"Assigned {buyers[persona]} to {shown[rep]}.")
     rows = assignments(resources.database(), viewer)
     if not rows:
@@ -81,4 +82,5 @@ def _assignments(viewer: Viewer) -> None:
             except CoachError as exc:
                 st.error(exc.message)
             else:
+                badges.forget()
                 st.rerun()
