@@ -136,3 +136,19 @@ def test_a_manager_removes_only_their_own_teams_assignments(db):  # noqa: F811
         remove_assignment(db, w.ann, east)
     remove_assignment(db, w.erin, east)
     assert assignments(db, w.erin) == [] and [a.id for a in assignments(db, w.wes)] == [west]
+
+
+def test_each_assignment_counts_only_its_own_finished_tries_since_it_was_set(db):  # noqa: F811
+    from coach.db import assign, assignments
+
+    w = world(db)  # ann's first call (cfo_meridian, coached) was before any assignment: not a try
+    time.sleep(0.01)
+    meridian = assign(db, w.erin, "ann", "cfo_meridian", mode="coached", pass_mark=75)
+    other = assign(db, w.erin, "ann", "coo_halvorsen")
+    bobs = assign(db, w.erin, "bob", "cfo_meridian", mode="coached")
+    time.sleep(0.01)
+    finished_call(db, w.ann, "Where does the close lose days?", overall=60)
+    finished_call(db, w.ann, "What would two days back be worth?", overall=80)
+    start_session(db, w.ann, "cfo_meridian")  # still going: not a try
+    got = {a.id: (a.tries, a.best, a.status) for a in assignments(db, w.erin)}
+    assert got == {meridian: (2, 80, "passed"), other: (0, None, "not started"), bobs: (0, None, "not started")}

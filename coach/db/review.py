@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import ColumnElement, and_, exists, func, select
 
 from coach.errors import AccessDenied, NotFound, UserInputError
 from coach.db.accounts import Viewer
@@ -179,18 +179,20 @@ def due_state(due: date | None, status: str, today: date) -> str:
 def assignments(db: Database, viewer: Viewer, today: date | None = None) -> list[AssignmentStatus]:
     """Assignments the viewer may see (a rep's own, a manager's team's) with their progress."""
     today = today or datetime.now(UTC).date()
-    query = select(Assignment, User.name).join(User, Assignment.user_id == User.id)
+    # each assignment's tries and best score since it was set, in one query
+    attempt = and_(PracticeSession.user_id == Assignment.user_id, PracticeSession.persona_id == Assignment.persona_id,
+                   PracticeSession.mode == Assignment.mode, PracticeSession.ended_at.is_not(None),
+                   PracticeSession.started_at >= Assignment.created_at)
+    query = (select(Assignment, User.name, func.count(PracticeSession.id), func.max(PracticeSession.overall))
+             .join(User, Assignment.user_id == User.id).outerjoin(PracticeSession, attempt)
+             .group_by(Assignment.id, User.name))
     if viewer.role == "rep":
         query = query.where(Assignment.user_id == viewer.id)
     elif viewer.role == "manager":
         query = query.where(User.team_id == viewer.team_id)
     out = []
     with db.transaction() as s:
-        for row, rep in s.execute(query.order_by(Assignment.due, Assignment.id)).all():
-            tries, best = s.execute(select(func.count(), func.max(PracticeSession.overall)).where(
-                PracticeSession.user_id == row.user_id, PracticeSession.persona_id == row.persona_id,
-                PracticeSession.mode == row.mode, PracticeSession.ended_at.is_not(None),
-                PracticeSession.started_at >= row.created_at)).one()
+        for row, rep, tries, best in s.execute(query.order_by(Assignment.due, Assignment.id)).all():
             status = "passed" if best is not None and best >= row.pass_mark else "tried" if tries else "not started"
             out.append(AssignmentStatus(id=row.id, user_id=row.user_id, rep=rep, persona_id=row.persona_id, mode=row.mode,
                                         pass_mark=row.pass_mark, due=row.due, tries=tries, best=best, status=status,

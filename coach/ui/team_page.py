@@ -16,6 +16,7 @@ from coach.ui.charts import labelled_bars, points_over
 def render(viewer: Viewer) -> None:
     """Trends over a chosen period, then assignments."""
     st.title("Team")
+    reps = team_members(resources.database(), viewer)
     days = st.selectbox("Period", [30, 90, 365, 0], format_func=lambda d: f"last {d} days" if d else "all time")
     since = datetime.now() - timedelta(days=days) if days else None
     try:
@@ -27,7 +28,7 @@ def render(viewer: Viewer) -> None:
         st.info("No finished calls in this period yet.")
     else:
         st.subheader("Score per rep over time")
-        shown = {r.name: r.display_name for r in team_members(resources.database(), viewer)}
+        shown = {r.name: r.display_name for r in reps}
         points_over([{"day": day, "rep": shown.get(rep, rep), "score": avg} for day, rep, avg, _ in sorted(trends.scores)],
                     "day", "score", "rep", height=260, y_title="average score")
         cols = st.columns(2)
@@ -38,12 +39,11 @@ def render(viewer: Viewer) -> None:
             rubric = load_rubric()
             labelled_bars({(rubric.criterion(c).shown_as if rubric.criterion(c) else c): round(100 * no / max(1, n))
                            for c, no, n in trends.failed[:6]}, value_title="% of scored calls failed")
-    _assignments(viewer)
+    _assignments(viewer, reps)
 
 
-def _assignments(viewer: Viewer) -> None:
+def _assignments(viewer: Viewer, reps: list[Viewer]) -> None:
     st.subheader("Assignments")
-    reps = team_members(resources.database(), viewer)
     buyers = {p.id: f"{p.name}, {p.title}" for p in resources.content().personas.values()}
     executives = sorted((p.id for p in resources.content().personas.values() if p.level == "executive"),
                         key=buyers.__getitem__)
