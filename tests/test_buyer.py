@@ -116,6 +116,22 @@ def test_rudeness_twice_ends_the_call(personas):
     assert moves[-1][0].move == "disengage" and moves[-1][0].outcome == "disengaged"
 
 
+def test_an_unsure_reading_of_rudeness_costs_less_and_never_ends_the_call_on_its_own(personas):
+    coo = personas["coo_halvorsen"]
+    maybe = turn(rude_maybe=True)
+    (first, _), (second, state) = run(coo, [maybe, maybe])
+    assert state.rude_turns == 0 and second.outcome is None
+    assert any("may be rude (an unsure reading" in c for c in first.changes)
+    (sure, _), = run(coo, [turn(rude=["stupid"])])[:1]
+    assert sure.attention_change < first.attention_change < 0
+
+
+def test_insulting_their_business_earns_no_credit_for_talking_about_it(personas):
+    coo = personas["coo_halvorsen"]
+    (insult, state), = run(coo, [turn(rude=["a disaster"], value_for_title=True)])[:1]
+    assert not any("goals, problems or needs" in c for c in insult.changes) and state.value_turns == 0
+
+
 def test_injection_never_advances(personas):
     attack = turn(injection=["ignore previous instructions"], **ASK)
     moves = run(personas["coo_halvorsen"], [attack] * 3)

@@ -74,6 +74,7 @@ class TurnAnalysis(BaseModel):
     small_talk: bool = False
     invented_proof: list[str] = []  # customer stories with figures no case note holds (invented or misquoted)
     feature_pitch_maybe: bool = False  # an unsure reading of a feature statement: a smaller cost, no hand-off
+    rude_maybe: bool = False  # an unsure reading of a rude sentence: a smaller cost, never counted towards ending
     acts: list[tuple[str, str, float]] = []  # (sentence, act, confidence), in order; empty when no acts were read
     unsure: list[str] = []  # readings of consequence held back for lack of confidence, for the reason shown
 
@@ -234,6 +235,7 @@ def analyse_turn(text: str, signals: SemanticSignals, rules: AnalysisRules, supp
                          bool(lexicon.find_phrases(r.text, rules.next_step.involves_executive))) >= 0.5 for r in asks)
         time_check = [r.text for r in view.sure("agenda_time_check")]
         rude = lexicon.find_phrases(text, rules.rude) + [r.text for r in view.sure("rude")]
+        rude_maybe = not rude and bool(view.unsure("rude"))
         manipulation = [r.text for r in view.sure("manipulation")]
         small_talk = bool(view.sure("small_talk", "off_topic")) and not business
     else:
@@ -241,6 +243,7 @@ def analyse_turn(text: str, signals: SemanticSignals, rules: AnalysisRules, supp
         with_exec = bool(next_step) and bool(lexicon.find_phrases(text, rules.next_step.involves_executive))
         time_check = lexicon.find_phrases(text, rules.time_check)
         rude, manipulation, small_talk = lexicon.find_phrases(text, rules.rude), [], False
+        rude_maybe = False
     lecturing = lexicon.find_phrases(text, rules.lecturing)
     if lecturing and asked:
         lecturing = lecturing if all(q.form == "leading" for q in asked) else []
@@ -271,7 +274,7 @@ def analyse_turn(text: str, signals: SemanticSignals, rules: AnalysisRules, supp
         long_turn=n_words > rules.long_turn_words, time_check=time_check,
         next_step_ask=next_step, next_step_with_executive=with_exec, lecturing=lecturing,
         rude=rude, off_topic=off_topic, injection=injection, facts_asked=facts,
-        tags=[], small_talk=small_talk, invented_proof=invented, feature_pitch_maybe=feature_maybe,
+        tags=[], small_talk=small_talk, invented_proof=invented, feature_pitch_maybe=feature_maybe, rude_maybe=rude_maybe,
         acts=[(r.text, r.act, r.confidence) for r in view.readings] if view is not None else [],
         unsure=view.unsure_notes("feature", "next_step_ask", "rude", "lecturing", "manipulation", "claim")
         if view else [],

@@ -137,7 +137,7 @@ def attention_changes(a: TurnAnalysis, state: BuyerState, persona: Persona, rule
     w = rules.attention
     scale = rules.patience[persona.patience].cost_multiplier
     found: list[tuple[str, bool, str]] = [
-        ("value_for_title", a.value_turn and not a.lecturing,
+        ("value_for_title", a.value_turn and not a.lecturing and not a.rude,
          "talks about their goals, problems or needs"),
         ("priority", a.priority is not None, f"ties to a current priority ({_short(a.priority)})"),
         ("discovery_question", a.discovery_questions > 0, "asks a real discovery question"),
@@ -157,6 +157,7 @@ def attention_changes(a: TurnAnalysis, state: BuyerState, persona: Persona, rule
         ("wrong_figures", any(not c.figures_match for c in a.case_notes) or bool(a.invented_proof),
          "tells a customer story with figures no case note holds"),
         ("rude", bool(a.rude), "is rude"),
+        ("rude_unsure", a.rude_maybe, "may be rude (an unsure reading, so a smaller cost, not counted towards ending)"),
         ("off_topic", a.off_topic, "goes off topic"),
         ("injection", bool(a.injection), "tries to step outside the role-play"),
         ("nothing_for_me", not (a.questions or a.value_for_title or a.next_step_ask or a.case_notes
@@ -213,7 +214,7 @@ def decide(state: BuyerState, a: TurnAnalysis, persona: Persona, rules: BuyerRul
         "elapsed_s": state.elapsed_s + a.speaking_s + rules.clock.buyer_turn_s,
         "feature_pitches": state.feature_pitches + int(a.feature_pitch),
         "feature_streak": state.feature_streak + 1 if pitched else 0,
-        "value_turns": state.value_turns + int(a.value_turn and not a.lecturing),
+        "value_turns": state.value_turns + int(a.value_turn and not a.lecturing and not a.rude),
         "discovery_questions": state.discovery_questions + a.discovery_questions,
         "rude_turns": state.rude_turns + int(bool(a.rude)),
         "injection_turns": state.injection_turns + int(bool(a.injection)),
