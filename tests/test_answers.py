@@ -166,6 +166,20 @@ def test_the_topic_reading_decides_whether_a_question_is_about_their_business():
         == "no_content"
 
 
+def test_a_question_about_nothing_of_theirs_earns_no_secret_whatever_its_act():
+    """The same reading decides whether a question is answered and whether it can draw out a secret."""
+    from coach.call.answers import facts_worth_revealing
+
+    question = "Do you happen to know which screens the ward nurses use for triage?"
+    a = asked(question, act="ask_product_preference").model_copy(update={"facts_asked": [0]})
+    rules = RULES.model_copy(update={"no_content_above": 0.5})
+    beside = measured({question: {"statement:0": 0.3}}, topics={question: {"no_content": 0.6, "situation": 0.3}})
+    assert choose_reply(a, POOL, beside, set(), rules).kind == "no_content"
+    assert facts_worth_revealing(a, [0.45], beside, rules) == []
+    theirs = measured({question: {"statement:0": 0.3}}, topics={question: {"situation": 0.8}})
+    assert facts_worth_revealing(a, [0.45], theirs, rules) == [0]
+
+
 def test_asked_again_after_the_open_answer_the_secret_comes_out():
     from coach.call.answers import facts_worth_revealing
 

@@ -117,10 +117,9 @@ def facts_worth_revealing(a: TurnAnalysis, fact_scores: list[float], signals: An
     """The hidden facts the turn asks about that it is closer to than to anything the buyer would still
     say openly (`said`: statements already given): a question about who signs is answered by who
     signs, not by a secret that mentions them; asked again, deeper, the secret comes out."""
-    # small talk earns no secret: a question the acts and the topic reading both call beside their business
-    asked = [q.text for q in a.questions if q.act not in MANAGING_THE_CALL and (
-        q.act not in NOT_ABOUT_THEM
-        or signals.question_topics.get(q.text, {}).get("no_content", 0.0) < rules.no_content_above)]
+    # small talk earns no secret: only a question about their business (as `about_them` reads it) can
+    asked = [q for q in about_them(a, signals, rules)
+             if next(x.act for x in a.questions if x.text == q) not in MANAGING_THE_CALL]
     if not asked:
         return []
     said_openly = max(max((v for k, v in signals.question_scores.get(q, {}).items() if k not in said), default=0.0)
