@@ -222,8 +222,11 @@ def test_a_manager_assigns_a_buyer_and_sees_trends(app, db):
     manager = signed_in(app(), "manager")
     manager.switch_page("coach/ui/pages/team.py").run()
     assert not manager.exception
-    assert [s.value for s in manager.subheader][:3] == ["Score per rep over time", "Outcomes",
-                                                        "Criteria most often failed"]
+    assert [s.value for s in manager.subheader][:4] == ["Score per rep over time", "Outcomes",
+                                                        "Criteria most often failed", "Skill profile"]
+    profile = manager.dataframe[0].value  # the rep's criteria, weakest first, week by week
+    assert len(profile) >= 8 and profile["overall %"].tolist() == sorted(profile["overall %"].tolist())
+    assert not any("_" in label for label in profile["criterion"])  # labels people read, never ids
     button(manager, "Assign").click().run()
     assert not manager.exception
     assigned = manager.dataframe[-1].value
@@ -231,6 +234,11 @@ def test_a_manager_assigns_a_buyer_and_sees_trends(app, db):
     assert "cfo_meridian" not in assigned["buyer"].tolist()[0]
     rep = signed_in(app(), "rep1")
     assert any("Assigned to you" in s.value for s in rep.subheader)
+    manager.number_input[-1].set_value(80)  # the change form opens with the assignment's own terms
+    button(manager, "Save changes").click().run()
+    assert not manager.exception and manager.dataframe[-1].value["pass mark"].tolist() == [80]
+    button(manager, "Remove").click().run()
+    assert not manager.exception and any(c.value == "No assignments yet." for c in manager.caption)
 
 
 @pytest.mark.slow  # a multi-step Streamlit session of several seconds

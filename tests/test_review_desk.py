@@ -152,3 +152,55 @@ def test_each_assignment_counts_only_its_own_finished_tries_since_it_was_set(db)
     start_session(db, w.ann, "cfo_meridian")  # still going: not a try
     got = {a.id: (a.tries, a.best, a.status) for a in assignments(db, w.erin)}
     assert got == {meridian: (2, 80, "passed"), other: (0, None, "not started"), bobs: (0, None, "not started")}
+
+
+def test_a_skill_profile_is_each_criterions_pass_rate_per_week_as_the_manager_sees_it(db):  # noqa: F811
+    from coach.db import pass_rates, skill_profile
+
+    w = world(db)
+    finished_call(db, w.ann, "What would two days back be worth?", overall=80)
+    (point,) = skill_profile(db, w.erin, "ann")
+    monday = datetime.now(UTC).date() - timedelta(days=datetime.now(UTC).weekday())
+    assert (point.week, point.criterion, point.passed, point.scored, point.rate) == \
+        (monday.isoformat(), "relevant_to_title", 2, 2, 100.0)
+    override_criterion(db, w.erin, w.calls["ann"], "relevant_to_title", "no", "Too generic")
+    assert [(p.passed, p.scored) for p in skill_profile(db, w.erin, "ann")] == [(1, 2)]
+    assert pass_rates(skill_profile(db, w.erin, "ann")) == {"relevant_to_title": 50.0}
+    assert skill_profile(db, w.ann, "ann") == skill_profile(db, w.erin, "ann")  # a rep sees their own
+    assert skill_profile(db, w.erin, "ann", since=datetime.now(UTC) + timedelta(days=1)) == []
+    for outsider, rep in ((w.wes, "ann"), (w.ann, "bob"), (w.erin, "nobody")):
+        with pytest.raises(NotFound, match="pick a rep"):
+            skill_profile(db, outsider, rep)
+
+
+def test_a_manager_changes_the_terms_of_their_own_teams_assignment(db):  # noqa: F811
+    from coach.db import assign, assignments, update_assignment
+
+    w = world(db)
+    today = datetime.now(UTC).date()
+    east = assign(db, w.erin, "ann", "cfo_meridian")
+    update_assignment(db, w.erin, east, mode="coached", pass_mark=80, due=today + timedelta(days=1))
+    (a,) = assignments(db, w.ann)
+    assert (a.mode, a.pass_mark, a.due, a.due_state) == ("coached", 80, today + timedelta(days=1), "due soon")
+    with pytest.raises(UserInputError, match="has passed"):
+        update_assignment(db, w.erin, east, mode="coached", pass_mark=80, due=today - timedelta(days=1))
+    with pytest.raises(UserInputError, match="pass mark"):
+        update_assignment(db, w.erin, east, mode="coached", pass_mark=180, due=None)
+    with pytest.raises(NotFound):
+        update_assignment(db, w.wes, east, mode="exam", pass_mark=50, due=None)
+    with pytest.raises(AccessDenied):
+        update_assignment(db, w.ann, east, mode="exam", pass_mark=50, due=None)
+    assert assignments(db, w.ann)[0].pass_mark == 80  # nothing changed by the refused attempts
+
+
+def test_an_overdue_assignment_keeps_its_date_while_its_pass_mark_changes(db):  # noqa: F811
+    from coach.db import assign, assignments, update_assignment
+    from coach.db.models import Assignment
+
+    w = world(db)
+    east = assign(db, w.erin, "ann", "cfo_meridian")
+    past = datetime.now(UTC).date() - timedelta(days=3)
+    with db.transaction() as s:  # as if it had been set a week ago, due three days ago
+        s.get(Assignment, east).due = past
+    update_assignment(db, w.erin, east, mode="exam", pass_mark=70, due=past)
+    assert [(a.pass_mark, a.due_state) for a in assignments(db, w.ann)] == [(70, "overdue")]

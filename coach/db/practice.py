@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, ValidationError
-from sqlalchemy import ColumnElement, exists, select, true
+from sqlalchemy import ColumnElement, Select, exists, select, true
 from sqlalchemy.orm import Session
 
 from coach.errors import AccessDenied, NotFound
@@ -91,8 +91,17 @@ def visible_to(viewer: Viewer) -> ColumnElement[bool]:
     if viewer.role == "admin":
         return true()
     if viewer.role == "manager":
-        return PracticeSession.user_id.in_(select(User.id).where(User.team_id == viewer.team_id))
+        return PracticeSession.user_id.in_(visible_users(viewer))
     return PracticeSession.user_id == viewer.id
+
+
+def visible_users(viewer: Viewer) -> Select[tuple[int]]:
+    """The ids of the users whose calls this viewer may read: everyone (admin), their team (manager), themself."""
+    if viewer.role == "admin":
+        return select(User.id)
+    if viewer.role == "manager":
+        return select(User.id).where(User.team_id == viewer.team_id)
+    return select(User.id).where(User.id == viewer.id)
 
 
 def said_something() -> ColumnElement[bool]:

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import ColumnElement, and_, exists, func, select
+from sqlalchemy.orm import Session
 
 from coach.errors import AccessDenied, NotFound, UserInputError
 from coach.db.accounts import Viewer
@@ -120,10 +121,7 @@ def assign(db: Database, viewer: Viewer, rep_name: str, persona_id: str, *, mode
     """A manager assigns a buyer to one of their reps."""
     if viewer.role not in ("manager", "admin"):
         raise AccessDenied("Only managers assign practice", "ask your manager")
-    if mode not in MODES or not 0 <= pass_mark <= 100:
-        raise UserInputError("Bad mode or pass mark", f"mode is one of {', '.join(MODES)}; pass mark 0-100")
-    if due is not None and due < datetime.now(UTC).date():
-        raise UserInputError(f"The due date {due} has passed", "pick today or a later day, or leave it empty")
+    _check_terms(mode, pass_mark, due)
     with db.transaction() as s:
         rep = s.scalar(select(User).where(User.name == rep_name))
         if rep is None or (viewer.role == "manager" and rep.team_id != viewer.team_id):
@@ -135,18 +133,42 @@ def assign(db: Database, viewer: Viewer, rep_name: str, persona_id: str, *, mode
         return row.id
 
 
-def remove_assignment(db: Database, viewer: Viewer, assignment_id: int) -> None:
-    """A manager withdraws an assignment of their team (calls already made keep their scores)."""
+def _check_terms(mode: str, pass_mark: int, due: date | None) -> None:
+    if mode not in MODES or not 0 <= pass_mark <= 100:
+        raise UserInputError("Bad mode or pass mark", f"mode is one of {', '.join(MODES)}; pass mark 0-100")
+    if due is not None and due < datetime.now(UTC).date():
+        raise UserInputError(f"The due date {due} has passed", "pick today or a later day, or leave it empty")
+
+
+def _teams_assignment(s: Session, viewer: Viewer, assignment_id: int) -> Assignment:
+    """An assignment of the viewer's team, for changing it; anyone else's is 'not found'."""
     if viewer.role not in ("manager", "admin"):
         raise AccessDenied("Only managers change assignments", "ask your manager")
+    found = s.execute(select(Assignment, User).join(User, Assignment.user_id == User.id)
+                      .where(Assignment.id == assignment_id)).first()
+    if found is None or (viewer.role == "manager" and found[1].team_id != viewer.team_id):
+        raise NotFound(f"No assignment {assignment_id} in your team", "pick one from the assignments table")
+    return found[0]
+
+
+def update_assignment(db: Database, viewer: Viewer, assignment_id: int, *, mode: str, pass_mark: int,
+                      due: date | None) -> None:
+    """A manager changes the terms of an assignment of their team (tries so far still count)."""
+    _check_terms(mode, pass_mark, None)
     with db.transaction() as s:
-        found = s.execute(select(Assignment, User).join(User, Assignment.user_id == User.id)
-                          .where(Assignment.id == assignment_id)).first()
-        if found is None or (viewer.role == "manager" and found[1].team_id != viewer.team_id):
-            raise NotFound(f"No assignment {assignment_id} in your team", "pick one from the assignments table")
+        row = _teams_assignment(s, viewer, assignment_id)
+        if due != row.due:  # a due date already past may stay while the pass mark changes; a new one may not be past
+            _check_terms(mode, pass_mark, due)
+        row.mode, row.pass_mark, row.due = mode, pass_mark, due
+
+
+def remove_assignment(db: Database, viewer: Viewer, assignment_id: int) -> None:
+    """A manager withdraws an assignment of their team (calls already made keep their scores)."""
+    with db.transaction() as s:
+        row = _teams_assignment(s, viewer, assignment_id)
         for call in s.scalars(select(PracticeSession).where(PracticeSession.assignment_id == assignment_id)):
             call.assignment_id = None
-        s.delete(found[0])
+        s.delete(row)
 
 
 DUE_SOON_DAYS = 3  # an assignment due within this many days is flagged "due soon"

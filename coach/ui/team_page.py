@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 import streamlit as st
 
 from coach.errors import CoachError
-from coach.db import Viewer, assign, assignments, remove_assignment, team_members, team_trends
+from coach.db import (Viewer, assign, assignments, pass_rates, remove_assignment, skill_profile, team_members,
+                      team_trends, update_assignment)
 from coach.grading.rubric import load_rubric
 from coach.ui import badges, resources
 from coach.ui.charts import labelled_bars, points_over
@@ -39,7 +40,40 @@ def render(viewer: Viewer) -> None:
             rubric = load_rubric()
             labelled_bars({(rubric.criterion(c).shown_as if rubric.criterion(c) else c): round(100 * no / max(1, n))
                            for c, no, n in trends.failed[:6]}, value_title="% of scored calls failed")
+        _skill_profile(viewer, reps, since)
     _assignments(viewer, reps)
+
+
+def _skill_profile(viewer: Viewer, reps: list[Viewer], since: datetime | None) -> None:
+    """One rep's pass rate per criterion, week by week: is practice changing a habit?"""
+    st.subheader("Skill profile")
+    if not reps:
+        return
+    shown = {r.name: r.display_name for r in reps}
+    rep = st.selectbox("Rep", list(shown), format_func=shown.__getitem__, key="profile_rep")
+    try:
+        points = skill_profile(resources.database(), viewer, rep, since)
+    except CoachError as exc:
+        st.error(exc.message)
+        return
+    if not points:
+        st.caption(f"No scored calls for {shown[rep]} in this period.")
+        return
+    rubric = load_rubric()
+    label = {c.id: c.shown_as for c in rubric.criteria}
+    rates = pass_rates(points)
+    weeks = sorted({p.week for p in points})
+    table = [{"criterion": label.get(c, c), "overall %": rate,
+              **{f"week of {w}": next((f"{p.rate:.0f}% ({p.passed}/{p.scored})" for p in points
+                                       if p.week == w and p.criterion == c), "-") for w in weeks}}
+             for c, rate in rates.items()]
+    st.dataframe(table, hide_index=True, use_container_width=True)
+    picked = st.multiselect("Chart these criteria", list(rates), default=list(rates)[:3],
+                            format_func=lambda c: label.get(c, c), key="profile_criteria")
+    if picked:
+        points_over([{"week": p.week, "criterion": label.get(p.criterion, p.criterion), "pass rate": p.rate}
+                     for p in points if p.criterion in picked], "week", "pass rate", "criterion", height=240,
+                    x_title="week starting", y_title="% of scored calls passed")
 
 
 def _assignments(viewer: Viewer, reps: list[Viewer]) -> None:
@@ -72,15 +106,32 @@ def _assignments(viewer: Viewer, reps: list[Viewer]) -> None:
                    "pass mark": a.pass_mark, "due": a.due, "state": a.due_state or "-", "tries": a.tries,
                    "best": "-" if a.best is None else a.best, "status": a.status} for a in rows],
                  hide_index=True, use_container_width=True)
-    with st.form("remove_assignment"):
-        gone = st.selectbox("Remove an assignment", [a.id for a in rows], format_func=lambda i: next(
-            f"{shown.get(a.rep, a.rep)} · {buyers.get(a.persona_id, a.persona_id)} · due {a.due or '-'}"
-            for a in rows if a.id == i))
-        if st.form_submit_button("Remove"):
-            try:
-                remove_assignment(resources.database(), viewer, int(gone))
-            except CoachError as exc:
-                st.error(exc.message)
-            else:
-                badges.forget()
-                st.rerun()
+
+    def describe(i: int) -> str:
+        return next(f"{shown.get(a.rep, a.rep)} · {buyers.get(a.persona_id, a.persona_id)} · due {a.due or '-'}"
+                    for a in rows if a.id == i)
+
+    picked = st.selectbox("Change or remove an assignment", [a.id for a in rows], format_func=describe,
+                          key="assignment_pick")
+    current = next(a for a in rows if a.id == picked)
+    with st.form(f"assignment_{picked}"):  # one form per assignment, so it opens with that one's terms
+        cols = st.columns(3)
+        mode = cols[0].selectbox("Mode", ["exam", "coached"], index=["exam", "coached"].index(current.mode)
+                                 if current.mode in ("exam", "coached") else 0)
+        pass_mark = cols[1].number_input("Pass mark", 0, 100, current.pass_mark)
+        due = cols[2].date_input("Due", value=current.due)
+        save, remove = st.columns(2)
+        saved = save.form_submit_button("Save changes", help="tries made so far still count")
+        removed = remove.form_submit_button("Remove", help="calls already made keep their scores")
+    if not (saved or removed):
+        return
+    try:
+        if saved:
+            update_assignment(resources.database(), viewer, picked, mode=mode, pass_mark=int(pass_mark), due=due)
+        else:
+            remove_assignment(resources.database(), viewer, picked)
+    except CoachError as exc:
+        st.error(exc.message)
+    else:
+        badges.forget()
+        st.rerun()
