@@ -242,6 +242,26 @@ def test_a_manager_assigns_a_buyer_and_sees_trends(app, db):
 
 
 @pytest.mark.slow  # a multi-step Streamlit session of several seconds
+def test_reps_see_the_team_leaderboard_once_their_manager_switches_it_on(app):
+    rep = signed_in(app(), "rep1")
+    rep.button(key="brief-cfo_meridian").click().run()
+    button(rep, "Start the call").click().run()
+    rep.chat_input[0].set_value("What would make this quarter a good one for you?").run()
+    button(rep, "End call").click().run()
+    rep.switch_page("coach/ui/pages/history.py").run()
+    assert not rep.exception and not [e for e in rep.expander if "leaderboard" in e.label]
+    manager = signed_in(app(), "manager")
+    manager.switch_page("coach/ui/pages/team.py").run()
+    assert "Leaderboard" in [s.value for s in manager.subheader]
+    manager.toggle(key="leaderboard_on").set_value(True).run()
+    assert not manager.exception
+    rep.run()
+    (board,) = [e for e in rep.expander if "leaderboard" in e.label]
+    ranked = rep.dataframe[0].value
+    assert ranked["rank"].tolist()[0] == 1 and any("(you)" in name for name in ranked["rep"])
+
+
+@pytest.mark.slow  # a multi-step Streamlit session of several seconds
 def test_a_very_long_paste_is_cut_with_a_notice_and_the_call_goes_on(app):
     at = signed_in(app(), "rep1")
     at.button(key="brief-cfo_meridian").click().run()

@@ -204,3 +204,24 @@ def test_an_overdue_assignment_keeps_its_date_while_its_pass_mark_changes(db):  
         s.get(Assignment, east).due = past
     update_assignment(db, w.erin, east, mode="exam", pass_mark=70, due=past)
     assert [(a.pass_mark, a.due_state) for a in assignments(db, w.ann)] == [(70, "overdue")]
+
+
+def test_a_leaderboard_ranks_the_team_and_reps_see_it_only_when_their_manager_switches_it_on(db):  # noqa: F811
+    from coach.db import leaderboard, set_leaderboard
+
+    w = world(db)  # ann and bob (east) and cat (west) each have one call scored 70
+    finished_call(db, w.bob, "What would two days back be worth?", overall=90)
+    empty_call(db, w.ann)  # never counted
+    assert leaderboard(db, w.ann) is None  # off by default: reps see nothing
+    board = leaderboard(db, w.erin)
+    assert board is not None and not board.on
+    assert [(r.rank, r.rep, r.calls, r.average, r.best, r.advanced) for r in board.rows] == \
+        [(1, w.bob.display_name, 2, 80.0, 90, 2), (2, w.ann.display_name, 1, 70.0, 70, 1)]
+    set_leaderboard(db, w.erin, True)
+    assert leaderboard(db, w.ann) == leaderboard(db, w.erin)  # the team's reps see what the manager sees
+    assert leaderboard(db, w.cat) is None  # another team's board is still off
+    assert leaderboard(db, w.root) is None  # no team, no board
+    with pytest.raises(AccessDenied):
+        set_leaderboard(db, w.ann, False)
+    set_leaderboard(db, w.erin, False)
+    assert leaderboard(db, w.ann) is None

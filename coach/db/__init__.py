@@ -14,6 +14,7 @@ from coach.db.practice import (SessionRecord, finish_session, get_session, my_se
                                   record_buyer_reply, record_rep_line, start_session, unfinished_session)
 from coach.db.trends import SkillPoint, Trends, pass_rates, skill_profile, team_trends
 from coach.db.inbox import Inbox, inbox, mark_feedback_read
+from coach.db.leaderboard import Leaderboard, LeaderRow, leaderboard, set_leaderboard
 from coach.db.review import (AssignmentStatus, SessionFilter, add_comment, assign, assignments,
                                 override_criterion, remove_assignment, team_sessions, update_assignment)
 
@@ -26,6 +27,6 @@ def open_database(settings: Settings) -> Database:
 __all__ = ["AssignmentStatus", "Database", "Inbox", "inbox", "mark_feedback_read", "remove_assignment", "SessionFilter", "SessionRecord", "SignInLocked", "Viewer", "add_comment",
            "add_user", "assign", "assignments", "demo_sign_ins", "ensure_demo", "finish_session", "get_session",
            "list_users", "my_sessions", "open_database", "override_criterion", "queue_rep_line", "record_buyer_reply",
-           "record_rep_line", "set_password", "sign_in", "SkillPoint", "skill_profile", "pass_rates", "start_session", "team_members", "team_sessions", "team_trends", "Trends",
+           "record_rep_line", "set_password", "sign_in", "SkillPoint", "skill_profile", "pass_rates", "Leaderboard", "LeaderRow", "leaderboard", "set_leaderboard", "start_session", "team_members", "team_sessions", "team_trends", "Trends",
            "unfinished_session", "update_assignment",
            "viewer_by_id"]

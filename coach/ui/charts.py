@@ -7,6 +7,9 @@ from typing import Any
 import streamlit as st
 
 
+LEGEND_ROW_PX = 24
+
+
 def points_over(rows: list[dict[str, Any]], x: str, y: str, series: str | None = None, *, height: int = 240,
                 x_title: str | None = None, y_title: str | None = None) -> None:
     """A line through points (one line per `series` value); a single value is a visible point, not an
@@ -18,9 +21,11 @@ def points_over(rows: list[dict[str, Any]], x: str, y: str, series: str | None =
                 "tooltip": [alt.Tooltip(f"{x}:O"), alt.Tooltip(f"{y}:Q"),
                             *([alt.Tooltip(f"{series}:N")] if series else [])]}
     if series:
-        encoding["color"] = alt.Color(f"{series}:N", title=None)
+        encoding["color"] = alt.Color(f"{series}:N", title=None,  # below the chart: long names are read whole
+                                      legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=480))
     chart = alt.Chart(alt.Data(values=rows)).mark_line(point=alt.OverlayMarkDef(size=80)).encode(**encoding)
-    st.altair_chart(chart.properties(height=height), use_container_width=True)
+    legend_rows = len({row[series] for row in rows}) if series else 0  # the legend sits below: room for it
+    st.altair_chart(chart.properties(height=height + LEGEND_ROW_PX * legend_rows), use_container_width=True)
 
 
 def labelled_bars(values: dict[str, float], *, height: int = 240, value_title: str = "") -> None:

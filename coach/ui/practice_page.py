@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
@@ -10,9 +12,10 @@ from coach.call.practice import PracticeCall, model_notice
 from coach.call.engine import briefing_for
 from coach.call.study import study_material
 from coach.transcript import MAX_TURN_CHARS, clean_rep_text
-from coach.db import Viewer, assignments, get_session, my_sessions, unfinished_session
+from coach.db import Viewer, assignments, get_session, leaderboard, my_sessions, unfinished_session
 from coach.db.inbox import unread_feedback
 from coach.ui.charts import points_over
+from coach.ui.leaderboard_view import LEADERBOARD_DAYS, leaderboard_table
 from coach.ui import badges, resources
 from coach.ui.links import linked_index, name_in_link
 from coach.grading.grade import rescored
@@ -285,6 +288,10 @@ def render_history(viewer: Viewer) -> None:
     if scored:
         points_over([{"call": n, "score": c.overall, "when": f"{c.started_at:%Y-%m-%d %H:%M}"}
                      for n, c in enumerate(scored, 1)], "call", "score", height=200, x_title="call")
+    board = leaderboard(resources.database(), viewer, datetime.now(UTC) - timedelta(days=LEADERBOARD_DAYS))
+    if board is not None:  # only when the manager has switched it on
+        with st.expander(f"Team leaderboard, last {LEADERBOARD_DAYS} days"):
+            leaderboard_table(board, you=viewer.display_name)
     names = _names()
     unread = set(unread_feedback(resources.database(), viewer))
     labels = {c.id: ("NEW FEEDBACK · " if c.id in unread else "") +

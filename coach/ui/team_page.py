@@ -7,11 +7,12 @@ from datetime import datetime, timedelta
 import streamlit as st
 
 from coach.errors import CoachError
-from coach.db import (Viewer, assign, assignments, pass_rates, remove_assignment, skill_profile, team_members,
-                      team_trends, update_assignment)
+from coach.db import (Viewer, assign, assignments, leaderboard, pass_rates, remove_assignment, set_leaderboard,
+                      skill_profile, team_members, team_trends, update_assignment)
 from coach.grading.rubric import load_rubric
 from coach.ui import badges, resources
 from coach.ui.charts import labelled_bars, points_over
+from coach.ui.leaderboard_view import LEADERBOARD_DAYS, leaderboard_table
 
 
 def render(viewer: Viewer) -> None:
@@ -41,7 +42,24 @@ def render(viewer: Viewer) -> None:
             labelled_bars({(rubric.criterion(c).shown_as if rubric.criterion(c) else c): round(100 * no / max(1, n))
                            for c, no, n in trends.failed[:6]}, value_title="% of scored calls failed")
         _skill_profile(viewer, reps, since)
+    _leaderboard(viewer, since)
     _assignments(viewer, reps)
+
+
+def _leaderboard(viewer: Viewer, since: datetime | None) -> None:
+    """The team ranked over the chosen period, and the switch that shows it to the reps."""
+    board = leaderboard(resources.database(), viewer, since)
+    if board is None:  # an admin has no team of their own
+        return
+    st.subheader("Leaderboard")
+    on = st.toggle("Show the leaderboard to my reps", value=board.on, key="leaderboard_on",
+                   help=f"Reps see their team ranked by average score over the last {LEADERBOARD_DAYS} days")
+    if on != board.on:
+        try:
+            set_leaderboard(resources.database(), viewer, on)
+        except CoachError as exc:
+            st.error(exc.message)
+    leaderboard_table(board)
 
 
 def _skill_profile(viewer: Viewer, reps: list[Viewer], since: datetime | None) -> None:
@@ -73,7 +91,7 @@ def _skill_profile(viewer: Viewer, reps: list[Viewer], since: datetime | None) -
     if picked:
         points_over([{"week": p.week, "criterion": label.get(p.criterion, p.criterion), "pass rate": p.rate}
                      for p in points if p.criterion in picked], "week", "pass rate", "criterion", height=240,
-                    x_title="week starting", y_title="% of scored calls passed")
+                    x_title="week starting", y_title="% passed")
 
 
 def _assignments(viewer: Viewer, reps: list[Viewer]) -> None:

@@ -69,13 +69,20 @@ try {
   await page.getByRole("link", { name: "Team" }).click();
   await page.getByRole("heading", { name: "Assignments" }).waitFor();
   await page.waitForTimeout(1500);
+  await page.getByText("Chart these criteria").scrollIntoViewIfNeeded();  // the table above, the chart below
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: `${artifacts}/7a-team-skill-profile.png` });
+  await page.getByText("Show the leaderboard to my reps").click();  // the manager lets the reps see the ranking
+  await page.waitForTimeout(1000);
   await shot("7-team");
+  steps.push("the team page shows a skill profile and the leaderboard switch");
 
   await page.getByRole("button", { name: "Sign out" }).click();
   await signIn("rep1");
   await page.getByText("on 1 call(s): see").waitFor();
   await page.getByRole("link", { name: "My calls (1 new)" }).click();
   await page.getByText(note).first().waitFor();
+  await page.getByText("Team leaderboard, last 30 days").waitFor();  // switched on by the manager
   await page.screenshot({ path: `${artifacts}/8-rep-feedback-laptop.png` });
   await page.setViewportSize({ width: 390, height: 844 });
   await page.reload();  // as opened on a phone: the sidebar starts folded away
