@@ -327,6 +327,10 @@ def test_cli_a_manager_reviews_their_team_only_and_an_admin_sees_all(cli):
     assert "erin: Lead with her close." in shown.stdout and "override by erin: no" in shown.stdout
     everything = cli.run("calls", "list", "--json", user="root")
     assert {r["id"] for r in json.loads(everything.stdout)} == set(cli.calls.values())
+    assert {r["id"]: r["reviewed"] for r in json.loads(everything.stdout)} == \
+        {cli.calls["ann"]: True, cli.calls["bob"]: False, cli.calls["cat"]: False}
+    table = cli.run("calls", "list", user="erin").stdout.splitlines()
+    assert table[0].split()[-1] == "reviewed" and {line.split()[-1] for line in table[1:]} == {"yes", "no"}
 
 
 @pytest.mark.slow  # reads every bank file or starts the CLI: kept out of the fast lane

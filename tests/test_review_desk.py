@@ -41,7 +41,9 @@ def test_the_needs_review_queue_holds_calls_nobody_has_reviewed(db):  # noqa: F8
     assert ids(team_sessions(db, w.erin, SessionFilter(needs_review=True))) == {w.calls["bob"]}
     override_criterion(db, w.erin, w.calls["bob"], "relevant_to_title", "no", "Too generic")
     assert team_sessions(db, w.erin, SessionFilter(needs_review=True)) == []
-    assert ids(team_sessions(db, w.erin)) == team  # reviewed calls stay in the table
+    assert ids(team_sessions(db, w.erin)) == team  # reviewed calls stay in the table, marked
+    assert all(r.reviewed for r in team_sessions(db, w.erin))
+    assert not any(r.reviewed for r in team_sessions(db, w.wes))
 
 
 def test_an_empty_call_is_not_listed_charted_or_counted(db):  # noqa: F811

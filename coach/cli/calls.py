@@ -101,7 +101,7 @@ def _rows(records: list[SessionRecord]) -> list[dict[str, Any]]:
 
     return [{"id": r.id, "started_at": utc(r.started_at), "ended_at": utc(r.ended_at), "rep": r.user_name,
              "rep_display": r.user_display, "buyer": r.persona_id, "mode": r.mode, "outcome": r.outcome,
-             "score": r.overall} for r in records]
+             "score": r.overall, "reviewed": r.reviewed} for r in records]
 
 
 @calls.command("list")
@@ -122,9 +122,10 @@ def list_(user: UserOption, rep: RepOption = None, persona: PersonaOption = None
     if not rows:
         err.print("No calls match.", markup=False)
         return
-    header = ("id", "started (UTC)", "rep", "buyer", "mode", "outcome", "score")
+    header = ("id", "started (UTC)", "rep", "buyer", "mode", "outcome", "score", "reviewed")
     lines = [header] + [(r["id"], r["started_at"].replace("T", " ")[:16], r["rep"], r["buyer"], r["mode"], r["outcome"],
-                         "-" if r["score"] is None else str(r["score"])) for r in rows]
+                         "-" if r["score"] is None else str(r["score"]), "yes" if r["reviewed"] else "no")
+                        for r in rows]
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     for line in lines:  # plain aligned columns: ids are copied from here, so never cut or wrapped
         out.print("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip(), markup=False,

@@ -62,6 +62,7 @@ class SessionRecord(BaseModel):
     waiting: list[RepLine] = []  # rep lines stored but not answered yet, in order
     scorecard: graded.Scorecard | None = None
     reviews: list[ReviewRecord] = []
+    reviewed: bool = False  # a manager has commented or overridden (set in listings; the full record has `reviews`)
 
     def comments_by_turn(self, display_names: bool = True) -> dict[int, list[str]]:
         """Each comment as "author: text", by the turn it is on (0: the whole call); the pages name

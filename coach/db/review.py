@@ -48,7 +48,8 @@ def team_sessions(db: Database, viewer: Viewer, filters: SessionFilter | None = 
     f = filters or SessionFilter()
     if f.sort not in SORTS:
         raise UserInputError(f"{f.sort!r} is not a sort order", f"use one of: {', '.join(SORTS)}")
-    query = select(PracticeSession, User).join(User, PracticeSession.user_id == User.id).where(visible_to(viewer))
+    query = select(PracticeSession, User, _reviewed().label("reviewed")).join(
+        User, PracticeSession.user_id == User.id).where(visible_to(viewer))
     conditions = [
         (f.rep, lambda: User.name == f.rep), (f.persona_id, lambda: PracticeSession.persona_id == f.persona_id),
         (f.outcome, lambda: PracticeSession.outcome == f.outcome), (f.since, lambda: PracticeSession.started_at >= f.since),
@@ -64,7 +65,8 @@ def team_sessions(db: Database, viewer: Viewer, filters: SessionFilter | None = 
             query = query.where(condition())
     query = query.order_by(SORTS[f.sort], PracticeSession.id).limit(min(f.limit, 5000)).offset(f.offset)
     with db.transaction() as s:
-        return [_record(row, user, full=False) for row, user in s.execute(query).all()]
+        return [_record(row, user, full=False).model_copy(update={"reviewed": bool(reviewed)})
+                for row, user, reviewed in s.execute(query).all()]
 
 
 def _reviewed() -> ColumnElement[bool]:

@@ -55,7 +55,7 @@ def render(viewer: Viewer) -> None:
         return
     names = {p.id: p.name for p in resources.content().personas.values()}
     table = [{"when": r.started_at.strftime("%Y-%m-%d %H:%M"), "rep": r.user_display, "buyer": names.get(r.persona_id,
-              r.persona_id), "mode": r.mode, "outcome": r.outcome, "score": r.overall, "id": r.id} for r in rows]
+              r.persona_id), "mode": r.mode, "outcome": r.outcome, "score": r.overall, "reviewed": r.reviewed, "id": r.id} for r in rows]
     st.caption(f"{len(rows)} call(s). Click a row to open it.")
     clicked = st.dataframe(table, hide_index=True, use_container_width=True, on_select="rerun",
                            selection_mode="single-row", key="review_table").selection.rows
