@@ -56,6 +56,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/turn.py
 	$(BIN)/python bench/grade.py
 	$(BIN)/python bench/acts.py
+	@bash scripts/ensure-browser.sh
+	$(BIN)/python bench/browser.py
 
 # Re-resolve the lock files after changing dependencies in pyproject.toml.
 lock: $(STAMP)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import streamlit as st
 
 from coach.config import Settings
 from coach.content.catalog import Content, load_content
 from coach.llm import LLM, create_backend
 from coach.log import get_logger
-from coach.retrieval.index import KnowledgeIndex, current_store
 from coach.runtime.startup import prepare
 from coach.db import Database, ensure_demo, open_database
+
+if TYPE_CHECKING:  # the store (chromadb) is imported when a call first needs it, not for the sign-in page
+    from coach.retrieval.index import KnowledgeIndex
 
 log = get_logger("app")
 
@@ -37,6 +41,8 @@ def content() -> Content:
 
 @st.cache_resource(show_spinner="Preparing the knowledge store…")
 def knowledge() -> KnowledgeIndex:
+    from coach.retrieval.index import current_store
+
     return current_store(settings())
 
 
