@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from coach.config import LOCAL_MODEL_NAME, Settings
 from coach.errors import ModelUnavailable
 from coach.llm import ScriptedBackend
-from coach.db import SessionFilter, get_session, open_database, team_sessions
+from coach.db import SessionFilter, get_session, my_sessions, open_database, team_sessions
 from coach.db.accounts import sign_in
 from coach.ui import resources
 
@@ -234,6 +234,13 @@ def test_a_manager_assigns_a_buyer_and_sees_trends(app, db):
     assert "cfo_meridian" not in assigned["buyer"].tolist()[0]
     rep = signed_in(app(), "rep1")
     assert any("Assigned to you" in s.value for s in rep.subheader)
+    start = next(b for b in rep.button if b.key and b.key.startswith("assignment-"))
+    start.click().run()  # Start opens the briefing first, then the call on the assignment's terms
+    assert any(s.value.startswith("Briefing:") for s in rep.subheader) and not rep.chat_input
+    button(rep, "Start the assigned call (exam)").click().run()
+    assert not rep.exception and rep.chat_input
+    (started,) = [c for c in my_sessions(db, sign_in(db, "rep1", "practice-demo")) if c.ended_at is None]
+    assert started.mode == "exam" and started.assignment_id is not None
     manager.number_input[-1].set_value(80)  # the change form opens with the assignment's own terms
     button(manager, "Save changes").click().run()
     assert not manager.exception and manager.dataframe[-1].value["pass mark"].tolist() == [80]

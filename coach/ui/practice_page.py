@@ -26,6 +26,7 @@ CALL = "practice_call"
 TURN_FAILED = "practice_turn_failed"  # the message for a turn that failed, shown once after the rerun
 LINE = "practice_line"  # the chat box
 HINT = "practice_line_hint"  # "type something", shown once after an empty line
+ASSIGNED = "practice_assigned"  # (assignment id, persona id, mode) picked with Start, until the call starts
 TO_TOP = "practice_to_top"  # the call just ended: open the scorecard at its top
 NARROW_ONLY = "<style>@media (min-width: 768px) { .st-key-end-call-here { display: none; } }</style>"
 
@@ -63,9 +64,9 @@ def _choose(viewer: Viewer) -> None:
             due += f" · **:red[{a.due_state}]**" if a.due_state == "overdue" else f" · **{a.due_state}**" if a.due_state else ""
             cols[0].markdown(f"**{names.get(a.persona_id, a.persona_id)}** · {a.mode} · pass mark {a.pass_mark}"
                              f" · {a.status}" + (f" (best {a.best})" if a.best is not None else "") + due)
-            if cols[1].button("Start", key=f"assignment-{a.id}"):
-                _start(viewer, a.persona_id, a.mode, a.id)
-                st.rerun()
+            if cols[1].button("Start", key=f"assignment-{a.id}"):  # the briefing first, then the call on its terms
+                st.session_state["briefing"] = a.persona_id
+                st.session_state[ASSIGNED] = (a.id, a.persona_id, a.mode)
     st.subheader("Pick a buyer")
     executives = [p for p in resources.content().personas.values() if p.level == "executive"]
     for row in range(0, len(executives), 3):
@@ -76,6 +77,7 @@ def _choose(viewer: Viewer) -> None:
                            f"{DIFFICULTY[persona.patience]}")
                 if st.button("Brief me", key=f"brief-{persona.id}"):
                     st.session_state["briefing"] = persona.id
+                    st.session_state.pop(ASSIGNED, None)  # practice of their own choosing
     chosen = st.session_state.get("briefing")
     if chosen in resources.content().personas:
         _briefing(viewer, chosen, mode)
@@ -102,8 +104,12 @@ def _briefing(viewer: Viewer, persona_id: str, mode: str) -> None:
         st.markdown("**Customer results you can quote** (the grader checks every figure against its note)")
         for note in study.case_notes:
             knowledge_card(note)
-    if st.button(f"Start the call ({mode})", type="primary"):
-        _start(viewer, persona_id, mode)
+    assigned = st.session_state.get(ASSIGNED)
+    assignment_id, mode = (assigned[0], assigned[2]) if assigned and assigned[1] == persona_id else (None, mode)
+    label = f"Start the assigned call ({mode})" if assignment_id else f"Start the call ({mode})"
+    if st.button(label, type="primary"):
+        st.session_state.pop(ASSIGNED, None)
+        _start(viewer, persona_id, mode, assignment_id)
         st.rerun()
 
 
