@@ -182,6 +182,8 @@ def test_a_manager_reviews_comments_and_overrides(app, db):
     assert expected != record.scorecard.overall  # this override moves the score
     assert next(m.value for m in manager.metric if m.label == "Score") == f"{expected}/100"  # the score follows
     assert "~~grader: " in overridden and "Talked about what this executive owns" in overridden  # the original, struck through
+    quotes = [m.value for m in manager.markdown if "turn 1](#turn-1)" in m.value]  # its quotes are the grader's now
+    assert not quotes or any("the grader's" in q for q in quotes)
     rep_filter = next(b for b in manager.selectbox if b.label == "Rep")
     assert "Alex Chen" in rep_filter.options and "rep1" not in rep_filter.options  # display names, not sign-in names
     assert any("Alex Chen with Dana Okafor, Chief Financial Officer" in h.value for h in manager.subheader)

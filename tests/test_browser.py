@@ -73,7 +73,7 @@ def test_a_rep_holds_a_call_and_the_manager_reviews_it_in_a_real_browser(tmp_pat
         artifacts = ROOT / "artifacts" / "browser"
         report, result = run_script(node, "walkthrough.mjs", url, str(artifacts), chromium)
         assert result.returncode == 0 and report.get("ok"), (report, result.stderr[-2000:])
-        for name in ("1-sign-in", "2-practice", "3-call", "4-scorecard", "5-review", "6-review-queue-laptop", "7-team", "7a-team-skill-profile",
+        for name in ("1-sign-in", "2-practice", "3-call", "4-scorecard", "5-review", "5a-review-override", "6-review-queue-laptop", "7-team", "7a-team-skill-profile",
                      "8-rep-feedback-laptop", "9-rep-feedback-phone"):
             assert (artifacts / f"{name}.png").stat().st_size > 10_000
 

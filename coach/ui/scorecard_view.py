@@ -143,6 +143,8 @@ def _criterion(c: CriterionResult, label: str, override: tuple[str, str] | None)
         line += f"  \n~~grader: {c.result}~~ **Manager override: {override[0]}** ({_plain(override[1])})"
     st.markdown(line, help=c.question)
     side = ":green[for]" if c.result == "yes" else ":red[against]" if c.result == "no" else ":gray[seen]"
+    if override and override[0] != c.result:  # the quotes argued for the grader's answer, not the manager's
+        side = f":gray[the grader's {'for' if c.result == 'yes' else 'against' if c.result == 'no' else 'quote'}]"
     for q in c.evidence:
         st.markdown(f"&nbsp;&nbsp;&nbsp;{side} · [turn {q.turn}](#turn-{q.turn}): “{_plain(q.quote)}”")
     if shown == "no":

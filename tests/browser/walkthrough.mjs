@@ -61,6 +61,14 @@ try {
   await popover.getByLabel("Comment for the rep", { exact: true }).fill(note);
   await popover.getByRole("button", { name: "Add comment" }).click();
   await page.getByText(note).first().waitFor();
+  const overrideForm = page.locator('[data-testid="stForm"]').filter({ hasText: "Criterion" });
+  await overrideForm.getByText("no", { exact: true }).click();
+  await overrideForm.getByLabel("Reason").fill("The opener never named her priority.");
+  await overrideForm.getByRole("button", { name: "Override" }).click();
+  await page.getByText("Manager override: no").first().waitFor();  // shown beside the grader's struck-through answer
+  await page.getByText("Manager override: no").first().scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${artifacts}/5a-review-override.png` });
+  steps.push("an override shows beside the grader's answer");
   await page.getByText("Needs review only").click();  // the call has a comment now: the queue is empty
   await page.getByText("No finished calls match").waitFor();
   await page.setViewportSize({ width: 1280, height: 720 });
@@ -83,6 +91,7 @@ try {
   await page.getByRole("link", { name: "My calls (1 new)" }).click();
   await page.getByText(note).first().waitFor();
   await page.getByText("Team leaderboard, last 30 days").waitFor();  // switched on by the manager
+  await page.getByText("Manager override: no").first().waitFor();  // the override reaches the rep
   await page.screenshot({ path: `${artifacts}/8-rep-feedback-laptop.png` });
   await page.setViewportSize({ width: 390, height: 844 });
   await page.reload();  // as opened on a phone: the sidebar starts folded away
