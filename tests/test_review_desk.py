@@ -11,7 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from coach.db import SessionFilter, add_comment, finish_session, override_criterion, start_session, team_sessions, \
+from coach.db import SessionFilter, add_comment, finish_session, get_session, override_criterion, start_session, \
+    team_sessions, \
     team_trends
 from coach.errors import AccessDenied, NotFound, UserInputError
 from coach.db.exports import BASE_FIELDS, export_rows, to_csv
@@ -227,3 +228,18 @@ def test_a_leaderboard_ranks_the_team_and_reps_see_it_only_when_their_manager_sw
         set_leaderboard(db, w.ann, False)
     set_leaderboard(db, w.erin, False)
     assert leaderboard(db, w.ann) is None
+
+
+def test_an_override_moves_the_score_the_lists_trends_and_leaderboard_show_and_keeps_the_graders(db):  # noqa: F811
+    from coach.db import leaderboard
+
+    w = world(db)  # each call: one criterion, relevant_to_title "yes", scored 70
+    sid = w.calls["ann"]
+    override_criterion(db, w.erin, sid, "relevant_to_title", "no", "Too generic")
+    listed = next(r for r in team_sessions(db, w.erin) if r.id == sid)
+    record = get_session(db, w.erin, sid)
+    assert listed.overall is not None and listed.overall < 70 and record.scorecard.overall == 70
+    assert next(r.average for r in leaderboard(db, w.erin).rows if r.rep == w.ann.display_name) == listed.overall
+    assert sum(avg * n for _, rep, avg, n in team_trends(db, w.erin).scores if rep == "ann") == listed.overall
+    override_criterion(db, w.erin, sid, "relevant_to_title", "yes", "On reflection, fair")
+    assert next(r for r in team_sessions(db, w.erin) if r.id == sid).overall == 70  # the latest override counts

@@ -17,6 +17,7 @@ from coach.errors import AccessDenied, NotFound, UserInputError
 from coach.db.accounts import Viewer
 from coach.db.db import Database
 from coach.db.models import MODES, Assignment, PracticeSession, Review, Scorecard, User
+from coach.grading.grade import rescored
 from coach.db.practice import SessionRecord, _record, said_something, visible_to
 
 MAX_COMMENT = 2000
@@ -104,7 +105,7 @@ def override_criterion(db: Database, viewer: Viewer, session_id: str, criterion_
     if not reason.strip():
         raise UserInputError("An override needs a reason", "say why the grader was wrong")
     with db.transaction() as s:
-        _reviewable(s, viewer, session_id)
+        call = _reviewable(s, viewer, session_id)
         card = s.scalar(select(Scorecard).where(Scorecard.session_id == session_id))
         if card is None:
             raise UserInputError("This call has no scorecard yet", "overrides are possible once the call has ended")
@@ -115,7 +116,21 @@ def override_criterion(db: Database, viewer: Viewer, session_id: str, criterion_
                         original_result=original, new_result=new_result, text=reason.strip()[:MAX_COMMENT])
         s.add(review)
         s.flush()
+        call.overall = _score_as_reviewed(s, call)
         return review.id
+
+
+def _score_as_reviewed(s: Session, call: PracticeSession) -> int | None:
+    """The call's score with every override applied (the latest per criterion), so the lists, trends,
+    leaderboard and assignments show what the manager sees; the grader's own stays on the scorecard."""
+    record = _record(call, s.get(User, call.user_id), full=True, s=s)
+    if record.scorecard is None:
+        return call.overall
+    overrides = {r.criterion_id: r.new_result for r in record.reviews
+                 if r.kind == "override" and r.criterion_id and r.new_result}
+    graders = {c.id: c.result for c in record.scorecard.criteria}
+    changed = {c: result for c, result in overrides.items() if graders.get(c) != result}  # a "yes" back to "yes" is none
+    return rescored(record.scorecard, changed, record.turns)
 
 
 def assign(db: Database, viewer: Viewer, rep_name: str, persona_id: str, *, mode: str = "exam",
