@@ -258,6 +258,7 @@ def test_a_managers_override_changes_the_score_and_the_caps_still_hold(play):
         c.result == "no" for c in good.grade.criteria) else None
     yes = next(c.id for c in good.grade.criteria if c.result == "yes")
     assert rescored(good.grade, {}, good.turns) == good.grade.overall
+    assert rescored(good.grade, {yes: "yes"}, good.turns) == good.grade.overall  # repeating the grader changes nothing
     assert rescored(good.grade, {yes: "no"}, good.turns) < good.grade.overall
     if failed:
         assert rescored(good.grade, {failed: "yes"}, good.turns) > good.grade.overall

@@ -118,8 +118,8 @@ def facts_worth_revealing(a: TurnAnalysis, fact_scores: list[float], signals: An
     say openly (`said`: statements already given): a question about who signs is answered by who
     signs, not by a secret that mentions them; asked again, deeper, the secret comes out."""
     # small talk earns no secret: only a question about their business (as `about_them` reads it) can
-    asked = [q for q in about_them(a, signals, rules)
-             if next(x.act for x in a.questions if x.text == q) not in MANAGING_THE_CALL]
+    theirs = set(about_them(a, signals, rules))
+    asked = [q.text for q in a.questions if q.text in theirs and q.act not in MANAGING_THE_CALL]
     if not asked:
         return []
     said_openly = max(max((v for k, v in signals.question_scores.get(q, {}).items() if k not in said), default=0.0)

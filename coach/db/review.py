@@ -128,9 +128,7 @@ def _score_as_reviewed(s: Session, call: PracticeSession) -> int | None:
         return call.overall
     overrides = {r.criterion_id: r.new_result for r in record.reviews
                  if r.kind == "override" and r.criterion_id and r.new_result}
-    graders = {c.id: c.result for c in record.scorecard.criteria}
-    changed = {c: result for c, result in overrides.items() if graders.get(c) != result}  # a "yes" back to "yes" is none
-    return rescored(record.scorecard, changed, record.turns)
+    return rescored(record.scorecard, overrides, record.turns)
 
 
 def assign(db: Database, viewer: Viewer, rep_name: str, persona_id: str, *, mode: str = "exam",

@@ -55,7 +55,6 @@ def team_trends(db: Database, viewer: Viewer, since: datetime | None = None) -> 
                   outcomes={o: n for o, n in outcomes}, failed=[(c, int(k or 0), n) for c, k, n in failed])
 
 
-
 class SkillPoint(BaseModel):
     """One criterion in one week: how many of the rep's scored calls passed it (overrides applied)."""
 
@@ -76,9 +75,8 @@ def skill_profile(db: Database, viewer: Viewer, rep_name: str, since: datetime |
     a rate from; a week shows whether practice is changing a habit. A rep the viewer may not see is
     'not found'."""
     with db.transaction() as s:
-        rep = s.scalar(select(User).where(User.name == rep_name))
-        if rep is None or not s.scalar(select(func.count()).select_from(User).where(
-                User.id == rep.id, User.id.in_(visible_users(viewer)))):
+        rep = s.scalar(select(User).where(User.name == rep_name, User.id.in_(visible_users(viewer))))
+        if rep is None:
             raise NotFound(f"No rep called {rep_name!r} on your team", "pick a rep from the list")
         scope = [PracticeSession.user_id == rep.id, PracticeSession.ended_at.is_not(None), said_something()]
         if since is not None:
@@ -102,7 +100,6 @@ def skill_profile(db: Database, viewer: Viewer, rep_name: str, since: datetime |
         tally[0] += result == "yes"
         tally[1] += 1
     return [SkillPoint(week=w, criterion=c, passed=p, scored=n) for (w, c), (p, n) in sorted(counts.items())]
-
 
 
 def pass_rates(points: list[SkillPoint]) -> dict[str, float]:

@@ -119,8 +119,10 @@ def rescored(card: Scorecard, overrides: Mapping[str, str], turns: Sequence[Call
              rubric: Rubric | None = None) -> int | None:
     """The overall score once a manager's overrides (criterion id -> yes | no) replace the grader's
     answers: a manager who corrects a criterion corrects the score too. The outcome and conduct caps
-    still apply (conduct read again from the stored turns). The card's own score without overrides."""
-    if not overrides:
+    still apply (conduct read again from the stored turns). The card's own score without overrides, or
+    when every override only repeats the grader's answer."""
+    graders = {c.id: c.result for c in card.criteria}
+    if all(graders.get(cid) == result for cid, result in overrides.items()):
         return card.overall
     rubric = rubric or load_rubric()
     results: dict[str, Result] = {c.id: overrides.get(c.id, c.result) for c in card.criteria}  # type: ignore[misc]
