@@ -46,6 +46,9 @@ def test_the_rep_bank_is_big_and_varied_enough():
     assert {"terse", "rambling", "non_native", "jargon_heavy", "polite", "pushy"} <= {e.voice for e in every}
     asks = [e for e in every if e.act == "next_step_ask"]
     assert all(e.involves_buyer is not None for e in asks)
+    claims = [e for e in every if e.act == "claim"]  # each labelled: a promise, or soft praise
+    assert all(e.commits is not None for e in claims)
+    assert sum(e.commits for e in claims) >= 100 and sum(not e.commits for e in claims) >= 100
 
 
 @pytest.mark.slow  # builds the classifier from the banks (several seconds)
@@ -59,6 +62,17 @@ def test_the_classifier_is_deterministic_and_cached(tmp_path):
     assert again.read(sentences) == readings and again.build_seconds is None  # loaded, not rebuilt
     assert [r.act for r in readings] == ["next_step_ask", "small_talk", "feature"]
     assert readings[0].involves_buyer is not None and readings[0].involves_buyer > 0.5
+    assert all(r.commits is None for r in readings)  # only a claim is read as a promise or praise
+
+
+@pytest.mark.slow  # builds the classifier from the banks (several seconds)
+def test_a_claim_is_read_as_a_promise_or_as_soft_praise(tmp_path):
+    reader = ActReader("rep", shared_embedder(), cache_dir=tmp_path)
+    promise, praise = reader.read(["I guarantee every one of your branches will cut costs in half within a quarter.",
+                                   "Honestly, our customers really love it."])
+    assert promise.act == praise.act == "claim"
+    assert promise.commits is not None and promise.commits > 0.5
+    assert praise.commits is not None and praise.commits < 0.5
 
 
 @pytest.mark.slow  # builds the classifier from the banks (several seconds)
@@ -86,6 +100,8 @@ def test_adding_a_sentence_checks_the_act_and_keeps_the_file(tmp_path):
         add_example(tmp_path, "rep", Example(text="Hello.", act="hand_off"))
     add_example(tmp_path, "rep", Example(text="Worth an hour with you and Priya next week?", act="next_step_ask",
                                          involves_buyer=True))
+    with pytest.raises(UserInputError, match="--commits only applies to a claim"):
+        add_example(tmp_path, "rep", Example(text="Our engine matches invoices.", act="feature", commits=True))
     with pytest.raises(UserInputError, match="already"):
         add_example(tmp_path, "rep", Example(text="Worth an hour with you and Priya next week?", act="next_step_ask"))
     assert "Priya" in user_bank_file(tmp_path, "rep").read_text()

@@ -169,3 +169,36 @@ def test_one_sentence_about_their_priority_ties_a_long_turn_to_it(grade):
                   buyer("The customer.")])
     tied = next(c for c in card.criteria if c.id == "tied_to_a_priority")
     assert tied.result == "yes" and tied.evidence
+
+
+def test_soft_praise_is_no_unsupported_claim_but_a_promise_is(grade):
+    """Managers mark down a figure or a promise nothing backs, not empty praise (which still earns no proof)."""
+    soft = grade([rep("Where is service margin leaking today?"), buyer("Drive time, mostly."),
+                  rep("Honestly, our customers really love it."), buyer("Go on.")])
+    promise = grade([rep("Where is service margin leaking today?"), buyer("Drive time, mostly."),
+                     rep("I guarantee every one of your regions will double its jobs per technician this year."),
+                     buyer("Go on.")])
+    soft_claims = next(c for c in soft.criteria if c.id == "no_unsupported_claims")
+    promised = next(c for c in promise.criteria if c.id == "no_unsupported_claims")
+    assert soft_claims.result == "yes" and promised.result == "no"
+    assert any("guarantee" in q.quote for q in promised.evidence)
+    assert next(c for c in soft.criteria if c.id == "value_backed_by_case_note").result == "no"
+
+
+def test_the_buyer_doubts_soft_praise_and_a_promise_alike(content, shipped_store):
+    store, _ = shipped_store
+    for line in ("Honestly, our customers really love it.",
+                 "I guarantee every one of your regions will double its jobs per technician this year."):
+        call = Call(content.personas["coo_halvorsen"], content, store)
+        call.opening()
+        decided = call.decide(line)
+        assert decided.reply.kind == "doubt", (line, decided.reply)
+        assert decided.analysis.unbacked_talk == [line]
+
+
+def test_a_capability_promised_in_so_many_words_is_an_unsupported_claim(grade):
+    card = grade([rep("Where is service margin leaking today?"), buyer("Drive time, mostly."),
+                  rep("Our scheduler plugs straight into SAP, no custom code, and it's fully automated."),
+                  buyer("Go on.")])
+    claims = next(c for c in card.criteria if c.id == "no_unsupported_claims")
+    assert claims.result == "no" and any("plugs straight into SAP" in q.quote for q in claims.evidence)

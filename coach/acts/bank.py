@@ -16,7 +16,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from coach.acts.types import ACTS, Side
+from coach.acts.types import ACTS, ATTRIBUTES, Side
 from coach.content.files import ProblemList
 from coach.errors import UserInputError
 
@@ -33,7 +33,8 @@ class Example(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     text: str = Field(min_length=1)
     act: str
-    involves_buyer: bool | None = None
+    involves_buyer: bool | None = None  # next_step_ask only
+    commits: bool | None = None  # claim only: a promise or checkable assertion (true) or soft praise (false)
     position: Literal["first", "middle", "last", "only"] | None = None  # where it stood in its turn, when said in a call
     # what the buyer had just said (the last sentence of their previous turn), when said in a call after
     # the buyer's opening; the reader reads it as a buyer act and weighs it with the sentence
@@ -76,11 +77,16 @@ def read_examples(path: Path, side: Side, problems: ProblemList) -> list[Example
             example = Example.model_validate(entry)
         except ValueError as exc:
             problems.add(path, f"entry {number} is not a sentence with an act: {str(exc).splitlines()[0]}",
-                         "give each entry `text` and `act` (and optionally involves_buyer, voice, title, industry)")
+                         "give each entry `text` and `act` (and optionally involves_buyer, commits, voice, title, industry)")
             continue
         if example.act not in known:
             problems.add(path, f"entry {number} has the unknown act {example.act!r}",
                          f"use one of: {', '.join(known)}")
+            continue
+        misplaced = misplaced_attribute(example)
+        if misplaced:
+            problems.add(path, f"entry {number} has `{misplaced}` but is not a {ATTRIBUTES[misplaced]} sentence",
+                         f"remove `{misplaced}`, or label the sentence {ATTRIBUTES[misplaced]}")
             continue
         examples.append(example)
     return examples
@@ -96,6 +102,12 @@ def load_split(side: Side, split: Split, directory: Path | None = None,
             examples += read_examples(path, side, problems)
     problems.raise_if_any()
     return examples
+
+
+def misplaced_attribute(example: Example) -> str | None:
+    """A yes/no field set on a sentence of another act (it would teach the head nothing true)."""
+    return next((name for name, act in ATTRIBUTES.items()
+                 if getattr(example, name) is not None and example.act != act), None)
 
 
 def fingerprint(files: Iterable[Path], *parts: str) -> str:
@@ -116,9 +128,11 @@ def add_example(data_dir: Path, side: Side, example: Example) -> Path:
     if example.act not in ACTS[side]:
         raise UserInputError(f"{example.act!r} is not a {side} act",
                              f"use one of: {', '.join(ACTS[side])}")
-    if example.involves_buyer is not None and example.act != "next_step_ask":
-        raise UserInputError("--involves-buyer only applies to a next_step_ask sentence",
-                             "leave it out, or label the sentence next_step_ask")
+    misplaced = misplaced_attribute(example)
+    if misplaced:
+        flag = {"involves_buyer": "--involves-buyer", "commits": "--commits"}[misplaced]
+        raise UserInputError(f"{flag} only applies to a {ATTRIBUTES[misplaced]} sentence",
+                             f"leave it out, or label the sentence {ATTRIBUTES[misplaced]}")
     path = user_bank_file(data_dir, side)
     problems = ProblemList()
     existing = read_examples(path, side, problems) if path.exists() else []

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from coach.acts.bank import Example
 from coach.acts.reader import ActReader
-from coach.acts.types import ROLLS_UP_TO
+from coach.acts.types import ATTRIBUTES, ROLLS_UP_TO, SentenceAct
 
 
 class ActScore(BaseModel):
@@ -35,12 +35,20 @@ class ActReport(BaseModel):
     macro_f1: float | None
     acts: list[ActScore]
     involves_buyer_accuracy: float | None
+    commits_accuracy: float | None = None  # claims read as claims: promise or soft praise, as labelled
     confusions: list[tuple[str, str, int]]   # (labelled, read as, count), most frequent first
     misread: list[tuple[str, str, str]]       # (sentence, labelled, read as): the first few, to look at
 
 
 def _ratio(a: int, b: int) -> float | None:
     return round(a / b, 4) if b else None
+
+
+def _head_accuracy(examples: list[Example], readings: list[SentenceAct], name: str) -> float | None:
+    """A yes/no head's accuracy on the labelled sentences read as its act (the act model's misses aside)."""
+    pairs = [(getattr(e, name), getattr(r, name)) for e, r in zip(examples, readings, strict=True)
+             if getattr(e, name) is not None and getattr(r, name) is not None]
+    return _ratio(sum(gold == (p >= 0.5) for gold, p in pairs), len(pairs))
 
 
 def evaluate(reader: ActReader, examples: list[Example], split: str, acts: tuple[str, ...]) -> ActReport:
@@ -61,13 +69,12 @@ def evaluate(reader: ActReader, examples: list[Example], split: str, acts: tuple
               (0.0 if labelled else None))
         scores.append(ActScore(act=act, support=labelled, precision=precision, recall=recall, f1=f1))
     judged = [s.f1 for s in scores if s.support and s.f1 is not None]
-    who = [(e.involves_buyer, r.involves_buyer) for e, r in zip(examples, readings, strict=True)
-           if e.involves_buyer is not None and r.involves_buyer is not None]
+    heads = {name: _head_accuracy(examples, readings, name) for name in ATTRIBUTES}
     confusions = Counter((gold, got) for gold, got in pairs if gold != got)
     misread = [(e.text, gold, got) for e, (gold, got) in zip(examples, pairs, strict=True) if gold != got]
     return ActReport(
         side=reader.side, split=split, sentences=len(examples),
         accuracy=_ratio(sum(gold == got for gold, got in pairs), len(pairs)),
         macro_f1=round(sum(judged) / len(judged), 4) if judged else None, acts=scores,
-        involves_buyer_accuracy=_ratio(sum(gold == (p >= 0.5) for gold, p in who), len(who)),
+        involves_buyer_accuracy=heads["involves_buyer"], commits_accuracy=heads["commits"],
         confusions=[(a, b, n) for (a, b), n in confusions.most_common(12)], misread=misread[:40])

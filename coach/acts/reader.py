@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from coach.acts import model as linear
 from coach.acts.bank import Example, bank_files, fingerprint, load_split, user_bank_file
-from coach.acts.types import ACTS, BUYER_ACTS, SentenceAct, Side
+from coach.acts.types import ACTS, ATTRIBUTES, BUYER_ACTS, SentenceAct, Side
 from coach.errors import CoachError
 from coach.retrieval.embeddings import MiniLMEmbedder
 
@@ -142,7 +142,7 @@ class ActReader:
         files = [*bank_files(self.side, "train", self.bank_dir), *self._team_files()]
         context = self.context_reader().cache_file().name if self.uses_context else ""
         key = fingerprint(files, self.embedder.model_id, self.settings.model.model_dump_json(),
-                          str(linear.WORD_FEATURES), linear.FEATURIZER, context)
+                          str(linear.WORD_FEATURES), linear.FEATURIZER, context, ",".join(ATTRIBUTES))
         return self.cache_dir / f"{self.side}-{key}.npz"
 
     def models(self, progress: Callable[[str], None] | None = None) -> dict[str, linear.LinearModel]:
@@ -186,10 +186,11 @@ class ActReader:
         context = self.context_rows([e.after for e in examples]) if self.uses_context else None
         x = linear.features(self.embedder.embed(texts), texts, self.settings.model, context)
         built = {"act": linear.fit(x, [e.act for e in examples], self.settings.model)}
-        who = [i for i, e in enumerate(examples) if e.involves_buyer is not None]
-        if len({examples[i].involves_buyer for i in who}) == 2:
-            built["involves_buyer"] = linear.fit(x[who], ["yes" if examples[i].involves_buyer else "no" for i in who],
-                                                 self.settings.model)
+        for name in ATTRIBUTES:  # a yes/no head beside the act model, learned where the bank labels it
+            labelled = [i for i, e in enumerate(examples) if getattr(e, name) is not None]
+            if len({getattr(examples[i], name) for i in labelled}) == 2:
+                built[name] = linear.fit(x[labelled], ["yes" if getattr(examples[i], name) else "no" for i in labelled],
+                                         self.settings.model)
         self.build_seconds = time.perf_counter() - started
         log.info("built the %s act model from %d sentences in %.1f s", self.side, len(examples), self.build_seconds)
         return built
@@ -205,8 +206,8 @@ class ActReader:
         read = dict(word_weight=settings.word_weight, context=context, context_weight=settings.context_weight)
         act_model = models["act"]
         probabilities = act_model.read(vectors, sentences, **read)
-        involves = models.get("involves_buyer")
-        who = involves.read(vectors, sentences, **read)[:, involves.classes.index("yes")] if involves else None
+        heads = {name: models[name].read(vectors, sentences, **read)[:, models[name].classes.index("yes")]
+                 for name in ATTRIBUTES if name in models}
         readings = []
         for row, text in enumerate(sentences):
             order = np.argsort(-probabilities[row])
@@ -219,7 +220,7 @@ class ActReader:
                 sure=family >= self.settings.threshold(act),
                 runner_up=act_model.classes[second] if second is not None else None,
                 runner_up_confidence=round(float(probabilities[row, second]), 4) if second is not None else 0.0,
-                involves_buyer=round(float(who[row]), 4) if who is not None and act == "next_step_ask" else None,
+                **{name: round(float(yes[row]), 4) if act == ATTRIBUTES[name] else None for name, yes in heads.items()},
                 probabilities={c: float(p) for c, p in zip(act_model.classes, probabilities[row], strict=True)}))
         return readings
 

@@ -27,6 +27,13 @@ QUESTION_TOPICS: tuple[str, ...] = ("situation", "problem", "goal", "priority", 
                                     "people", "history", "value", "no_content")
 ACTS: dict[str, tuple[str, ...]] = {"rep": REP_ACTS, "buyer": BUYER_ACTS, "topic": QUESTION_TOPICS}
 
+# Yes/no readings learned for one act's sentences only (a head beside the act model): the field of a
+# bank entry that labels it, and the act it applies to.
+ATTRIBUTES: dict[str, str] = {
+    "involves_buyer": "next_step_ask",  # is the executive in the proposed step?
+    "commits": "claim",                 # a figure or promise the rep could be held to, not soft praise
+}
+
 # A finer act that a split written before it existed labels as the broader one: measured as that one there.
 ROLLS_UP_TO = {"lecturing": "rude"}
 
@@ -52,6 +59,7 @@ class SentenceAct:
     runner_up: str | None = None
     runner_up_confidence: float = 0.0
     involves_buyer: float | None = None  # next-step asks: how likely the executive is in the step
+    commits: float | None = None  # claims: how likely it is a promise or checkable assertion, not soft praise
     probabilities: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
 
     def is_(self, act: str, at_least: float = 0.0) -> bool:

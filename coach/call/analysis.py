@@ -57,7 +57,7 @@ class TurnAnalysis(BaseModel):
     priority_quote: str | None = None
     value_quote: str | None = None
     case_notes: list[CaseReference]
-    unsupported_claims: list[str]
+    unsupported_claims: list[str]  # figures and promises nothing backs
     jargon: list[str]
     jargon_per_100: float
     monologue: bool
@@ -74,6 +74,7 @@ class TurnAnalysis(BaseModel):
     small_talk: bool = False
     invented_proof: list[str] = []  # customer stories with figures no case note holds (invented or misquoted)
     feature_pitch_maybe: bool = False  # an unsure reading of a feature statement: a smaller cost, no hand-off
+    soft_claims: list[str] = []  # vague praise nothing backs ("customers love it"): doubted, but no promise made
     rude_maybe: bool = False  # an unsure reading of a rude sentence: a smaller cost, never counted towards ending
     acts: list[tuple[str, str, float]] = []  # (sentence, act, confidence), in order; empty when no acts were read
     unsure: list[str] = []  # readings of consequence held back for lack of confidence, for the reason shown
@@ -92,6 +93,12 @@ class TurnAnalysis(BaseModel):
         return [q.text for q in self.questions if q.form == "open" and q.discovery]
 
     @property
+    def unbacked_talk(self) -> list[str]:
+        """Every claim nothing backs, promises and soft praise alike: the buyer doubts both, while only a
+        promise fails the grade's "claimed nothing that cannot be backed"."""
+        return [*self.unsupported_claims, *self.soft_claims]
+
+    @property
     def value_turn(self) -> bool:
         """Talks about this buyer's goals, problems or needs without pitching features (buyer and grader agree)."""
         return self.value_for_title and not self.feature_pitch
@@ -105,6 +112,9 @@ class TurnAnalysis(BaseModel):
         """The first feature word the rep used, to quote."""
         return next((e.phrase for e in self.feature_evidence if e.phrase), None)
 
+
+# what a rep says about us or its results: where a promise in so many words makes a claim
+PROMISING_ACTS = frozenset({"feature", "value", "claim", "objection_handling"})
 
 _PRIORITY_STOP = set("""a an the and or of to in on at for with by from is are was be been has have had it its this
 that these those every each next last any all our your their his her we you they i will would must can could should
@@ -165,7 +175,7 @@ def analyse_turn(text: str, signals: SemanticSignals, rules: AnalysisRules, supp
     `known_acronyms` are ones the buyer uses themself, so they are not jargon to them.
     """
     sim = rules.similarity
-    view = ActView(signals.sentence_acts) if signals.sentence_acts else None
+    view = ActView(signals.sentence_acts, rules.claim_commits) if signals.sentence_acts else None
     word_list = lexicon.words(text)
     n_words = len(word_list)
     asked = _questions(text, rules, view, signals.follow_up)
@@ -220,8 +230,13 @@ def analyse_turn(text: str, signals: SemanticSignals, rules: AnalysisRules, supp
     unsupported = [f for f in stated if not is_supported(f, supported_figures | backed, derivable)
                    and not (f in lexicon.figures(told, rules.figure_exempt_units) and invented)]
     unsupported += invented
+    soft_claims: list[str] = []
     if view is not None:
-        unsupported += [r.text for r in view.sure("claim")]
+        for claim in view.sure("claim"):
+            (unsupported if view.promises(claim) else soft_claims).append(claim.text)
+        # a promise in so many words ("plugs straight into any ERP", "guaranteed") is one whatever the act
+        unsupported += [r.text for r in view.readings if r.act in PROMISING_ACTS and r.text not in unsupported
+                        and lexicon.find_phrases(r.text, rules.promise_terms)]
     else:
         unsupported += lexicon.find_phrases(text, rules.promise_terms)
 
@@ -269,7 +284,7 @@ def analyse_turn(text: str, signals: SemanticSignals, rules: AnalysisRules, supp
         value_for_title=bool(statement or value_chunks), value_evidence=value_evidence,
         priority=priority[0] if priority else None,
         priority_named=signals.priorities_named[0] if signals.priorities_named and business else None,
-        case_notes=cases, unsupported_claims=unsupported,
+        case_notes=cases, unsupported_claims=unsupported, soft_claims=soft_claims,
         jargon=jargon, jargon_per_100=jargon_per_100, monologue=n_words > rules.monologue_words,
         long_turn=n_words > rules.long_turn_words, time_check=time_check,
         next_step_ask=next_step, next_step_with_executive=with_exec, lecturing=lecturing,

@@ -177,7 +177,7 @@ def reaction_to(a: TurnAnalysis, likes_features: bool = False) -> ReplyKind:
     acts = [act for _, act, _ in a.acts]
     if a.case_notes or a.invented_proof or "case_story" in acts:
         return "fit_question"
-    if a.unsupported_claims:
+    if a.unbacked_talk:
         return "doubt"
     if a.value_for_title or "objection_handling" in acts:
         return "interest"

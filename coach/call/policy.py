@@ -153,7 +153,7 @@ def attention_changes(a: TurnAnalysis, state: BuyerState, persona: Persona, rule
         ("jargon", "jargon" in a.tags, f"jargon ({', '.join(a.jargon[:3])})"),
         ("monologue", a.monologue, f"a {a.words}-word monologue"),
         ("long_turn", a.long_turn and not a.monologue, f"a long {a.words}-word turn"),
-        ("unsupported_claim", bool(a.unsupported_claims), f"claims nothing backs ({', '.join(a.unsupported_claims[:2])})"),
+        ("unsupported_claim", bool(a.unbacked_talk), f"claims nothing backs ({', '.join(a.unbacked_talk[:2])})"),
         ("wrong_figures", any(not c.figures_match for c in a.case_notes) or bool(a.invented_proof),
          "tells a customer story with figures no case note holds"),
         ("rude", bool(a.rude), "is rude"),

@@ -65,6 +65,10 @@ class AnalysisRules(_Rules):
     # a boast read as a claim is product talk too when "feature" is this likely for it ("nobody else
     # combines AI scheduling, routing and IoT"): it pitches, as well as claiming
     claim_as_feature: float = Field(1.0, ge=0, le=1)
+    # a claim fails "claimed nothing that cannot be backed" only when it is this likely a promise or a
+    # checkable assertion ("you'll see big gains", "nobody else comes close"); soft praise ("customers
+    # love it") still draws the buyer's doubt but is no unsupported claim
+    claim_commits: float = Field(0.5, ge=0, le=1)
 
 
 def _read(name: str, path: Path | None) -> tuple[str, Path]:

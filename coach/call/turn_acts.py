@@ -23,6 +23,7 @@ NOT_A_QUESTION_TO_ANSWER = frozenset({"next_step_ask", "agenda_time_check", "gre
 @dataclass(frozen=True)
 class ActView:
     readings: Sequence[SentenceAct]
+    commits_at: float = 0.5  # how likely a claim must be a promise to count as one (`claim_commits`)
 
     def sure(self, *acts: str) -> list[SentenceAct]:
         """Sentences read as one of `acts` with confidence."""
@@ -51,8 +52,13 @@ class ActView:
     @property
     def talks_about_them(self) -> bool:
         """At least one sentence is about their business, not only about our product ("let me pull up a
-        demo") or pleasantries: value in their terms needs one."""
-        return any(r.act not in NOT_BUSINESS | PRODUCT_TALK for r in self.readings)
+        demo"), claims nothing backs ("you'll hit 120% of quota, I promise") or pleasantries: value in
+        their terms needs one."""
+        return any(r.act not in NOT_BUSINESS | PRODUCT_TALK and not self.promises(r) for r in self.readings)
+
+    def promises(self, reading: SentenceAct) -> bool:
+        """A sure reading of a claim that commits (a promise or checkable assertion, not soft praise)."""
+        return reading.act == "claim" and reading.sure and (reading.commits is None or reading.commits >= self.commits_at)
 
     def discovery_kind(self, sentence: str) -> list[str]:
         """The discovery kind a question asks (situation, problem, impact, value), from its act."""

@@ -48,11 +48,12 @@ def read_command(text: Annotated[str, typer.Argument(help="what was said (one or
     if as_json:
         out.print_json(json.dumps([{"text": r.text, "act": r.act, "confidence": r.confidence,
                                     "runner_up": r.runner_up, "runner_up_confidence": r.runner_up_confidence,
-                                    "involves_buyer": r.involves_buyer} for r in readings]))
+                                    "involves_buyer": r.involves_buyer, "commits": r.commits} for r in readings]))
         return
     for r in readings:
         sure = "" if r.confidence >= reader.confident else "  (unsure)"
-        who = f"  executive in it: {r.involves_buyer:.0%}" if r.involves_buyer is not None else ""
+        who = f"  executive in it: {r.involves_buyer:.0%}" if r.involves_buyer is not None else \
+            f"  a promise, not soft praise: {r.commits:.0%}" if r.commits is not None else ""
         out.print(f"{r.act:<24} {r.confidence:.2f}{sure}  ← {r.text}{who}   [next: {r.runner_up} "
                   f"{r.runner_up_confidence:.2f}]", markup=False, highlight=False)
 
@@ -96,6 +97,8 @@ def print_report(report, show: int = 10) -> None:  # noqa: ANN001 - ActReport
     if report.involves_buyer_accuracy is not None:
         out.print(f"  next-step asks, executive in it or not: accuracy {pct(report.involves_buyer_accuracy)}",
                   markup=False)
+    if report.commits_accuracy is not None:
+        out.print(f"  claims, promise or soft praise: accuracy {pct(report.commits_accuracy)}", markup=False)
     if report.confusions:
         out.print("  commonest confusions: " + "; ".join(f"{a} read as {b} ×{n}" for a, b, n in report.confusions[:6]),
                   markup=False)
@@ -108,14 +111,17 @@ def add_command(text: Annotated[str, typer.Argument(help="the sentence, as a rep
                 act: Annotated[str, typer.Option("--act", help="its act (see `coach acts list`)")],
                 side: SideOption = "rep",
                 involves_buyer: Annotated[Optional[bool], typer.Option(
-                    "--involves-buyer/--team-only", help="next_step_ask only: is the executive in the step?")] = None) -> None:
+                    "--involves-buyer/--team-only", help="next_step_ask only: is the executive in the step?")] = None,
+                commits: Annotated[Optional[bool], typer.Option(
+                    "--commits/--soft", help="claim only: a figure or promise the rep could be held to "
+                                             "(--commits), or soft praise that commits to nothing (--soft)?")] = None) -> None:
     """Add a sentence to your team's bank; the classifier learns it on next use."""
     from coach.acts.bank import Example, add_example
     from coach.runtime.startup import prepare
 
     settings = prepare()
     path = add_example(settings.data_dir, _side(side),  # type: ignore[arg-type]
-                       Example(text=text.strip() or text, act=act, involves_buyer=involves_buyer))
+                       Example(text=text.strip() or text, act=act, involves_buyer=involves_buyer, commits=commits))
     out.print(f"Added to {path}. The {side} classifier is rebuilt the next time it is used.", markup=False)
 
 
