@@ -141,6 +141,8 @@ def summary(report: dict[str, Any], runs: list[CaseRun]) -> str:
         split = "sentences as said in the held-out calls" if acts["split"] == "calls-test" else f"{acts['split']} split"
         lines.append(f"| {acts['side']} acts, {split}: macro-F1 / accuracy | {acts['macro_f1']:.2f} / "
                      f"{pct(acts['accuracy'])} |")
+        if acts.get("commits_accuracy") is not None:
+            lines.append(f"| rep claims, {split}: promise or soft praise read right | {pct(acts['commits_accuracy'])} |")
     lines += ["", "## Outcome accuracy by kind", "", "| kind | accuracy |", "|---|---|"]
     lines += [f"| {k} | {pct(v)} |" for k, v in m["outcome_accuracy_by_kind"].items()]
     failing = [r for r in runs if not r.passed]
