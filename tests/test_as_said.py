@@ -154,6 +154,18 @@ def test_an_insight_is_a_statement_tested_with_a_question_wherever_a_lecture_fel
     assert tested.result == "yes" and tested.evidence[0].turn == 2
 
 
+def test_telling_them_what_they_know_or_burying_the_point_in_a_speech_is_no_tested_insight(grade):
+    known = grade([rep("I understand service has to carry more of the margin as equipment orders flatten. "
+                       "How are you planning for that?"), buyer("Carefully.")])
+    buried = grade([rep("Most service businesses your size lose more margin to second visits than to drive time, "
+                        "and honestly it's something we see over and over again across the industry, with the "
+                        "parts, the skills, the scheduling, the whole picture of how the day runs, and the way "
+                        "the techs get sent out before anyone checks the van, which is where it all starts. "
+                        "Is that what you see?"), buyer("Maybe.")])
+    assert {c.id: c.result for c in known.criteria}["insight_tested_with_question"] == "no"
+    assert {c.id: c.result for c in buried.criteria}["insight_tested_with_question"] == "no"
+
+
 def test_figures_count_as_claims_even_when_the_sentence_is_read_unsurely(grade):
     card = grade([rep("Totally. So margin-wise, customers typically hit 80% touchless within 60 days, and the "
                       "forecast is basically 99% accurate."), buyer("Says who?")])

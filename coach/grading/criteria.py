@@ -203,11 +203,20 @@ def insight_tested_with_question(e: Evidence) -> Answer:
     lectures = [(i, x.lecturing[0]) for i, x in e.analyses.items() if x.lecturing]
     # an insight is a statement read as one (whatever its words; a question offers nothing), or, when no
     # acts were read, an observation marked by its words
-    offered = [(i, text) for i in e.analyses for text in e.sure(i, "insight") if not text.rstrip().endswith("?")]
+    offered = [(i, text) for i in e.analyses for text in e.sure(i, "insight") if not text.rstrip().endswith("?")
+               and not _known_to_them(text, e.rubric)]
     offered += [(i, cue) for i, x in e.analyses.items() if not x.acts
                 for cue in lexicon.find_phrases(e.text(i), e.rubric.insight_cues)[:1]]
-    tested = [(i, said) for i, said in offered if e.analyses[i].questions and not e.analyses[i].lecturing]
+    # a question at the end of a long speech tests nothing: the point is lost in it
+    tested = [(i, said) for i, said in offered if e.analyses[i].questions and not e.analyses[i].lecturing
+              and not e.analyses[i].long_turn]
     return e.yes_if(tested[:1], lectures or offered)
+
+
+def _known_to_them(sentence: str, rubric: Rubric) -> bool:
+    """The sentence opens by telling them what the rep knows of them: nothing they may not have considered."""
+    opening = " ".join(lexicon.words(sentence)[:3])
+    return bool(lexicon.find_phrases(opening, rubric.known_to_them_cues))
 
 
 @criterion("respected_the_time")

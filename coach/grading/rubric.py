@@ -42,6 +42,8 @@ class Rubric(_Frozen):
     outcome_caps: dict[str, int]
     brief_turn_words: int = Field(90, ge=1)  # a rep turn longer than this is a speech, not plain and brief
     insight_cues: list[str]  # without dialogue acts: the words that mark an insight
+    # how a sentence that tells them what they already know opens ("I know you're refinancing"): no insight
+    known_to_them_cues: list[str] = []
     act_confidence: float = Field(0.45, ge=0, le=1)  # how sure a sentence reading must be for a criterion to count it
     follow_up_cues: list[str]
     follow_up_similarity: float = Field(1.0, ge=0, le=1)  # a question this close in meaning to the buyer's last words builds on them
