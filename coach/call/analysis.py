@@ -162,8 +162,10 @@ def _questions(text: str, rules: AnalysisRules, view: ActView | None,
         elif form == "open" and not discovery and lexicon.find_phrases(sentence, rules.questions.about_them) \
                 and not lexicon.find_phrases(sentence, rules.feature_terms):
             discovery = ["situation"]  # an open question about their world is discovery, whatever its words
-        asked.append(Question(text=sentence, form=form, discovery=discovery, act=reading.act if reading else None,
-                              follows_up=follow_up.get(sentence)))
+        act = reading.act if reading else None
+        if reading is not None and act == "agenda_time_check" and not reading.sure:
+            act = reading.runner_up  # only a clear time check goes unanswered ("How much headroom is left…?")
+        asked.append(Question(text=sentence, form=form, discovery=discovery, act=act, follows_up=follow_up.get(sentence)))
     return asked
 
 
