@@ -110,6 +110,13 @@ def test_adding_a_sentence_checks_the_act_and_keeps_the_file(tmp_path):
 def test_coach_acts_add_and_read_from_the_command_line(tmp_path):
     bad = invoke_coach("acts", "add", "Hello there", "--act", "wave", COACH_DATA_DIR=str(tmp_path))
     assert bad.returncode == 2 and "use one of" in bad.stderr and "Traceback" not in bad.stderr
+    misplaced = invoke_coach("acts", "add", "Our engine reads every PDF.", "--act", "feature", "--commits",
+                             COACH_DATA_DIR=str(tmp_path))
+    assert misplaced.returncode == 2 and "only applies to a claim" in misplaced.stderr
+    assert "Traceback" not in misplaced.stderr
+    claim = invoke_coach("acts", "add", "Every team that buys it hits plan.", "--act", "claim", "--commits",
+                         COACH_DATA_DIR=str(tmp_path))
+    assert claim.returncode == 0 and "commits: true" in (tmp_path / "acts" / "rep-user.yaml").read_text()
     good = invoke_coach("acts", "add", "Gotta run, ping my deputy.", "--side", "buyer", "--act", "hand_off",
                         COACH_DATA_DIR=str(tmp_path))
     assert good.returncode == 0 and "buyer-user.yaml" in good.stdout
