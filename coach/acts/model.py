@@ -97,15 +97,17 @@ class LinearModel:
         return self._softmax(np.asarray(x @ self.coef.T) + self.intercept)
 
     def read(self, vectors: np.ndarray, texts: Sequence[str], word_weight: float,
-             context: np.ndarray | None = None, context_weight: float = 0.0) -> np.ndarray:
+             context: np.ndarray | None = None, context_weight: float = 0.0,
+             words: Sequence[tuple[np.ndarray, np.ndarray]] | None = None) -> np.ndarray:
         """Class probabilities straight from embeddings and text, without building the sparse matrix
-        (the same layout as `features`: embedding, then word features, then the context block)."""
+        (the same layout as `features`: embedding, then word features, then the context block);
+        `words`: each text's `terms`, when the caller reads the same texts with several models."""
         dims = vectors.shape[1]
         scores = vectors.astype(np.float32) @ self.coef[:, :dims].T + self.intercept
         words_at = dims
         if word_weight:
             for row, text in enumerate(texts):
-                keys, values = terms(text)
+                keys, values = words[row] if words is not None else terms(text)
                 if len(keys):
                     scores[row] += word_weight * (self.coef[:, words_at + keys] @ values)
         context_at = words_at + (WORD_FEATURES if word_weight else 0)

@@ -203,7 +203,9 @@ class ActReader:
         models = self.models()
         vectors, settings = self.embedder.embed(list(sentences)), self.settings.model
         context = self.context_rows(after) if self.uses_context and after is not None else None
-        read = dict(word_weight=settings.word_weight, context=context, context_weight=settings.context_weight)
+        words = [linear.terms(text) for text in sentences] if settings.word_weight else None  # once for every model
+        read = dict(word_weight=settings.word_weight, context=context, context_weight=settings.context_weight,
+                    words=words)
         act_model = models["act"]
         probabilities = act_model.read(vectors, sentences, **read)
         heads = {name: models[name].read(vectors, sentences, **read)[:, models[name].classes.index("yes")]
