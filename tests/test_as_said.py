@@ -194,7 +194,8 @@ def test_soft_praise_is_no_unsupported_claim_but_a_promise_is(grade):
     promised = next(c for c in promise.criteria if c.id == "no_unsupported_claims")
     assert soft_claims.result == "yes" and promised.result == "no"
     assert any("guarantee" in q.quote for q in promised.evidence)
-    assert next(c for c in soft.criteria if c.id == "value_backed_by_case_note").result == "no"
+    unbacked = next(c for c in soft.criteria if c.id == "value_backed_by_case_note")
+    assert unbacked.result == "no" and any("love it" in q.quote for q in unbacked.evidence)  # what to back next time
 
 
 def test_the_buyer_doubts_soft_praise_and_a_promise_alike(content, shipped_store):

@@ -179,7 +179,9 @@ def value_backed_by_case_note(e: Evidence) -> Answer:
     wrong = [(i, story) for i, x in e.analyses.items() for story in x.invented_proof]
     wrong += [(i, c.said) for i, x in e.analyses.items() for c in x.case_notes if not c.figures_match and
               c.said not in x.invented_proof]
-    return ("yes", e.quotes(backed)) if backed and not wrong else ("no", e.quotes(wrong))
+    # without proof, the soft praise said in its place is the point to coach ("customers love it")
+    unproven = [(i, claim) for i, x in e.analyses.items() for claim in x.soft_claims]
+    return ("yes", e.quotes(backed)) if backed and not wrong else ("no", e.quotes(wrong or unproven))
 
 
 @criterion("no_pitch_before_discovery")
