@@ -12,8 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from coach.db import SessionFilter, add_comment, finish_session, get_session, override_criterion, start_session, \
-    team_sessions, \
-    team_trends
+    team_sessions, team_trends
 from coach.errors import AccessDenied, NotFound, UserInputError
 from coach.db.exports import BASE_FIELDS, export_rows, to_csv
 from coach.grading.scorecard import Coaching, Metrics, Scorecard

@@ -130,7 +130,7 @@ def add_example(data_dir: Path, side: Side, example: Example) -> Path:
                              f"use one of: {', '.join(ACTS[side])}")
     misplaced = misplaced_attribute(example)
     if misplaced:
-        flag = {"involves_buyer": "--involves-buyer", "commits": "--commits"}[misplaced]
+        flag = "--" + misplaced.replace("_", "-")
         raise UserInputError(f"{flag} only applies to a {ATTRIBUTES[misplaced]} sentence",
                              f"leave it out, or label the sentence {ATTRIBUTES[misplaced]}")
     path = user_bank_file(data_dir, side)

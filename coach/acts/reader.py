@@ -208,13 +208,15 @@ class ActReader:
                     words=words)
         act_model = models["act"]
         probabilities = act_model.read(vectors, sentences, **read)
-        heads = {name: models[name].read(vectors, sentences, **read)[:, models[name].classes.index("yes")]
+        order = np.argsort(-probabilities, axis=1, kind="stable")  # best first, per sentence
+        acts = [act_model.classes[int(best)] for best in order[:, 0]]
+        heads = {name: self._head(models[name], [row for row, act in enumerate(acts) if act == ATTRIBUTES[name]],
+                                  vectors, sentences, words, context)
                  for name in ATTRIBUTES if name in models}
         readings = []
         for row, text in enumerate(sentences):
-            order = np.argsort(-probabilities[row])
-            best, second = int(order[0]), int(order[1]) if len(order) > 1 else None
-            act = act_model.classes[best]
+            act, best = acts[row], int(order[row, 0])
+            second = int(order[row, 1]) if order.shape[1] > 1 else None
             family = sum(float(probabilities[row, act_model.classes.index(a)])
                          for a in self.settings.family_of(act) if a in act_model.classes)
             readings.append(SentenceAct(
@@ -222,10 +224,20 @@ class ActReader:
                 sure=family >= self.settings.threshold(act),
                 runner_up=act_model.classes[second] if second is not None else None,
                 runner_up_confidence=round(float(probabilities[row, second]), 4) if second is not None else 0.0,
-                **{name: round(float(yes[row]), 4) if act == ATTRIBUTES[name] else None for name, yes in heads.items()},
+                **{name: yes[row] for name, yes in heads.items() if row in yes},
                 probabilities={c: float(p) for c, p in zip(act_model.classes, probabilities[row], strict=True)}))
         return readings
 
+    def _head(self, model: linear.LinearModel, rows: list[int], vectors: np.ndarray, sentences: Sequence[str],
+              words: list[tuple[np.ndarray, np.ndarray]] | None, context: np.ndarray | None) -> dict[int, float]:
+        """A yes/no head's "yes" probability for the rows read as its act only (most sentences are not)."""
+        if not rows:
+            return {}
+        settings = self.settings.model
+        yes = model.read(vectors[rows], [sentences[r] for r in rows], settings.word_weight,
+                         context[rows] if context is not None else None, settings.context_weight,
+                         [words[r] for r in rows] if words is not None else None)[:, model.classes.index("yes")]
+        return {row: round(float(p), 4) for row, p in zip(rows, yes, strict=True)}
 
     def read_turns(self, turns: Sequence[Sequence[str]], after: Sequence[str | None] | None = None
                    ) -> list[list[SentenceAct]]:
