@@ -265,14 +265,16 @@ def shared_reader(side: Side, embedder: MiniLMEmbedder, data_dir: Path | None) -
         return _readers[key]
 
 
-def default_reader(side: Side) -> ActReader:
-    """The process's reader for `side`, with the team's sentences from the configured data folder."""
+def default_reader(side: Side, data_dir: Path | None = None) -> ActReader:
+    """The process's reader for `side`, with the team's sentences from `data_dir` (default: the
+    configured data folder; a caller that already holds settings passes it, reading them costs ~3 ms)."""
     from coach.config import load_settings
     from coach.errors import ConfigError
     from coach.retrieval.embeddings import shared_embedder
 
-    try:
-        data_dir: Path | None = load_settings().data_dir
-    except ConfigError:
-        data_dir = None  # a bad setting is reported by whatever uses it; the shipped banks still work
+    if data_dir is None:
+        try:
+            data_dir = load_settings().data_dir
+        except ConfigError:
+            data_dir = None  # a bad setting is reported by whatever uses it; the shipped banks still work
     return shared_reader(side, shared_embedder(), data_dir)

@@ -161,8 +161,9 @@ class Call:
     def __post_init__(self) -> None:
         from coach.acts.reader import default_reader
 
-        self.acts = self.acts if self.acts is not None else default_reader("rep")
-        self.topics = self.topics if self.topics is not None else default_reader("topic")
+        data_dir = getattr(self.store, "data_dir", None)
+        self.acts = self.acts if self.acts is not None else default_reader("rep", data_dir)
+        self.topics = self.topics if self.topics is not None else default_reader("topic", data_dir)
         self._case_figures, self._figures = figure_index(list(self.content.knowledge.values()), self.analysis_rules)
         self._used: set[str] = set()
         self._said: set[str] = set()  # statements already said (by key): never twice in a call

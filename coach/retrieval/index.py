@@ -133,6 +133,7 @@ class KnowledgeIndex:
 
     def __init__(self, settings: Settings, embedder: MiniLMEmbedder | None = None) -> None:
         self.where = settings.chroma_host or str(settings.data_dir / "chroma")
+        self.data_dir = settings.data_dir  # where the team's own act sentences live, for readers beside the store
         self.remote = bool(settings.chroma_host)
         self.embedder = embedder or shared_embedder()
         self.parts: dict[str, Any] = {}  # partition -> chromadb Collection
