@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from coach.call import lexicon
 from coach.call.rules import AnalysisRules
 from coach.acts.types import ASSERTING_ACTS, DISCOVERY_ACTS
-from coach.call.proof import CaseReference, case_references, figure_index, is_supported  # noqa: F401 - re-exported
+from coach.call.proof import CaseReference, case_references, figure_index, is_supported, rounded_from  # noqa: F401 - re-exported
 from coach.call.signals import SemanticSignals
 from coach.call.turn_acts import ActView
 from coach.content.personas import Persona
@@ -229,7 +229,9 @@ def analyse_turn(text: str, signals: SemanticSignals, rules: AnalysisRules, supp
     cases, invented = case_references(stories, signals, rules, derivable)
     told = " ".join(stories)
     backed = set().union(*(signals.case_figures.get(c.case_id, set()) for c in cases)) if cases else set()
+    # a figure of the note the story tells may be rounded or put in other units ("around $400K" for $0.4M)
     unsupported = [f for f in stated if not is_supported(f, supported_figures | backed, derivable)
+                   and not rounded_from(f, backed)
                    and not (f in lexicon.figures(told, rules.figure_exempt_units) and invented)]
     unsupported += invented
     soft_claims: list[str] = []

@@ -87,6 +87,17 @@ def is_supported(figure: str, known: set[str], derivable: set[str] = frozenset()
     return False
 
 
+def rounded_from(figure: str, known: set[str]) -> bool:
+    """Is `figure` one of `known` in other words or rounded, with its unit said ("around $400K" for
+    $0.4M, "just over $2 million" for $2.1M)? Stricter than `close_to`: a bare number never matches,
+    so "1% in three months" is not read as the note's "1.4 points"."""
+    value = lexicon.figure_value(figure)
+    if value is None or figure.replace(".", "").isdigit():
+        return False
+    return any(theirs is not None and theirs[1] == value[1] and abs(theirs[0] - value[0]) <= ROUNDING * abs(theirs[0])
+               for theirs in (lexicon.figure_value(other) for other in known))
+
+
 def close_to(figure: str, known: set[str]) -> bool:
     """Is `figure` one of `known`, allowing rounding and a unit left off ("40" for "40%")?"""
     if figure in known:

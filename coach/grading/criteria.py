@@ -197,7 +197,21 @@ def no_pitch_before_discovery(e: Evidence) -> Answer:
 def plain_and_brief(e: Evidence) -> Answer:
     wordy = [(i, x.jargon[0] if x.jargon else None) for i, x in e.analyses.items()
              if x.monologue or x.words > e.rubric.brief_turn_words or "jargon" in x.tags]
+    wordy += [(i, said) for i, said in _vendor_talk(e) if i not in {j for j, _ in wordy}]
     return ("no", e.quotes(wordy)) if wordy else ("yes", [])
+
+
+_LIST_SEPARATORS = re.compile(r",|;|\band\b|\bor\b|\bplus\b")
+
+
+def _vendor_talk(e: Evidence) -> Hits:
+    """Turns with a product sentence that lists product parts: an executive hears a catalogue, however
+    short the words (product vocabulary is jargon to them, and no word list can name it all)."""
+    if e.rubric.vendor_list_items is None:
+        return []
+    return [(i, listed[0]) for i in e.analyses
+            if (listed := [f for f in e.sure(i, "feature")
+                           if len(_LIST_SEPARATORS.split(f)) >= e.rubric.vendor_list_items])]
 
 
 @criterion("insight_tested_with_question")

@@ -41,6 +41,9 @@ class Rubric(_Frozen):
     ratings: dict[int, int]
     outcome_caps: dict[str, int]
     brief_turn_words: int = Field(90, ge=1)  # a rep turn longer than this is a speech, not plain and brief
+    # a product sentence that lists this many things speaks the vendor's language, not plain words
+    # ("OCR capture, a three-way match engine and ERP connectors"); None: not checked
+    vendor_list_items: int | None = Field(None, ge=2)
     insight_cues: list[str]  # without dialogue acts: the words that mark an insight
     # how a sentence that tells them what they already know opens ("I know you're refinancing"): no insight
     known_to_them_cues: list[str] = []
