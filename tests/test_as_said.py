@@ -215,3 +215,22 @@ def test_a_capability_promised_in_so_many_words_is_an_unsupported_claim(grade):
                   buyer("Go on.")])
     claims = next(c for c in card.criteria if c.id == "no_unsupported_claims")
     assert claims.result == "no" and any("plugs straight into SAP" in q.quote for q in claims.evidence)
+
+
+def test_a_case_figure_rounded_or_in_other_units_is_backed_but_a_wrong_one_is_not(grade):
+    rounded = grade([rep("A compressor maker's service division with 420 technicians cut subcontractor spend by "
+                         "about $8 million a year, and service margin went from 24% to 30%."), buyer("Go on.")])
+    wrong = grade([rep("A compressor maker's service division with 420 technicians cut subcontractor spend by "
+                       "$12 million a year, and service margin went from 24% to 30%."), buyer("Go on.")])
+    assert {c.id: c.result for c in rounded.criteria}["no_unsupported_claims"] == "yes"
+    claims = next(c for c in wrong.criteria if c.id == "no_unsupported_claims")
+    assert claims.result == "no"
+
+
+def test_a_product_sentence_listing_its_parts_is_vendor_language_however_short(grade):
+    listed = grade([rep("We have a constraint-based optimizer, telemetry ingestion, an asset history tab and a "
+                        "live route map."), buyer("Okay.")])
+    plain = grade([rep("How do your coordinators plan a day today?"), buyer("Whiteboards, mostly.")])
+    wordy = next(c for c in listed.criteria if c.id == "plain_and_brief")
+    assert wordy.result == "no" and "optimizer" in wordy.evidence[0].quote
+    assert {c.id: c.result for c in plain.criteria}["plain_and_brief"] == "yes"
