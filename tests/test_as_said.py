@@ -234,3 +234,16 @@ def test_a_product_sentence_listing_its_parts_is_vendor_language_however_short(g
     wordy = next(c for c in listed.criteria if c.id == "plain_and_brief")
     assert wordy.result == "no" and "optimizer" in wordy.evidence[0].quote
     assert {c.id: c.result for c in plain.criteria}["plain_and_brief"] == "yes"
+
+
+def test_an_opener_on_their_agenda_may_say_what_we_do_but_not_choose_the_topic_or_lecture(grade):
+    def opened(line):
+        card = grade([rep(line), buyer("Go on.")])
+        return {c.id: c.result for c in card.criteria}["opened_on_their_agenda"]
+    assert opened("Thanks, Walt. We help service businesses schedule technicians. Before I say more, what's "
+                  "at the top of your list for service this year?") == "yes"
+    assert opened("Thanks, Walt. Do your technicians use tablets or phones in the field?") == "no"
+    assert opened("Twenty minutes is fine. Here's the thing: service businesses like yours are run the way they "
+                  "were in 1995, and until you fix dispatch, nothing else matters, because every other "
+                  "improvement depends on it, and I've seen it at every company I've worked with, which is "
+                  "why I'd like to spend our time on how dispatch should work.") == "no"

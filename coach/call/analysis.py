@@ -38,6 +38,7 @@ class Question(BaseModel):
     discovery: list[str]
     act: str | None = None  # what the sentence does, when acts were read (a next-step ask is not discovery)
     follows_up: float | None = None  # closeness in meaning to what the buyer said just before (None: unknown)
+    agenda: float | None = None  # how surely it asks about their priorities or goals (topic reading; None: not read)
 
 
 class TurnAnalysis(BaseModel):
@@ -141,8 +142,8 @@ def _best(scores: dict[str, float], threshold: float) -> tuple[str, float] | Non
     return (key, scores[key]) if scores[key] >= threshold else None
 
 
-def _questions(text: str, rules: AnalysisRules, view: ActView | None,
-               follow_up: dict[str, float]) -> list[Question]:
+def _questions(text: str, rules: AnalysisRules, view: ActView | None, follow_up: dict[str, float],
+               topics: dict[str, dict[str, float]]) -> list[Question]:
     """The questions asked: sentences ending in "?" and, when acts were read, discovery said as a
     request ("Walk me through the close."); the discovery kind comes from the act when there is one."""
     asked = []
@@ -165,7 +166,10 @@ def _questions(text: str, rules: AnalysisRules, view: ActView | None,
         act = reading.act if reading else None
         if reading is not None and act == "agenda_time_check" and not reading.sure:
             act = reading.runner_up  # only a clear time check goes unanswered ("How much headroom is left…?")
-        asked.append(Question(text=sentence, form=form, discovery=discovery, act=act, follows_up=follow_up.get(sentence)))
+        about = topics.get(sentence)
+        agenda = round(sum(about.get(t, 0.0) for t in rules.agenda_topics), 4) if about else None
+        asked.append(Question(text=sentence, form=form, discovery=discovery, act=act,
+                              follows_up=follow_up.get(sentence), agenda=agenda))
     return asked
 
 
@@ -180,7 +184,7 @@ def analyse_turn(text: str, signals: SemanticSignals, rules: AnalysisRules, supp
     view = ActView(signals.sentence_acts, rules.claim_commits) if signals.sentence_acts else None
     word_list = lexicon.words(text)
     n_words = len(word_list)
-    asked = _questions(text, rules, view, signals.follow_up)
+    asked = _questions(text, rules, view, signals.follow_up, signals.question_topics)
 
     feature_phrases = lexicon.find_phrases(text, rules.feature_terms)
     feature_chunks = [h for h in signals.capability_hits if h.score >= sim.feature]

@@ -182,7 +182,8 @@ class Call:
             self.voice = ModelVoice(self.llm, shared_embedder(), load_guard_rules(), simple=simple)
 
     def _speaker_for(self, persona: Persona, elapsed_s: float) -> _Speaker:
-        semantics = Semantics(self.store, persona, shared_embedder(), self._case_figures, self.acts, self.reveals)
+        semantics = Semantics(self.store, persona, shared_embedder(), self._case_figures, self.acts, self.reveals,
+                              self.topics)
         figures, acronyms = persona_vocabulary(persona, self.analysis_rules)
         return _Speaker(persona, policy.start(persona, self.buyer_rules, elapsed_s), semantics,
                         figures | self._figures, acronyms, figures, answerables(persona), greeted=elapsed_s == 0.0)

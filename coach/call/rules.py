@@ -58,6 +58,8 @@ class AnalysisRules(_Rules):
     rude: list[str]
     injection: list[str]
     grader_notes: list[str]
+    # the question topics that ask about the buyer's own agenda (their priorities and goals)
+    agenda_topics: list[str] = ["priority", "goal"]
     neutral_line: str
     promise_terms: list[str]
     figure_exempt_units: list[str]

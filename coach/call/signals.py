@@ -31,6 +31,8 @@ class SemanticSignals:
     sentence_acts: list[SentenceAct] = field(default_factory=list)  # what each sentence does (empty: rules only)
     question_vectors: dict[str, np.ndarray] = field(default_factory=dict, repr=False)  # each question's embedding
     follow_up: dict[str, float] = field(default_factory=dict)  # question -> closeness to the buyer's last words
+    # question -> what it asks about (topic -> probability, from the topic classifier; empty without one)
+    question_topics: dict[str, dict[str, float]] = field(default_factory=dict)
     # the sentence that carries the point, to quote: per priority, and for their goals, problems and needs
     priority_sentences: dict[str, str] = field(default_factory=dict)
     statement_sentence: str | None = None

@@ -133,12 +133,19 @@ def opened_on_their_agenda(e: Evidence) -> Answer:
     first = min(e.analyses)
     opener = e.analyses[first]
     hits: Hits = [(first, opener.time_check[0])] if opener.time_check else []
-    # a question about their business opens on their agenda, open or not ("Is margin still the top item?")
-    hits += [(first, q.text) for q in opener.questions if q.form == "open" or q.discovery][:1]
+    asks = [q for q in opener.questions if (q.form == "open" or q.discovery) and q.act != "next_step_ask"]
+    # a question about their priorities or goals opens on their agenda, even after a line on what we do;
+    # one on a topic the rep chose ("How are supplier payments going?") does only when it meets a
+    # priority of theirs. Without topic readings, any question about their business counts.
+    read = any(q.agenda is not None for q in asks)
+    agenda = [q.text for q in asks if not read or (q.agenda or 0.0) >= e.rubric.opener_agenda_topic]
+    hits += [(first, text) for text in agenda[:1]]
+    hits += [(first, q.text) for q in asks if opener.priority is not None and q.text not in agenda][:1]
     # ... and so does an idea about their business put to them as a question
     insight = e.sure(first, "insight")[:1]
     hits += [(first, insight[0])] if insight and opener.questions and not opener.lecturing else []
-    if hits and not opener.feature_pitch:
+    pitched = opener.feature_pitch and not (read and agenda)
+    if hits and not pitched and not opener.lecturing and not opener.monologue:  # a time check, then a speech
         return "yes", e.quotes(hits)
     pitch_first = [(first, opener.first_feature_phrase)] if opener.feature_pitch and opener.first_feature_phrase \
         else []

@@ -86,9 +86,11 @@ class Semantics:
     """Computes `SemanticSignals` for one persona, embedding the persona's statements once."""
 
     def __init__(self, store: KnowledgeIndex, persona: Persona, embedder: MiniLMEmbedder,
-                 case_figures: dict[str, set[str]], acts: SentenceReader | None = None, reveals: bool = True) -> None:
+                 case_figures: dict[str, set[str]], acts: SentenceReader | None = None, reveals: bool = True,
+                 topics: SentenceReader | None = None) -> None:
         self.store = store
         self.acts = acts
+        self.topics = topics
         self.persona = persona
         self.embedder = embedder
         self.case_figures = case_figures
@@ -144,6 +146,9 @@ class Semantics:
         cases = self.store.search_many(queries, kind="case_note", k=3)
         said = [lexicon.sentences(text) or [text] for text in texts]  # each turn's sentences, split once
         readings = self._read_acts(said, after)
+        every_question = list(dict.fromkeys(q for qs in questions for q in qs))
+        topics = {r.text: dict(r.probabilities) for r in self.topics.read(every_question)} \
+            if self.topics is not None and every_question else {}
         priority, quoted = self._priority_closeness(said, turns, readings)
         out, at = [], 0
         for i, (text, asked) in enumerate(zip(texts, questions, strict=True)):
@@ -160,6 +165,7 @@ class Semantics:
                 turn_vector=turn,
                 sentence_acts=readings[i],
                 question_vectors=dict(zip(asked, asked_vectors, strict=True)),
+                question_topics={q: topics[q] for q in asked if q in topics},
                 priority_sentences=quoted[i][0], statement_sentence=quoted[i][1],
             ))
         return out
@@ -183,8 +189,11 @@ class Semantics:
 
         per_question = {question: score(vector) for question, vector in signals.question_vectors.items()}
         whole = score(signals.turn_vector) if signals.turn_vector is not None else {}
-        read = topics.read(list(questions)) if topics is not None and questions else []
-        return AnswerSignals(per_question, whole, {r.text: dict(r.probabilities) for r in read})
+        if topics is None or not questions:
+            return AnswerSignals(per_question, whole, {})
+        missing = [q for q in questions if q not in signals.question_topics]  # e.g. a request said without "?"
+        read = {**signals.question_topics, **{r.text: dict(r.probabilities) for r in topics.read(missing)}}
+        return AnswerSignals(per_question, whole, {q: read[q] for q in questions if q in read})
 
     def _answer_pool(self) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
         """(keys, text vectors, vectors of every `asked_by` phrasing, the answerable each phrasing is of)."""
