@@ -247,3 +247,9 @@ def test_an_opener_on_their_agenda_may_say_what_we_do_but_not_choose_the_topic_o
                   "were in 1995, and until you fix dispatch, nothing else matters, because every other "
                   "improvement depends on it, and I've seen it at every company I've worked with, which is "
                   "why I'd like to spend our time on how dispatch should work.") == "no"
+
+
+def test_a_figure_inside_an_idea_put_as_a_question_claims_nothing(grade):
+    card = grade([rep("If the schedule sent the hard diagnostic jobs to those 37 senior technicians and let newer "
+                      "techs take the routine ones, would you still need as many new hires?"), buyer("Maybe not.")])
+    assert {c.id: c.result for c in card.criteria}["no_unsupported_claims"] == "yes"

@@ -222,7 +222,10 @@ def analyse_turn(text: str, signals: SemanticSignals, rules: AnalysisRules, supp
 
     # a figure is a claim when a sentence asserts it; one inside a question or a pleasantry claims nothing.
     # A statement whose reading is unsure may still assert: its figures count.
-    asserting = [r.text for r in view.readings if r.act in ASSERTING_ACTS
+    # An idea put as a question ("…to those 42 techs, would you still need the hires?") claims nothing
+    # unless it is read as a claim or a customer story ("Did you know 80% of CFOs…?").
+    asserting = [r.text for r in view.readings
+                 if (r.act in ASSERTING_ACTS and (not r.text.rstrip().endswith("?") or r.act in ("claim", "case_story")))
                  or (not r.sure and not r.text.rstrip().endswith("?"))] if view is not None else [text]
     stated = [f for sentence in asserting for f in lexicon.figures(sentence, rules.figure_exempt_units)]
     if view is not None:
