@@ -140,6 +140,15 @@ def test_the_last_sure_decisive_act_decides_how_the_call_ended():
     assert read_outcome([[_said("end_call")], [_said("agree_next_step")]], 0.4).outcome == "advanced"
 
 
+def test_a_reply_that_agrees_a_step_hands_off_only_when_the_hand_off_is_clear():
+    booked = [[_said("answer")], [_said("hand_off", 0.65, "Set it up with my assistant."),
+                                  _said("agree_next_step", text="Thursday or Friday.")]]
+    assert read_outcome(booked, 0.4, beside_agreement={"hand_off": 0.8}).outcome == "advanced"
+    assert read_outcome(booked, 0.4).outcome == "delegated"  # without the setting, any sure hand-off decides
+    passed_on = [[_said("hand_off", 0.95, "Hannah takes it from here."), _said("agree_next_step", text="Tuesday.")]]
+    assert read_outcome(passed_on, 0.4, beside_agreement={"hand_off": 0.8}).outcome == "delegated"
+
+
 def test_a_buyer_reply_becomes_the_move_it_made():
     assert buyer_move([_said("answer"), _said("hand_off", text="Over to Priya.")], 0.4) == ("delegate", "Over to Priya.")
     assert buyer_move([_said("answer")], 0.4) == ("answer", None)

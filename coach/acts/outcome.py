@@ -7,7 +7,7 @@ buyer would have done with the rep's lines. The reading names the sentence that 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from coach.acts.types import SentenceAct
@@ -28,7 +28,7 @@ class OutcomeReading:
 
 
 def read_outcome(buyer_turns: Sequence[Sequence[SentenceAct]], confident: float,
-                 closing_turns: int = 2) -> OutcomeReading:
+                 closing_turns: int = 2, beside_agreement: Mapping[str, float] | None = None) -> OutcomeReading:
     """How the call ended, from sure readings only, in this order:
     - handed on: the first hand-off not preceded by an agreed next step (after an agreement, "my
       assistant will send the invite" is logistics); the rest of the call is with someone else;
@@ -38,7 +38,10 @@ def read_outcome(buyer_turns: Sequence[Sequence[SentenceAct]], confident: float,
       go: the call stops there), leaving no door open (nothing deferred to later, no step agreed)
       in the last `closing_turns` replies;
     - otherwise open.
+    In a reply that also agrees a next step, a hand-off counts only when read at least as surely as
+    `beside_agreement["hand_off"]`: the executive who says "Thursday works" is not stepping out.
     """
+    clear_hand_off = (beside_agreement or {}).get("hand_off", 0.0)
     unsure = [r.text for turn in buyer_turns for r in turn if r.act in DECISIVE and not r.sure]
     agreed_at: int | None = None
     for number, sentences in enumerate(buyer_turns, 1):
@@ -47,7 +50,9 @@ def read_outcome(buyer_turns: Sequence[Sequence[SentenceAct]], confident: float,
                 continue
             if reading.act == "agree_next_step" and agreed_at is None:
                 agreed_at = number
-            if reading.act == "hand_off" and agreed_at is None:  # every hand-off sentence of that reply, so the name is in it
+            agrees = any(r.act == "agree_next_step" and r.sure for r in sentences)
+            if reading.act == "hand_off" and agreed_at is None and not (agrees and reading.confidence < clear_hand_off):
+                # every hand-off sentence of that reply, so the name is in it
                 said = [r for r in sentences if r.act == "hand_off" and r.sure]
                 return OutcomeReading("delegated", " ".join(r.text for r in said),
                                       round(max(r.confidence for r in said), 4), number, unsure)

@@ -39,6 +39,9 @@ class SideSettings(BaseModel):
     # acts whose probability adds to an act's when judging how sure its reading is, because the buyer
     # reacts the same way ("our connector is prebuilt": feature or claim, product talk either way)
     counts_with: dict[str, list[str]] = {}
+    # how sure a reading must be to count in a reply that also agrees a next step ("Set it up with my
+    # assistant. Thursday or Friday." agrees; the first sentence alone reads like a hand-off)
+    beside_agreement: dict[str, float] = {}
 
     def family_of(self, act: str) -> list[str]:
         """`act` and the acts whose probabilities add to it."""
@@ -61,7 +64,8 @@ class ActSettings(BaseModel):
     def _known_acts(self) -> ActSettings:
         for side in ("rep", "buyer", "topic"):
             chosen = getattr(self, side)
-            named = set(chosen.confident_for) | set(chosen.counts_with) | {a for f in chosen.counts_with.values() for a in f}
+            named = set(chosen.confident_for) | set(chosen.counts_with) | {a for f in chosen.counts_with.values() for a in f} \
+                | set(chosen.beside_agreement)
             unknown = named - set(ACTS[side])
             if unknown:
                 raise ValueError(f"{side}.confident_for names unknown acts: {', '.join(sorted(unknown))}")

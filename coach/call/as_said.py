@@ -50,7 +50,8 @@ def hear_transcript(call: Call, turns: Sequence[TranscriptTurn], reader: Sentenc
     delegate = persona.delegates_to if persona.delegates_to in call.content.personas else None
     state = policy.start(persona, rules)
     readings = reader.read_turns([lexicon.sentences(e.buyer) for e in said])
-    reading = read_outcome(readings, reader.confident)
+    settings = getattr(reader, "settings", None)  # the shipped reader's; a scripted one has none
+    reading = read_outcome(readings, reader.confident, beside_agreement=getattr(settings, "beside_agreement", None))
     if outcome is not None:
         reading = OutcomeReading(outcome, None, 1.0, None, [])
     handed_at = reading.turn if reading.outcome == "delegated" else None
