@@ -45,12 +45,12 @@ def read_outcome(buyer_turns: Sequence[Sequence[SentenceAct]], confident: float,
     unsure = [r.text for turn in buyer_turns for r in turn if r.act in DECISIVE and not r.sure]
     agreed_at: int | None = None
     for number, sentences in enumerate(buyer_turns, 1):
+        agrees = any(r.act == "agree_next_step" and r.sure for r in sentences)
         for reading in sentences:
             if not reading.sure:
                 continue
             if reading.act == "agree_next_step" and agreed_at is None:
                 agreed_at = number
-            agrees = any(r.act == "agree_next_step" and r.sure for r in sentences)
             if reading.act == "hand_off" and agreed_at is None and not (agrees and reading.confidence < clear_hand_off):
                 # every hand-off sentence of that reply, so the name is in it
                 said = [r for r in sentences if r.act == "hand_off" and r.sure]

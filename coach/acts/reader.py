@@ -68,7 +68,7 @@ class ActSettings(BaseModel):
                 | set(chosen.beside_agreement)
             unknown = named - set(ACTS[side])
             if unknown:
-                raise ValueError(f"{side}.confident_for names unknown acts: {', '.join(sorted(unknown))}")
+                raise ValueError(f"{side} names unknown acts: {', '.join(sorted(unknown))}")
         return self
 
 

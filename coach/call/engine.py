@@ -161,9 +161,8 @@ class Call:
     def __post_init__(self) -> None:
         from coach.acts.reader import default_reader
 
-        data_dir = getattr(self.store, "data_dir", None)
-        self.acts = self.acts if self.acts is not None else default_reader("rep", data_dir)
-        self.topics = self.topics if self.topics is not None else default_reader("topic", data_dir)
+        self.acts = self.acts if self.acts is not None else default_reader("rep", self.store.data_dir)
+        self.topics = self.topics if self.topics is not None else default_reader("topic", self.store.data_dir)
         self._case_figures, self._figures = figure_index(list(self.content.knowledge.values()), self.analysis_rules)
         self._used: set[str] = set()
         self._said: set[str] = set()  # statements already said (by key): never twice in a call
@@ -263,8 +262,7 @@ class Call:
         def measure() -> AnswerSignals:
             nonlocal measured
             if measured is None:
-                measured = speaker.semantics.answer_signals(signals, [q.text for q in analysis.questions], rules,
-                                                            self.topics)
+                measured = speaker.semantics.answer_signals(signals, [q.text for q in analysis.questions], rules)
             return measured
 
         if analysis.facts_asked:

@@ -56,7 +56,7 @@ def grade_transcript(transcript: TranscriptFile, call: Call, reader: SentenceRea
     if reader is None:
         from coach.acts.reader import default_reader
 
-        reader = default_reader("buyer", getattr(call.store, "data_dir", None))
+        reader = default_reader("buyer", call.store.data_dir)
     said, reading = hear_transcript(call, transcript.turns, reader, transcript.outcome)
     card = grade(said, persona=call.persona, content=call.content, search=call.store, judge=judge,
                  outcome_source="file" if transcript.outcome is not None else "buyer_lines",

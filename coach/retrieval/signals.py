@@ -170,11 +170,10 @@ class Semantics:
             ))
         return out
 
-    def answer_signals(self, signals: SemanticSignals, questions: Sequence[str], rules: AnswerRules,
-                       topics: SentenceReader | None = None) -> AnswerSignals:
+    def answer_signals(self, signals: SemanticSignals, questions: Sequence[str], rules: AnswerRules) -> AnswerSignals:
         """How close each thing the persona can say (`coach.call.answers.answerables`) is in meaning to
-        each question of the turn and to the whole turn, and what each question asks about (read by
-        the `topics` classifier, when given).
+        each question of the turn and to the whole turn, and what each question asks about (the turn's
+        topic readings; the topic classifier reads any question they lack).
 
         Why lazy: only the buyer needs it; the persona's statements are embedded on first use."""
         keys, text_vectors, phrase_vectors, owners = self._answer_pool()
@@ -189,10 +188,10 @@ class Semantics:
 
         per_question = {question: score(vector) for question, vector in signals.question_vectors.items()}
         whole = score(signals.turn_vector) if signals.turn_vector is not None else {}
-        if topics is None or not questions:
+        if self.topics is None or not questions:
             return AnswerSignals(per_question, whole, {})
         missing = [q for q in questions if q not in signals.question_topics]  # e.g. a request said without "?"
-        read = {**signals.question_topics, **{r.text: dict(r.probabilities) for r in topics.read(missing)}}
+        read = {**signals.question_topics, **{r.text: dict(r.probabilities) for r in self.topics.read(missing)}}
         return AnswerSignals(per_question, whole, {q: read[q] for q in questions if q in read})
 
     def _answer_pool(self) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
