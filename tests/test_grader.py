@@ -308,3 +308,24 @@ def test_the_quote_for_a_priority_or_their_goals_is_the_sentence_that_made_the_p
     assert quotes["tied_to_a_priority"][0].startswith("I know the finance committee meets"), quotes
     for criterion in ("tied_to_a_priority", "relevant_to_title"):
         assert not any(q.startswith(("Hi Dana", "Is twenty", "Great.")) for q in quotes.get(criterion, [])), quotes
+
+
+
+def test_a_next_step_with_no_when_or_length_is_not_a_concrete_one(content, shipped_store):
+    """Managers mark "set up some time sometime" down: a next step needs a day, a time or a length,
+    from the rep or in the buyer's reply."""
+    store, _ = shipped_store
+
+    def next_step(ask, reply):
+        turns = [{"speaker": "buyer", "text": "Dana Whitfield. You have twenty minutes."}]
+        for line, answer in zip([*GOOD[:3], ask], ["It was off by $15M last quarter.", "Go on.", "Fine.", reply],
+                                strict=True):
+            turns += [{"speaker": "rep", "text": line}, {"speaker": "buyer", "text": answer}]
+        card = grade_transcript(TranscriptFile(persona="cfo_meridian", turns=turns),
+                                Call(content.personas["cfo_meridian"], content, store, seed=0))
+        return {c.id: c.result for c in card.criteria}["next_step_with_executive"]
+
+    vague = "Could we find some time with you and your controller to look at it together?"
+    assert next_step(vague, "Maybe. Let's see.") == "no"
+    assert next_step(vague, "Fine. Thursday at ten, you, me and the controller.") == "yes"
+    assert next_step("Could we take forty-five minutes next week with you and your controller?", "Maybe.") == "yes"

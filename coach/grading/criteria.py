@@ -261,7 +261,10 @@ def next_step_with_executive(e: Evidence) -> Answer:
     asks = [(i, x.next_step_ask[0]) for i, x in e.analyses.items() if x.next_step_ask]
     executive = e.turns[0].buyer_persona if e.turns else None  # after a hand-off, "with you" means the delegate
     to_executive = {t.index for t in e.turns if t.buyer_persona == executive}
-    with_exec = [(i, p) for i, p in asks if e.analyses[i].next_step_with_executive and i in to_executive]
+    # "find some time sometime" is not a next step: it needs a when or a length, from the rep or in the reply
+    concrete = {t.index for t in e.turns if not e.rubric.next_step_when or
+                lexicon.find_phrases(f"{t.rep} {t.buyer}", e.rubric.next_step_when)}
+    with_exec = [(i, p) for i, p in asks if e.analyses[i].next_step_with_executive and i in to_executive & concrete]
     return ("yes", e.quotes(with_exec)) if with_exec else ("no", e.quotes(asks))
 
 

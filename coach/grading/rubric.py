@@ -46,6 +46,9 @@ class Rubric(_Frozen):
     # a product sentence that lists this many things speaks the vendor's language, not plain words
     # ("OCR capture, a three-way match engine and ERP connectors"); None: not checked
     vendor_list_items: int | None = Field(None, ge=2)
+    # the words that make a next step concrete (a day, a date, a time or a length: "Thursday", "next week",
+    # "45 minutes"), said in the rep's turn or the buyer's reply to it; empty: any next-step ask counts
+    next_step_when: list[str] = []
     insight_cues: list[str]  # without dialogue acts: the words that mark an insight
     # how a sentence that tells them what they already know opens ("I know you're refinancing"): no insight
     known_to_them_cues: list[str] = []
