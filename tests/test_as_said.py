@@ -236,6 +236,14 @@ def test_a_product_sentence_listing_its_parts_is_vendor_language_however_short(g
     assert {c.id: c.result for c in plain.criteria}["plain_and_brief"] == "yes"
 
 
+
+def test_one_acronym_in_a_short_turn_is_plain_but_a_turn_thick_with_them_is_not(grade):
+    one = grade([rep("Is AI anywhere on your plan for the field crews this year?"), buyer("Not really.")])
+    thick = grade([rep("Our SaaS API syncs to GIS via SSO and SCIM."), buyer("Okay.")])
+    assert {c.id: c.result for c in one.criteria}["plain_and_brief"] == "yes"
+    wordy = next(c for c in thick.criteria if c.id == "plain_and_brief")
+    assert wordy.result == "no"
+
 def test_an_opener_on_their_agenda_may_say_what_we_do_but_not_choose_the_topic_or_lecture(grade):
     def opened(line):
         card = grade([rep(line), buyer("Go on.")])

@@ -203,7 +203,8 @@ def no_pitch_before_discovery(e: Evidence) -> Answer:
 @criterion("plain_and_brief")
 def plain_and_brief(e: Evidence) -> Answer:
     wordy = [(i, x.jargon[0] if x.jargon else None) for i, x in e.analyses.items()
-             if x.monologue or x.words > e.rubric.brief_turn_words or "jargon" in x.tags]
+             if x.monologue or x.words > e.rubric.brief_turn_words or
+             ("jargon" in x.tags and len(x.jargon) >= e.rubric.plain_jargon_terms)]
     flagged = {i for i, _ in wordy}
     wordy += [(i, said) for i, said in _vendor_talk(e) if i not in flagged]
     return ("no", e.quotes(wordy)) if wordy else ("yes", [])

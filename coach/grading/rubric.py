@@ -41,6 +41,8 @@ class Rubric(_Frozen):
     ratings: dict[int, int]
     outcome_caps: dict[str, int]
     brief_turn_words: int = Field(90, ge=1)  # a rep turn longer than this is a speech, not plain and brief
+    # a turn marked as jargon fails plain_and_brief only with this many jargon words or acronyms in it
+    plain_jargon_terms: int = Field(1, ge=1)
     # an opening question read this surely as about their priorities or goals opens on their agenda
     opener_agenda_topic: float = Field(0.2, ge=0, le=1)
     # a product sentence that lists this many things speaks the vendor's language, not plain words
