@@ -259,7 +259,8 @@ def respected_the_time(e: Evidence) -> Answer:
 
 @criterion("next_step_with_executive")
 def next_step_with_executive(e: Evidence) -> Answer:
-    asks = [(i, x.next_step_ask[0]) for i, x in e.analyses.items() if x.next_step_ask]
+    asks = [(i, ask[0]) for i, x in e.analyses.items()
+            if (ask := [a for a in x.next_step_ask if not lexicon.find_phrases(a, e.rubric.pressure_close)])]
     executive = e.turns[0].buyer_persona if e.turns else None  # after a hand-off, "with you" means the delegate
     to_executive = {t.index for t in e.turns if t.buyer_persona == executive}
     # "find some time sometime" is not a next step: it needs a when or a length, from the rep or in the reply

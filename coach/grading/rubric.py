@@ -51,6 +51,8 @@ class Rubric(_Frozen):
     # the words that make a next step concrete (a day, a date, a time or a length: "Thursday", "next week",
     # "45 minutes"), said in the rep's turn or the buyer's reply to it; empty: any next-step ask counts
     next_step_when: list[str] = []
+    # a next-step ask with one of these is a push to buy ("sign Friday", "a verbal today"), not a step with them
+    pressure_close: list[str] = []
     insight_cues: list[str]  # without dialogue acts: the words that mark an insight
     # how a sentence that tells them what they already know opens ("I know you're refinancing"): no insight
     known_to_them_cues: list[str] = []
