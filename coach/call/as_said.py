@@ -16,7 +16,7 @@ from coach.acts.outcome import OutcomeReading, buyer_move, read_outcome
 from coach.acts.types import SentenceReader
 from coach.call import lexicon, policy
 from coach.call.engine import Call
-from coach.content.files import TranscriptTurn
+from coach.content.call_files import TranscriptTurn
 from coach.transcript import CallTurn, Transcript
 
 

@@ -10,8 +10,9 @@ from pydantic import BaseModel, ConfigDict
 
 from coach.call.policy import Outcome
 from coach.content.catalog import resolve_persona
-from coach.content.files import (MAX_SCRIPT_TURNS, ContentError, ScriptFile, TranscriptFile, TranscriptTurn, load_script,
-                             load_transcript)
+from coach.content.call_files import (MAX_SCRIPT_TURNS, ScriptFile, TranscriptFile, TranscriptTurn, load_script,
+                                      load_transcript)
+from coach.content.files import ContentError
 from coach.grading.scorecard import Scorecard
 from coach.grading.grade import grade, grade_call
 from coach.acts.types import SentenceReader

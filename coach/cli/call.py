@@ -62,7 +62,7 @@ def simulate(
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
     """Run rep lines from a script file against a simulated buyer."""
-    from coach.content.files import load_script
+    from coach.content.call_files import load_script
 
     lines = load_script(script)
     call = _call_setup(persona, knowledge, llm, seed, f"coach simulate --persona {persona} --script {script} --seed {seed}",
@@ -98,7 +98,7 @@ def grade(
     as_json: Annotated[bool, typer.Option("--json", help="print the scorecard as JSON")] = False,
 ) -> None:
     """Grade a call transcript: quote-backed criteria, metrics, score and coaching."""
-    from coach.content.files import load_transcript
+    from coach.content.call_files import load_transcript
 
     transcript = load_transcript(file)
     call = _call_setup(transcript.persona, knowledge, "none", 0, f"coach grade {file}",
