@@ -262,12 +262,16 @@ def next_step_with_executive(e: Evidence) -> Answer:
     asks = [(i, ask[0]) for i, x in e.analyses.items()
             if (ask := [a for a in x.next_step_ask if not lexicon.find_phrases(a, e.rubric.pressure_close)])]
     executive = e.turns[0].buyer_persona if e.turns else None  # after a hand-off, "with you" means the delegate
-    to_executive = {t.index for t in e.turns if t.buyer_persona == executive}
-    # "find some time sometime" is not a next step: it needs a when or a length, from the rep or in the reply
-    concrete = {t.index for t in e.turns if not e.rubric.next_step_when or
-                lexicon.find_phrases(f"{t.rep} {t.buyer}", e.rubric.next_step_when)}
-    with_exec = [(i, p) for i, p in asks if e.analyses[i].next_step_with_executive and i in to_executive & concrete]
+    turns = {t.index: t for t in e.turns}
+    with_exec = [(i, p) for i, p in asks if e.analyses[i].next_step_with_executive
+                 and turns[i].buyer_persona == executive and _names_a_when(turns[i], e.rubric)]
     return ("yes", e.quotes(with_exec)) if with_exec else ("no", e.quotes(asks))
+
+
+def _names_a_when(turn: CallTurn, rubric: Rubric) -> bool:
+    """A next step needs a when: the rep's turn or the buyer's reply names a day, a time or a length
+    ("find some time sometime" does not; with no list in the rubric, any ask counts)."""
+    return not rubric.next_step_when or bool(lexicon.find_phrases(f"{turn.rep} {turn.buyer}", rubric.next_step_when))
 
 
 @criterion("no_unsupported_claims")
