@@ -154,6 +154,30 @@ def test_a_hidden_fact_comes_out_only_when_the_question_is_closer_to_it_than_to_
     assert facts_worth_revealing(a, [0.6, 0.5], signals, stricter) == []
 
 
+def test_a_secret_on_another_topic_does_not_answer_the_question_asked():
+    """Secret and open statement alike get the pull of the topic the question is read as asking about:
+    a question about what solving it is worth gets the statement on value, not a secret about people."""
+    from coach.call.answers import facts_worth_revealing
+
+    question = "What would two days off the close be worth to you?"
+    pool = [*POOL, Answerable("statement:4", "value", "Two days sooner and the committee sees real numbers.")]
+    a = asked(question).model_copy(update={"facts_asked": [0]})
+    signals = measured({question: {"statement:4": 0.45}}, topics={question: {"value": 0.9, "people": 0.05}})
+    rules = RULES.model_copy(update={"fact_topic_weight": 0.4})
+    about_people = [{"people": 0.8, "value": 0.1}]
+    assert facts_worth_revealing(a, [0.5], signals, RULES) == [0]  # closeness alone: the secret wins
+    assert facts_worth_revealing(a, [0.5], signals, rules, pool=pool, fact_topics=about_people) == []
+    about_value = [{"value": 0.7, "problem": 0.2}]  # asked in its own terms, it still comes out
+    assert facts_worth_revealing(a, [0.5], signals, rules, pool=pool, fact_topics=about_value) == [0]
+
+
+@pytest.mark.parametrize(("closeness", "kind"), [(0.55, "fit_question"), (0.2, "steer_back")])
+def test_product_talk_aimed_at_their_concern_gets_asked_how_it_fits(closeness, kind):
+    rules = RULES.model_copy(update={"concern_similarity": 0.4})
+    signals = measured(turn={"statement:2": closeness, "statement:1": 0.1})
+    assert choose_reply(turn(feature_pitch=True), POOL, signals, set(), rules).kind == kind
+
+
 def test_the_topic_reading_decides_whether_a_question_is_about_their_business():
     a = asked("What would stop you taking a next step?", act="manipulation")  # an unsure, wrong act
     scores = {"What would stop you taking a next step?": {"objection:0": 0.5}}

@@ -99,3 +99,13 @@ def test_ordinary_sales_talk_is_not_taken_for_injection():
     for line in ("Renewals stop being a surprise in the last month.", "Who reviews the forecast before it goes out?",
                  "What does the board need to see from you?", "Could we book 30 minutes with you and your CFO?"):
         assert not lexicon.find_phrases(line, load_analysis_rules().injection), line
+
+
+def test_a_short_question_that_points_back_is_read_with_the_sentence_before_it():
+    said = "A pump company told me their best diagnosticians all retire within five years. Is that on your radar?"
+    assert lexicon.in_context(said)["Is that on your radar?"] == said
+    plain = "Thanks for the time. How do you schedule technicians today across the three regions?"
+    assert lexicon.in_context(plain) == {"How do you schedule technicians today across the three regions?":
+                                         "How do you schedule technicians today across the three regions?"}
+    first = "Is that right? We heard the close takes eleven days."  # nothing before it to point at
+    assert lexicon.in_context(first) == {"Is that right?": "Is that right?"}

@@ -52,6 +52,20 @@ def test_a_fact_the_writers_could_not_see_does_not_count_as_a_false_reveal():
                             drew_on="goal", line="l", fitting=True, reveals=None, revealed=revealed, hollow=False)
     assert R.summary([result(R.FACTS_KNOWN_TO_WRITERS)])["false_reveal"] == 0.0
     assert R.summary([result(0)])["false_reveal"] == 1.0
+    saw_all = result(R.FACTS_KNOWN_TO_WRITERS).model_copy(update={"facts_seen": 7})
+    assert R.summary([saw_all])["false_reveal"] == 1.0  # a writer who saw every fact judged this one too
+
+
+def test_a_set_says_how_many_facts_its_writer_saw(tmp_path):
+    write(tmp_path, "persona: cfo_meridian\nfacts_seen: 7\nitems:\n  - id: a\n    rep: Hi?\n    kind: question\n"
+                    "    acceptable: [no_content]\n  - id: b\n    rep: Hi?\n    kind: question\n"
+                    "    acceptable: [no_content]\n    facts_seen: 2\n")
+    assert [item.facts_seen for _, item in R.load_items(tmp_path)] == [7, 2]
+
+
+def test_held_out_and_dev_sets_are_told_apart_by_folder_name():
+    assert R.held_out_dirs() and all("responsiveness-test" in d.name for d in R.held_out_dirs())
+    assert R.DEV_DIR in R.dev_dirs() and not set(R.held_out_dirs()) & set(R.dev_dirs())
 
 
 def test_repeated_lines_are_counted_within_a_call_only():

@@ -9,6 +9,7 @@ the similarities between the rep's questions and the persona's statements are co
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -38,6 +39,8 @@ class AnswerRules(BaseModel):
     no_content_above: float = Field(1.0, ge=0, le=1)  # a question read as "nothing of theirs" this surely: no answer
     fact_margin: float = Field(0.0, ge=-1, le=1)  # a hidden fact comes out only when the question is this much
     # closer to it than to anything the buyer says openly
+    concern_similarity: float = Field(1.0, ge=0, le=1)  # product talk this close to their own concern asks how it fits
+    fact_topic_weight: float = Field(0.0, ge=0, le=2)  # the topic pull when a secret competes with what they say openly
     surely_business: float = Field(0.6, ge=0, le=1)  # a topic reading this sure overrules a misread time check
 
 
@@ -113,18 +116,33 @@ def _surely_business(question: str, signals: AnswerSignals, rules: AnswerRules) 
 
 
 def facts_worth_revealing(a: TurnAnalysis, fact_scores: list[float], signals: AnswerSignals, rules: AnswerRules,
-                          said: set[str] = frozenset()) -> list[int]:
+                          said: set[str] = frozenset(), *, pool: Sequence[Answerable] = (),
+                          fact_topics: Sequence[Mapping[str, float]] = ()) -> list[int]:
     """The hidden facts the turn asks about that it is closer to than to anything the buyer would still
     say openly (`said`: statements already given): a question about who signs is answered by who
-    signs, not by a secret that mentions them; asked again, deeper, the secret comes out."""
+    signs, not by a secret that mentions them; asked again, deeper, the secret comes out. Secret and
+    statement alike get the pull of the topic the question is read as asking about (`pool` and
+    `fact_topics` what the questions that bring each secret out ask about): a secret on another
+    topic does not answer it."""
     # small talk earns no secret: only a question about their business (as `about_them` reads it) can
     theirs = set(about_them(a, signals, rules))
     asked = [q.text for q in a.questions if q.text in theirs and q.act not in MANAGING_THE_CALL]
     if not asked:
         return []
-    said_openly = max(max((v for k, v in signals.question_scores.get(q, {}).items() if k not in said), default=0.0)
-                      for q in asked)
-    return [i for i in a.facts_asked if fact_scores[i] >= said_openly + rules.fact_margin]
+    topic_of = {item.key: item.topic for item in pool}
+
+    def pull(question: str, topic: str | None) -> float:
+        return rules.fact_topic_weight * signals.question_topics.get(question, {}).get(topic or "", 0.0)
+
+    said_openly = max(max((v + pull(q, topic_of.get(k)) for k, v in signals.question_scores.get(q, {}).items()
+                           if k not in said), default=0.0) for q in asked)
+
+    def weighed(i: int) -> float:
+        profile = fact_topics[i] if i < len(fact_topics) else {}
+        top = max(profile.values(), default=1.0) or 1.0  # its main topic pulls as a statement's topic does
+        return fact_scores[i] + max(sum(pull(q, t) * p / top for t, p in profile.items()) for q in asked)
+
+    return [i for i in a.facts_asked if weighed(i) >= said_openly + rules.fact_margin]
 
 
 def _score(item: Answerable, question: str, signals: AnswerSignals, rules: AnswerRules) -> float:
@@ -167,6 +185,8 @@ def choose_reply(a: TurnAnalysis, pool: list[Answerable], signals: AnswerSignals
     if a.time_check and reaction_to(a, likes_features) == "steer_back":
         return Reply("go_ahead")  # "I'll keep it to twenty minutes." and nothing else
     kind = reaction_to(a, likes_features)
+    if kind == "steer_back" and (a.feature_pitch or a.feature_pitch_maybe) and _on_their_concern(pool, signals, rules):
+        kind = "fit_question"  # a capability aimed at what they said hurts: how would it fit here, and for how much?
     return _interest(pool, signals, said, rules) if kind == "interest" else Reply(kind)
 
 
@@ -184,6 +204,12 @@ def reaction_to(a: TurnAnalysis, likes_features: bool = False) -> ReplyKind:
     if (a.feature_pitch or a.feature_pitch_maybe) and likes_features:
         return "fit_question"
     return "steer_back"
+
+
+def _on_their_concern(pool: list[Answerable], signals: AnswerSignals, rules: AnswerRules) -> bool:
+    """The turn is close in meaning to one of their own problems, goals or priorities."""
+    return any(signals.turn_scores.get(item.key, 0.0) >= rules.concern_similarity for item in pool
+               if item.topic in THEIR_SIDE)
 
 
 def _interest(pool: list[Answerable], signals: AnswerSignals, said: set[str], rules: AnswerRules) -> Reply:

@@ -266,7 +266,8 @@ class Call:
             return measured
 
         if analysis.facts_asked:
-            kept = facts_worth_revealing(analysis, signals.fact_scores, measure(), rules, self._said)
+            kept = facts_worth_revealing(analysis, signals.fact_scores, measure(), rules, self._said, pool=speaker.pool,
+                                         fact_topics=speaker.semantics.fact_topics())
             analysis = analysis.model_copy(update={"facts_asked": kept})
         decision, state = policy.decide(speaker.state, analysis, speaker.persona, self.buyer_rules)
         speaker.state = state

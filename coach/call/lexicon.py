@@ -133,6 +133,24 @@ def questions(text: str) -> list[str]:
     return [s for s in sentences(text) if s.endswith("?")]
 
 
+POINTING_BACK = frozenset({"it", "that", "those", "these", "them", "this", "there"})
+
+
+def in_context(text: str, max_words: int = 10) -> dict[str, str]:
+    """Each question of the turn as it is meant: a short question that points back ("Is that on your
+    radar too?") carries the sentence said just before it, which holds what it asks about."""
+    said = sentences(text)
+    out = {}
+    for i, sentence in enumerate(said):
+        if not sentence.endswith("?"):
+            continue
+        lowered = [w.lower() for w in words(sentence)]
+        before = said[i - 1] if i else ""
+        points_back = len(lowered) <= max_words and bool(set(lowered) & POINTING_BACK)
+        out[sentence] = f"{before} {sentence}" if points_back and before and not before.endswith("?") else sentence
+    return out
+
+
 def acronyms(text: str, plain: Sequence[str]) -> list[str]:
     """Acronyms in the text that an executive would not use every day."""
     allowed = {a.upper() for a in plain}

@@ -189,20 +189,24 @@ def _run_cases(settings, content, store, calibration, cases_dir, kind, seeds, re
 
 
 def _responsiveness(content, store, quiet: bool) -> tuple[dict, list]:  # noqa: ANN001
-    """Does the buyer answer what was asked: the held-out set and the dev split, each on its own."""
+    """Does the buyer answer what was asked: each held-out set and each dev split on its own, then all
+    held-out sets together and all dev splits together."""
     from coach.evals import responsiveness
 
     if not in_checkout():
         return {}, []
-    figures, answered = {}, []
-    for directory in (*responsiveness.held_out_dirs(), responsiveness.DEV_DIR):
+    figures, answered, pooled = {}, [], {"all held-out sets": [], "all dev splits": []}
+    held_out = responsiveness.held_out_dirs()
+    for directory in (*held_out, *responsiveness.dev_dirs()):
         items = responsiveness.load_items(directory)
         with Progress(console=err, transient=True, disable=quiet or not items) as bar:
             task = bar.add_task(f"answers ({directory.name})", total=len(items))
             results = responsiveness.run_items(items, content, store,
                                                progress=lambda done, total: bar.update(task, completed=done))
         figures[directory.name] = responsiveness.summary(results)
+        pooled["all held-out sets" if directory in held_out else "all dev splits"] += results
         answered += [{"set": directory.name, **r.model_dump()} for r in results]
+    figures.update({name: responsiveness.summary(results) for name, results in pooled.items() if results})
     return figures, answered
 
 

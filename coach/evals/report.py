@@ -134,7 +134,8 @@ def summary(report: dict[str, Any], runs: list[CaseRun]) -> str:
                  f"{pct(m.get('good_calls_full_attention_by_turn_3'))} |")
     for name, one in (report.get("responsiveness") or {}).items():
         if one.get("items"):
-            lines.append(f"| buyer answers what was asked (`{name}`, {one['items']} lines): fitting / fact asked "
+            kind = "held out" if "test" in name or "held-out" in name else "dev, in-sample"
+            lines.append(f"| buyer answers what was asked (`{name}`, {kind}, {one['items']} lines): fitting / fact asked "
                          f"revealed / fact on unrelated ask | {pct(one['responsive'])} / {pct(one['fact_reveal'])} / "
                          f"{pct(one['false_reveal'])} |")
     for acts in (report.get("acts") or {}).values():

@@ -1,11 +1,11 @@
 """Responsiveness: does the buyer's line answer what the rep said?
 
-Why: reps judge the product by what the buyer says. Each item of `evals/responsiveness/` (held
-out, written by people who had not seen the buyer's answers) is a rep line said right after the
+Why: reps judge the product by what the buyer says. Each item is a rep line said right after the
 buyer's opening, with the topics a fitting answer draws on (or the reaction a fitting reply makes
-to a statement) and the hidden fact it should bring out. `evals/responsiveness-dev/` has the same
-shape and is the split answer selection is chosen on. The buyer's decisions need no model, so
-neither does this.
+to a statement) and the hidden fact it should bring out (format: `evals/responsiveness-dev-2/README.md`).
+The held-out sets (`evals/responsiveness-test*/`) were written by people who had not seen the buyer's
+answers and nothing is chosen on them; answer selection is chosen on the dev splits
+(`evals/responsiveness-dev*/`). The buyer's decisions need no model, so neither does this.
 """
 
 from __future__ import annotations
@@ -25,15 +25,23 @@ from coach.content.catalog import Content
 from coach.content.files import load_yaml_models
 from coach.retrieval.index import KnowledgeIndex
 
-TEST_DIR = PROJECT_ROOT / "evals" / "responsiveness"
-DEV_DIR = PROJECT_ROOT / "evals" / "responsiveness-dev"
+EVALS_DIR = PROJECT_ROOT / "evals"
+DEV_DIR = EVALS_DIR / "responsiveness-dev"
 
 
 def held_out_dirs() -> list[Path]:
-    """Every held-out set: `evals/responsiveness/` and any `evals/responsiveness-test*/` written since."""
-    return sorted(d for d in [TEST_DIR, *TEST_DIR.parent.glob("responsiveness-test*")] if d.is_dir())
-# The sets were written when every shipped executive had three hidden facts: "none" means none of those.
-# A reveal of a fact added later is not counted against an item its writer could not have judged.
+    """Every held-out set: `evals/responsiveness-test*/`."""
+    return sorted(d for d in EVALS_DIR.glob("responsiveness-test*") if d.is_dir())
+
+
+def dev_dirs() -> list[Path]:
+    """Every dev split, where answer selection is chosen: `evals/responsiveness-dev*/`."""
+    return sorted(d for d in EVALS_DIR.glob("responsiveness-dev*") if d.is_dir())
+
+
+# Most sets were written when every shipped executive had three hidden facts: "none" means none of
+# those, and a reveal of a fact added later is not counted against an item its writer could not have
+# judged. A set whose writers saw more says so (`facts_seen` in its files).
 FACTS_KNOWN_TO_WRITERS = 3
 HOLLOW = re.compile(r"{\w*}|:\s*$|^\W*$")
 
@@ -47,11 +55,13 @@ class Item(BaseModel):
     kind: Kind
     acceptable: list[str] = Field(min_length=1)
     reveals: int | Literal["none"] = "none"
+    facts_seen: int | None = Field(None, ge=0)  # default: the file's `facts_seen`
 
 
 class ItemFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     persona: str
+    facts_seen: int = Field(FACTS_KNOWN_TO_WRITERS, ge=0)  # how many of the persona's hidden facts the writer saw
     items: list[Item]
 
 
@@ -71,13 +81,15 @@ class ItemResult(BaseModel):
     reveals: int | None
     revealed: int | None
     hollow: bool
+    facts_seen: int = FACTS_KNOWN_TO_WRITERS
 
 
 def load_items(directory: Path) -> list[tuple[str, Item]]:
     """(persona id, item) for every file in the folder; every problem reported at once."""
     out: list[tuple[str, Item]] = []
     for data in load_yaml_models(directory, ItemFile):
-        out += [(data.persona, item) for item in data.items]
+        out += [(data.persona, item if item.facts_seen is not None else
+                 item.model_copy(update={"facts_seen": data.facts_seen})) for item in data.items]
     return out
 
 
@@ -110,7 +122,8 @@ def run_items(items: list[tuple[str, Item]], content: Content, store: KnowledgeI
             id=item.id, persona=persona_id, rep=item.rep, acceptable=item.acceptable, move=decided.decision.move,
             reply=reply.kind, drew_on=counted, line=decided.line, fitting=counted in item.acceptable,
             reveals=None if item.reveals == "none" else item.reveals, revealed=decided.decision.reveal,
-            hollow=bool(HOLLOW.search(decided.line))))
+            hollow=bool(HOLLOW.search(decided.line)),
+            facts_seen=FACTS_KNOWN_TO_WRITERS if item.facts_seen is None else item.facts_seen))
         if progress:
             progress(done, len(items))
     return results
@@ -122,7 +135,7 @@ def summary(results: list[ItemResult]) -> dict[str, float | int | None]:
         return {"responsive": None, "fact_reveal": None, "false_reveal": None, "hollow_lines": 0, "items": 0}
     asks = [r for r in results if r.reveals is not None]
     unrelated = [r for r in results if r.reveals is None]
-    false = [r for r in unrelated if r.revealed is not None and r.revealed < FACTS_KNOWN_TO_WRITERS]
+    false = [r for r in unrelated if r.revealed is not None and r.revealed < r.facts_seen]
     return {
         "items": len(results),
         "responsive": round(sum(r.fitting for r in results) / len(results), 4),

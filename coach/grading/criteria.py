@@ -163,9 +163,12 @@ def real_discovery_with_follow_up(e: Evidence) -> Answer:
     set_up = e.set_up_a_pitch()
     if discovery and all(i in set_up for i, _ in discovery):  # every question only set up a pitch
         return "no", e.quotes(discovery)
-    follow = [(i, q) for i, q in discovery if i in e.buyer_before and
+    # a follow-up may be closed ("Do the coordinators see each other's boards?") when it asks about their business
+    asked = discovery + [(i, q.text) for i, x in e.analyses.items() for q in x.questions
+                         if q.form != "open" and q.discovery and i not in set_up]
+    follow = [(i, q) for i, q in asked if i in e.buyer_before and
               (_follows_up(q, e.buyer_before[i], e.rubric) or e.close_to_their_words(i, q))]
-    if len(discovery) >= 2 and follow:
+    if discovery and len(asked) >= 2 and follow:
         return "yes", e.quotes([follow[0], *[d for d in discovery if d != follow[0]]])
     if len(e.analyses) < 2 and discovery:
         return "unscored", e.quotes(discovery)

@@ -111,6 +111,7 @@ class Semantics:
         self._priority_terms = {p: priority_terms(p) - standing for p in self.priorities}
         self._prefetched: dict[str, SemanticSignals] = {}
         self._pool: tuple[list[str], np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._fact_topics: list[dict[str, float]] | None = None
 
     def _priorities_named(self, text: str) -> list[str]:
         """Priorities the turn names outright, in the priority's own words."""
@@ -137,7 +138,8 @@ class Semantics:
         if not texts:
             return []
         questions = [lexicon.questions(text) for text in texts]
-        vectors = self.embedder.embed(turn_texts(texts, questions))
+        meant = [lexicon.in_context(text) for text in texts]  # a question that points back, with what it points at
+        vectors = self.embedder.embed(turn_texts(texts, [[m[q] for q in qs] for m, qs in zip(meant, questions, strict=True)]))
         turns, question_vectors = vectors[:len(texts)], vectors[len(texts):]
         queries = turns.tolist()
         capability = self.store.search_many(queries, kind="value_proposition", sections=("capability",), k=3)
@@ -146,7 +148,7 @@ class Semantics:
         cases = self.store.search_many(queries, kind="case_note", k=3)
         said = [lexicon.sentences(text) or [text] for text in texts]  # each turn's sentences, split once
         readings = self._read_acts(said, after)
-        every_question = list(dict.fromkeys(q for qs in questions for q in qs))
+        every_question = list(dict.fromkeys(m[q] for m, qs in zip(meant, questions, strict=True) for q in qs))
         topics = {r.text: dict(r.probabilities) for r in self.topics.read(every_question)} \
             if self.topics is not None and every_question else {}
         priority, quoted = self._priority_closeness(said, turns, readings)
@@ -165,7 +167,7 @@ class Semantics:
                 turn_vector=turn,
                 sentence_acts=readings[i],
                 question_vectors=dict(zip(asked, asked_vectors, strict=True)),
-                question_topics={q: topics[q] for q in asked if q in topics},
+                question_topics={q: topics[meant[i][q]] for q in asked if meant[i][q] in topics},
                 priority_sentences=quoted[i][0], statement_sentence=quoted[i][1],
             ))
         return out
@@ -204,6 +206,28 @@ class Semantics:
             self._pool = ([a.key for a in pool], vectors[:len(pool)], vectors[len(pool):],
                           np.array([i for i, _ in phrasings], dtype=np.int64))
         return self._pool
+
+    def fact_topics(self) -> list[dict[str, float]]:
+        """Per hidden fact, what the questions that bring it out ask about: the topic reading of its
+        `asked_like` questions (and `reveal_when`), averaged; its labelled topic when nothing reads them.
+
+        Why: a secret is told when asked about, and a question about it reads like those questions,
+        whatever single topic the fact is filed under."""
+        if self._fact_topics is None:
+            profiles = []
+            for fact in self.persona.hidden_facts:
+                asks = [*fact.asked_like, fact.reveal_when]
+                readings = self.topics.read(asks) if self.topics is not None else []
+                if not readings:
+                    profiles.append({fact.topic: 1.0})
+                    continue
+                total: dict[str, float] = {}
+                for reading in readings:
+                    for topic, p in dict(reading.probabilities).items():
+                        total[topic] = total.get(topic, 0.0) + p / len(readings)
+                profiles.append(total)
+            self._fact_topics = profiles
+        return self._fact_topics
 
     def _priority_closeness(self, said: Sequence[Sequence[str]], turns: np.ndarray,
                             readings: Sequence[Sequence[SentenceAct]] = ()
