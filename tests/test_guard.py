@@ -152,3 +152,15 @@ def test_how_the_reply_is_chunked_never_changes_the_line(persona):
         assert "".join(stream) == stream.line
         lines.add(stream.line)
     assert lines == {"Mostly people and paper. Forty-two people in AP.\" Why?"}
+
+
+def test_a_reply_that_stops_at_what_it_introduces_is_finished_with_the_line():
+    """"Here's how it looks from where I'm sitting:" and nothing after it would leave the rep with no answer."""
+    from coach.call.model_voice import VoiceStream, Verdict
+
+    composed = "Here's how it looks from where I sit. Second visits eat the margin on fixed-price work."
+    stream = VoiceStream(composed, iter(["Here's how it looks from where I'm sitting:"]),
+                         lambda text, aligned: Verdict(True, "ok", 0.9))
+    said = "".join(stream)
+    assert said == stream.line and said.endswith("Second visits eat the margin on fixed-price work.")
+    assert "stopped short" in stream.why

@@ -104,6 +104,8 @@ def test_ordinary_sales_talk_is_not_taken_for_injection():
 def test_a_short_question_that_points_back_is_read_with_the_sentence_before_it():
     said = "A pump company told me their best diagnosticians all retire within five years. Is that on your radar?"
     assert lexicon.in_context(said)["Is that on your radar?"] == said
+    longer = "Some utilities' field teams buy apps on a company card. Has that happened at Brightwater, and how did it turn out?"
+    assert lexicon.in_context(longer)["Has that happened at Brightwater, and how did it turn out?"] == longer
     plain = "Thanks for the time. How do you schedule technicians today across the three regions?"
     assert lexicon.in_context(plain) == {"How do you schedule technicians today across the three regions?":
                                          "How do you schedule technicians today across the three regions?"}

@@ -137,8 +137,9 @@ POINTING_BACK = frozenset({"it", "that", "those", "these", "them", "this", "ther
 
 
 def in_context(text: str, max_words: int = 10) -> dict[str, str]:
-    """Each question of the turn as it is meant: a short question that points back ("Is that on your
-    radar too?") carries the sentence said just before it, which holds what it asks about."""
+    """Each question of the turn as it is meant: a question that points back in its first words ("Has that
+    happened to you, and how did it go?") or a short one that points back at all ("Is it on your radar
+    too?") carries the sentence said just before it, which holds what it asks about."""
     said = sentences(text)
     out = {}
     for i, sentence in enumerate(said):
@@ -146,7 +147,7 @@ def in_context(text: str, max_words: int = 10) -> dict[str, str]:
             continue
         lowered = [w.lower() for w in words(sentence)]
         before = said[i - 1] if i else ""
-        points_back = len(lowered) <= max_words and bool(set(lowered) & POINTING_BACK)
+        points_back = bool(set(lowered[:4]) & POINTING_BACK) or (len(lowered) <= max_words and bool(set(lowered) & POINTING_BACK))
         out[sentence] = f"{before} {sentence}" if points_back and before and not before.endswith("?") else sentence
     return out
 

@@ -225,8 +225,9 @@ class VoiceStream:
             yield self.composed
         else:
             rest = composed_sentences[count:] if why != "ok" else []
-            if not rest and numbers_in(" ".join(composed_sentences[count:])) - numbers_in(spoken):
-                rest = composed_sentences[count:]  # the reply left a figure of the line out: say it
+            if not rest and (numbers_in(" ".join(composed_sentences[count:])) - numbers_in(spoken)
+                             or spoken.rstrip().endswith(":")):
+                rest = composed_sentences[count:]  # the reply left a figure out, or stopped at what it introduces
             if rest:
                 yield " " + " ".join(rest)
                 why = f"finished with the composed line ({why if why != 'ok' else 'the reply stopped short'})"

@@ -224,7 +224,8 @@ class Semantics:
                 total: dict[str, float] = {}
                 for reading in readings:
                     for topic, p in dict(reading.probabilities).items():
-                        total[topic] = total.get(topic, 0.0) + p / len(readings)
+                        if topic != "no_content":  # a secret is always about their business
+                            total[topic] = total.get(topic, 0.0) + p / len(readings)
                 profiles.append(total)
             self._fact_topics = profiles
         return self._fact_topics
