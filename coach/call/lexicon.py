@@ -147,7 +147,8 @@ def in_context(text: str, max_words: int = 10) -> dict[str, str]:
             continue
         lowered = [w.lower() for w in words(sentence)]
         before = said[i - 1] if i else ""
-        points_back = bool(set(lowered[:4]) & POINTING_BACK) or (len(lowered) <= max_words and bool(set(lowered) & POINTING_BACK))
+        points_back = bool(set(lowered[:4]) & POINTING_BACK) or \
+            (len(lowered) <= max_words and bool(set(lowered) & POINTING_BACK))
         out[sentence] = f"{before} {sentence}" if points_back and before and not before.endswith("?") else sentence
     return out
 

@@ -139,7 +139,8 @@ class Semantics:
             return []
         questions = [lexicon.questions(text) for text in texts]
         meant = [lexicon.in_context(text) for text in texts]  # a question that points back, with what it points at
-        vectors = self.embedder.embed(turn_texts(texts, [[m[q] for q in qs] for m, qs in zip(meant, questions, strict=True)]))
+        as_meant = [[m[q] for q in qs] for m, qs in zip(meant, questions, strict=True)]
+        vectors = self.embedder.embed(turn_texts(texts, as_meant))
         turns, question_vectors = vectors[:len(texts)], vectors[len(texts):]
         queries = turns.tolist()
         capability = self.store.search_many(queries, kind="value_proposition", sections=("capability",), k=3)
