@@ -17,7 +17,7 @@ from tests.llm.fake_openai import Behaviour, FakeOpenAI
 
 LINES = ["Thanks for making time. Is 30 minutes still right for you?",
          "What would make this quarter a good one for you?",
-         "How far off has your cash forecast been against actuals?",
+         "How long does the month-end close take you today?",
          "Who owns the forecast today, and how is it put together?",
          "What would a forecast the lenders trust be worth to you?"]
 TIMEOUT_S = 1.0
