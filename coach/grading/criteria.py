@@ -303,7 +303,5 @@ def _follows_up(question: str, buyer_said: str, rubric: Rubric) -> bool:
     if lexicon.find_phrases(opening, rubric.follow_up_cues):
         return True
     words = [w.lower() for w in lexicon.words(question)]
-    return len(words) <= 8 and bool(set(words) & _POINTING_BACK)  # "Where is it missing most?"
+    return len(words) <= 8 and bool(set(words) & lexicon.POINTING_BACK)  # "Where is it missing most?"
 
-
-_POINTING_BACK = {"it", "that", "those", "these", "them", "this", "there"}
