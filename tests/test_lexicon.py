@@ -23,6 +23,12 @@ RULES = load_analysis_rules()
     ("Is that right, and what is in the plan today?", "open", []),  # the open half after a conjunction
     ("Do you run it centrally, or how is it split?", "open", []),
     ("Is that right, and is it still the plan?", "closed", []),
+    # a statement with a tag asks only for agreement, whatever its words
+    ("The weather's been brutal lately, hasn't it?", "leading", []),
+    ("Month-end is a slog for your team, isn't it?", "leading", []),
+    ("You run nine hospitals, right?", "leading", []),
+    ("What does a late close cost you, roughly?", "open", ["impact"]),
+    ("Who owns it, you or the CFO?", "open", []),
 ])
 def test_questions_are_classified_by_form_and_discovery_kind(question, form, discovery):
     got_form, got_discovery = lexicon.classify_question(question, RULES.questions)

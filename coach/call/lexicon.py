@@ -101,13 +101,16 @@ def find_phrases(text: str, phrases: Iterable[str]) -> list[str]:
 
 
 _CONJUNCTION = re.compile(r"^(?:and|or|but|so|then|also)\s+")
+# a statement with a tag that asks only for agreement: "Brutal winter, hasn't it?", "Busy week, right?"
+_TAG = re.compile(r",\s*(?:(?:is|are|was|were|has|have|had|do|does|did|will|would|can|could|should|wo|ca)(?:n't)?"
+                  r"\s+(?:it|he|she|they|you|we|there|that|i)|right|yeah|no|eh|correct|true)\s*\?$")
 
 
 def classify_question(sentence: str, rules: QuestionRules) -> tuple[str, list[str]]:
     """(open | closed | leading, discovery kinds) for one question sentence."""
     lowered = sentence.lower().strip(" \"'")
     discovery = [kind for kind, cues in rules.discovery.items() if find_phrases(lowered, cues)]
-    if find_phrases(lowered, rules.leading):
+    if find_phrases(lowered, rules.leading) or _TAG.search(lowered):
         return "leading", discovery
     clauses = [_CONJUNCTION.sub("", c.strip()) for c in re.split(r"[,:;—–]|\s-\s", lowered) if c.strip()]
     for clause in [lowered, *clauses[1:]]:  # "Before we start: what matters most?", "Is that right, and what…?"
