@@ -154,6 +154,15 @@ def test_an_insight_is_a_statement_tested_with_a_question_wherever_a_lecture_fel
     assert tested.result == "yes" and tested.evidence[0].turn == 2
 
 
+def test_an_observation_put_with_a_tag_is_offered_and_tested_in_one_sentence(grade):
+    tagged = grade([rep("My guess is most of the margin you lose on second visits comes from the parts, not the "
+                        "skills, isn't it?"), buyer("Mostly, yes.")])
+    plain = grade([rep("Is it mostly the parts or the skills on a second visit?"), buyer("The parts.")])
+    tested = next(c for c in tagged.criteria if c.id == "insight_tested_with_question")
+    assert tested.result == "yes" and tested.evidence[0].turn == 1
+    assert {c.id: c.result for c in plain.criteria}["insight_tested_with_question"] == "no"
+
+
 def test_telling_them_what_they_know_or_burying_the_point_in_a_speech_is_no_tested_insight(grade):
     known = grade([rep("I understand service has to carry more of the margin as equipment orders flatten. "
                        "How are you planning for that?"), buyer("Carefully.")])

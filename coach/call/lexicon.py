@@ -110,7 +110,7 @@ def classify_question(sentence: str, rules: QuestionRules) -> tuple[str, list[st
     """(open | closed | leading, discovery kinds) for one question sentence."""
     lowered = sentence.lower().strip(" \"'")
     discovery = [kind for kind, cues in rules.discovery.items() if find_phrases(lowered, cues)]
-    if find_phrases(lowered, rules.leading) or _TAG.search(lowered):
+    if find_phrases(lowered, rules.leading) or asks_agreement(lowered):
         return "leading", discovery
     clauses = [_CONJUNCTION.sub("", c.strip()) for c in re.split(r"[,:;—–]|\s-\s", lowered) if c.strip()]
     for clause in [lowered, *clauses[1:]]:  # "Before we start: what matters most?", "Is that right, and what…?"
@@ -119,6 +119,12 @@ def classify_question(sentence: str, rules: QuestionRules) -> tuple[str, list[st
     if any(lowered.startswith(start + " ") for start in rules.closed_starts):
         return "closed", discovery
     return "open" if discovery else "closed", discovery
+
+
+def asks_agreement(sentence: str) -> bool:
+    """A statement put to them with a tag ("..., isn't it?", "..., no?"): it says something and asks
+    whether it holds."""
+    return bool(_TAG.search(sentence.lower().strip(" \"'")))
 
 
 def starts_closed(sentence: str, rules: QuestionRules) -> bool:

@@ -238,6 +238,9 @@ def insight_tested_with_question(e: Evidence) -> Answer:
     # a question at the end of a long speech tests nothing: the point is lost in it
     tested = [(i, said) for i, said in offered if e.analyses[i].questions and not e.analyses[i].lecturing
               and not e.analyses[i].long_turn]
+    # an observation put with a tag ("..., no?") is offered and tested in one sentence
+    tested += [(i, text) for i in e.analyses for text in e.sure(i, "insight") if lexicon.asks_agreement(text)
+               and not e.analyses[i].lecturing and not e.analyses[i].long_turn and not _known_to_them(text, e.rubric)]
     return e.yes_if(tested[:1], lectures or offered)
 
 
