@@ -229,18 +229,17 @@ def _vendor_talk(e: Evidence) -> Hits:
 @criterion("insight_tested_with_question")
 def insight_tested_with_question(e: Evidence) -> Answer:
     lectures = [(i, x.lecturing[0]) for i, x in e.analyses.items() if x.lecturing]
-    # an insight is a statement read as one (whatever its words; a question offers nothing), or, when no
-    # acts were read, an observation marked by its words
-    offered = [(i, text) for i in e.analyses for text in e.sure(i, "insight") if not text.rstrip().endswith("?")
+    # an insight is a statement read as one (whatever its words; a question offers nothing, but a statement
+    # put with a tag, "..., no?", offers and tests it at once), or, when no acts were read, an observation
+    # marked by its words
+    offered = [(i, text) for i in e.analyses for text in e.sure(i, "insight")
+               if (not text.rstrip().endswith("?") or lexicon.asks_agreement(text))
                and not _known_to_them(text, e.rubric)]
     offered += [(i, cue) for i, x in e.analyses.items() if not x.acts
                 for cue in lexicon.find_phrases(e.text(i), e.rubric.insight_cues)[:1]]
     # a question at the end of a long speech tests nothing: the point is lost in it
     tested = [(i, said) for i, said in offered if e.analyses[i].questions and not e.analyses[i].lecturing
               and not e.analyses[i].long_turn]
-    # an observation put with a tag ("..., no?") is offered and tested in one sentence
-    tested += [(i, text) for i in e.analyses for text in e.sure(i, "insight") if lexicon.asks_agreement(text)
-               and not e.analyses[i].lecturing and not e.analyses[i].long_turn and not _known_to_them(text, e.rubric)]
     return e.yes_if(tested[:1], lectures or offered)
 
 
