@@ -84,7 +84,8 @@ def test_the_call_screen_keeps_the_chat_box_clock_and_end_call_in_view_on_a_lapt
     with app_server(tmp_path) as url:
         artifacts = ROOT / "artifacts" / "browser"
         report, result = run_script(node, "call_layout.mjs", url, str(artifacts), chromium, timeout=400)
-        assert result.returncode == 0 and report.get("ok"), (report, result.stderr[-2000:])
+        assert result.returncode == 0 and report.get("ok"), (report.get("failed"), report.get("error"),
+                                                             result.stderr[-2000:])
         assert set(report["checks"]) == {"laptop", "phone"}
 
 

@@ -163,7 +163,23 @@ def _plain(text: str) -> str:
 
 def scroll_to_top() -> None:
     """Bring the page back to its top (a rerun keeps the scroll, so a scorecard drawn after a long call
-    would open below the screen). A zero-height frame of the app's own origin scrolls its parent."""
-    components.html("<script>const main = window.parent.document.querySelector('[data-testid=\"stMain\"]')"
-                    " || window.parent.document.querySelector('section.main');"
-                    " if (main) { main.scrollTo(0, 0); } window.parent.scrollTo(0, 0);</script>", height=0)
+    would open below the screen). A zero-height frame of the app's own origin scrolls its parent, and
+    again for two seconds while the scorecard is still being drawn on a busy machine, unless the user
+    scrolls first."""
+    components.html(_SCROLL_TO_TOP, height=0)
+
+
+_SCROLL_TO_TOP = """<script>
+const doc = window.parent.document;
+let userMoved = false;
+const stop = () => { userMoved = true; };
+["wheel", "touchstart", "keydown", "mousedown"].forEach((e) => doc.addEventListener(e, stop, {once: true, passive: true}));
+function toTop() {
+  if (userMoved) return;
+  const main = doc.querySelector('[data-testid="stMain"]') || doc.querySelector('section.main');
+  if (main && main.scrollTop > 0) main.scrollTo(0, 0);
+  if (window.parent.scrollY > 0) window.parent.scrollTo(0, 0);
+}
+toTop();
+for (const ms of [150, 400, 800, 1300, 2000]) setTimeout(toTop, ms);
+</script>"""
