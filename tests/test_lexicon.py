@@ -115,5 +115,7 @@ def test_a_short_question_that_points_back_is_read_with_the_sentence_before_it()
     plain = "Thanks for the time. How do you schedule technicians today across the three regions?"
     assert lexicon.in_context(plain) == {"How do you schedule technicians today across the three regions?":
                                          "How do you schedule technicians today across the three regions?"}
+    people = "Your regional VPs each keep their own spreadsheet. How often do they agree with the CRM number?"
+    assert lexicon.in_context(people)["How often do they agree with the CRM number?"] == people
     first = "Is that right? We heard the close takes eleven days."  # nothing before it to point at
     assert lexicon.in_context(first) == {"Is that right?": "Is that right?"}

@@ -142,7 +142,7 @@ def questions(text: str) -> list[str]:
     return [s for s in sentences(text) if s.endswith("?")]
 
 
-POINTING_BACK = frozenset({"it", "that", "those", "these", "them", "this", "there"})
+POINTING_BACK = frozenset({"it", "its", "that", "those", "these", "them", "they", "their", "this", "there", "he", "she"})
 
 
 def in_context(text: str, max_words: int = 10) -> dict[str, str]:
