@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from coach.call.analysis import TurnAnalysis
+from coach.call.reveal import RevealModel, chosen, measurements
 from coach.content.personas import Persona
 
 ReplyKind = Literal["statement", "reveal", "no_content", "fit_question", "doubt", "interest", "steer_back",
@@ -42,6 +43,7 @@ class AnswerRules(BaseModel):
     concern_similarity: float = Field(1.0, ge=0, le=1)  # product talk this close to their own concern asks how it fits
     fact_topic_weight: float = Field(0.0, ge=0, le=2)  # the topic pull when a secret competes with what they say openly
     surely_business: float = Field(0.6, ge=0, le=1)  # a topic reading this sure overrules a misread time check
+    reveal: RevealModel | None = None  # when set (`coach/data/reveal.yaml`), it decides which secret comes out
 
 
 @dataclass(frozen=True)
@@ -118,31 +120,49 @@ def _surely_business(question: str, signals: AnswerSignals, rules: AnswerRules) 
 def facts_worth_revealing(a: TurnAnalysis, fact_scores: list[float], signals: AnswerSignals, rules: AnswerRules,
                           said: set[str] = frozenset(), *, pool: Sequence[Answerable] = (),
                           fact_topics: Sequence[Mapping[str, float]] = ()) -> list[int]:
-    """The hidden facts the turn asks about that it is closer to than to anything the buyer would still
-    say openly (`said`: statements already given): a question about who signs is answered by who
-    signs, not by a secret that mentions them; asked again, deeper, the secret comes out. Secret and
-    statement alike get the pull of the topic the question is read as asking about (`pool` and
-    `fact_topics` what the questions that bring each secret out ask about): a secret on another
-    topic does not answer it."""
-    # small talk earns no secret: only a question about their business (as `about_them` reads it) can
+    """The hidden facts the turn asks about. With a reveal model (`rules.reveal`): the secret it finds
+    likely enough to be what was asked, from how the question measures against every secret and
+    against what the buyer would still say openly. Without one: the secrets the analysis read as
+    asked that the question is closer to than to anything the buyer would still say openly
+    (`said`: statements already given), by `fact_margin`. Either way a question about who signs is
+    answered by who signs, not by a secret that mentions them; asked again, deeper, the secret comes
+    out; secret and statement alike get the pull of the topic the question is read as asking about
+    (`pool`, and `fact_topics`: what the questions that bring each secret out ask about)."""
+    measured = fact_measurements(a, fact_scores, signals, rules, said, pool=pool, fact_topics=fact_topics)
+    if measured is None:
+        return []
+    if rules.reveal is not None:
+        return chosen(rules.reveal, measured)
+    return [i for i in a.facts_asked if i < len(measured) and measured[i][0] >= rules.fact_margin]
+
+
+def fact_measurements(a: TurnAnalysis, fact_scores: list[float], signals: AnswerSignals, rules: AnswerRules,
+                      said: set[str] = frozenset(), *, pool: Sequence[Answerable] = (),
+                      fact_topics: Sequence[Mapping[str, float]] = ()) -> list[tuple[float, ...]] | None:
+    """Per hidden fact, what the reveal decision reads (`coach.call.reveal.FEATURES`); None when the
+    turn asks nothing about their business (small talk earns no secret, nor does managing the call)."""
     theirs = set(about_them(a, signals, rules))
     asked = [q.text for q in a.questions if q.text in theirs and q.act not in MANAGING_THE_CALL]
     if not asked:
-        return []
+        return None
     topic_of = {item.key: item.topic for item in pool}
 
     def pull(question: str, topic: str | None) -> float:
         return rules.fact_topic_weight * signals.question_topics.get(question, {}).get(topic or "", 0.0)
 
-    said_openly = max(max((v + pull(q, topic_of.get(k)) for k, v in signals.question_scores.get(q, {}).items()
-                           if k not in said), default=0.0) for q in asked)
+    open_now = [(q, k, v) for q in asked for k, v in signals.question_scores.get(q, {}).items() if k not in said]
+    said_openly = max((v + pull(q, topic_of.get(k)) for q, k, v in open_now), default=0.0)
+    said_openly_raw = max((v for _, _, v in open_now), default=0.0)
 
     def weighed(i: int) -> float:
         profile = fact_topics[i] if i < len(fact_topics) else {}
         top = max(profile.values(), default=1.0) or 1.0  # its main topic pulls as a statement's topic does
         return fact_scores[i] + max(sum(pull(q, t) * p / top for t, p in profile.items()) for q in asked)
 
-    return [i for i in a.facts_asked if weighed(i) >= said_openly + rules.fact_margin]
+    nothing_of_theirs = max((signals.question_topics.get(q.text, {}).get("no_content", 0.0) for q in a.questions),
+                            default=0.0)
+    return measurements([weighed(i) for i in range(len(fact_scores))], fact_scores, said_openly, said_openly_raw,
+                        nothing_of_theirs, a.facts_asked)
 
 
 def _score(item: Answerable, question: str, signals: AnswerSignals, rules: AnswerRules) -> float:

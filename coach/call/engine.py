@@ -32,7 +32,7 @@ from coach.call.rules import AnalysisRules, load_analysis_rules
 from coach.transcript import CallTurn, Transcript, heard_lines, heard_text
 from coach.call.composed_voice import LineContext, compose, context_for
 from coach.call.answers import (Answerable, AnswerSignals, Reply, answerables, choose_reply,
-                                facts_worth_revealing)
+                                fact_measurements, facts_worth_revealing)
 
 HISTORY_TOKENS_PER_MESSAGE = 48
 MAX_GREETED_WORDS = 50  # a delegate's greeting and first answer together
@@ -265,7 +265,7 @@ class Call:
                 measured = speaker.semantics.answer_signals(signals, [q.text for q in analysis.questions], rules)
             return measured
 
-        if analysis.facts_asked:
+        if analysis.facts_asked or (rules.reveal is not None and analysis.questions and signals.fact_scores):
             kept = facts_worth_revealing(analysis, signals.fact_scores, measure(), rules, self._said, pool=speaker.pool,
                                          fact_topics=speaker.semantics.fact_topics())
             analysis = analysis.model_copy(update={"facts_asked": kept})
@@ -331,6 +331,15 @@ class Call:
         analysis = analyse_turn(text, signals, self.analysis_rules, speaker.figures | self._heard, speaker.acronyms,
                                 derivable=speaker.own_figures | self._heard)
         return text, notice, analysis, signals
+
+    def reveal_measurements(self, rep_text: str) -> list[tuple[float, ...]] | None:
+        """What the reveal decision would read for each hidden fact if the rep said this now (nothing is
+        decided or recorded): how `scripts/fit_reveal.py` fits `coach/data/reveal.yaml` on the dev splits."""
+        _, _, analysis, signals = self.analyse(rep_text)
+        speaker, rules = self._speaker, self.buyer_rules.answers
+        measured = speaker.semantics.answer_signals(signals, [q.text for q in analysis.questions], rules)
+        return fact_measurements(analysis, signals.fact_scores, measured, rules, self._said, pool=speaker.pool,
+                                 fact_topics=speaker.semantics.fact_topics())
 
     def hear(self, buyer_text: str) -> None:
         """Note the figures the buyer said: the rep may repeat them without inventing anything."""

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from coach.call.analysis import TurnAnalysis
 from coach.call.answers import AnswerRules, said_goodbye
+from coach.call.reveal import load_reveal_model
 from coach.content.personas import Persona
 
 Move = Literal["open", "answer", "probe", "warn", "delegate", "disengage", "advance"]
@@ -73,7 +74,10 @@ class BuyerRules(_Frozen):
 def load_buyer_rules() -> BuyerRules:
     """The shipped buyer policy."""
     text = resources.files("coach.data").joinpath("buyer.yaml").read_text(encoding="utf-8")
-    return BuyerRules.model_validate(yaml.safe_load(text))
+    data = yaml.safe_load(text)
+    if "reveal" not in data.get("answers", {}):  # `reveal: null` in buyer.yaml turns the model off
+        data.setdefault("answers", {})["reveal"] = load_reveal_model().model_dump()
+    return BuyerRules.model_validate(data)
 
 
 class BuyerState(_Frozen):
