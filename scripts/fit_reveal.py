@@ -82,7 +82,7 @@ def held_out_by_executive(rows: list[dict]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threshold", type=float, default=0.4, help="likelihood at which a secret comes out")
+    parser.add_argument("--threshold", type=float, default=0.3, help="likelihood at which a secret comes out")
     parser.add_argument("--write", action="store_true", help="write coach/data/reveal.yaml")
     args = parser.parse_args()
     settings = prepare(llm="none")
