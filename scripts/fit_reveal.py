@@ -23,10 +23,8 @@ from sklearn.preprocessing import StandardScaler
 
 from coach.call.engine import Call
 from coach.call.reveal import FEATURES
-from coach.content.catalog import load_content
 from coach.evals import responsiveness
-from coach.retrieval.index import open_store
-from coach.runtime.startup import prepare
+from coach.runtime.startup import prepare_with_knowledge
 
 THRESHOLDS = (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
 
@@ -85,10 +83,7 @@ def main() -> None:
     parser.add_argument("--threshold", type=float, default=0.3, help="likelihood at which a secret comes out")
     parser.add_argument("--write", action="store_true", help="write coach/data/reveal.yaml")
     args = parser.parse_args()
-    settings = prepare(llm="none")
-    content = load_content()
-    store = open_store(settings)
-    store.ingest(content.knowledge.values())
+    _, content, store = prepare_with_knowledge(llm="none")
     rows = measured_items(content, store)
     held_out_by_executive(rows)
     scaler, model = fit(rows)

@@ -16,10 +16,8 @@ import itertools
 
 from coach.call.policy import load_buyer_rules
 from coach.call.rules import load_analysis_rules
-from coach.content.catalog import load_content
 from coach.evals import responsiveness
-from coach.retrieval.index import open_store
-from coach.runtime.startup import prepare
+from coach.runtime.startup import prepare_with_knowledge
 
 
 def main() -> None:
@@ -33,10 +31,7 @@ def main() -> None:
     parser.add_argument("--fact-margin", type=float, nargs="+", default=[-1.0, 0.0, 0.05, 0.1])
     parser.add_argument("--fact-topic-weight", type=float, nargs="+", default=[0.0, 0.4, 0.8])
     args = parser.parse_args()
-    settings = prepare(llm="none")
-    content = load_content()
-    store = open_store(settings)
-    store.ingest(content.knowledge.values())
+    _, content, store = prepare_with_knowledge(llm="none")
     items = [item for directory in responsiveness.dev_dirs() for item in responsiveness.load_items(directory)]
     buyer, analysis = load_buyer_rules(), load_analysis_rules()
     a = buyer.answers

@@ -20,12 +20,10 @@ import yaml
 from coach.call.engine import Call
 from coach.call.model_voice import ModelVoice, clean_reply, load_guard_rules, prompt_for
 from coach.config import PROJECT_ROOT
-from coach.content.catalog import load_content
 from coach.evals.cases import DEFAULT_DIR, load_cases
 from coach.llm import GenerationParams, create_backend
 from coach.retrieval.embeddings import shared_embedder
-from coach.retrieval.index import open_store
-from coach.runtime.startup import prepare
+from coach.runtime.startup import prepare_with_knowledge
 
 OUT = PROJECT_ROOT / "evals" / "voice-pairs" / "pairs.yaml"
 
@@ -47,10 +45,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=120)
     args = parser.parse_args()
-    settings = prepare(llm="local")
-    content = load_content()
-    store = open_store(settings)
-    store.ingest(content.knowledge.values())
+    settings, content, store = prepare_with_knowledge(llm="local")
     lines = composed_lines(content, store)
     random.Random(7).shuffle(lines)
     llm = create_backend(settings)

@@ -7,7 +7,8 @@ import pytest
 from coach.content.catalog import load_content
 from coach.errors import UserInputError
 from coach.llm import ScriptedBackend
-from coach.call.engine import Call, briefing_for
+from coach.call.engine import Call
+from coach.call.study import briefing_for
 from coach.transcript import MAX_TURN_CHARS, clean_rep_text
 
 PITCHES = ["Our platform has an AI engine, a REST API, SSO and fifty dashboards.",

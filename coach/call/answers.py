@@ -133,7 +133,7 @@ def facts_worth_revealing(a: TurnAnalysis, fact_scores: list[float], signals: An
         return []
     if rules.reveal is not None:
         return chosen(rules.reveal, measured)
-    return [i for i in a.facts_asked if i < len(measured) and measured[i][0] >= rules.fact_margin]
+    return [i for i in a.facts_asked if measured[i][0] >= rules.fact_margin]
 
 
 def fact_measurements(a: TurnAnalysis, fact_scores: list[float], signals: AnswerSignals, rules: AnswerRules,

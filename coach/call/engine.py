@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
 
 from coach.call import policy
 from coach.call import lexicon
@@ -36,34 +35,6 @@ from coach.call.answers import (Answerable, AnswerSignals, Reply, answerables, c
 
 HISTORY_TOKENS_PER_MESSAGE = 48
 MAX_GREETED_WORDS = 50  # a delegate's greeting and first answer together
-
-
-class Briefing(BaseModel):
-    """What a rep may know before the call (never the hidden facts)."""
-
-    model_config = ConfigDict(extra="forbid")
-    persona_id: str
-    name: str
-    title: str
-    company: str
-    industry: str
-    size: str
-    time_budget_min: int
-    patience: str
-    background: str
-    value_propositions: list[str]
-    case_notes: list[str]
-
-
-def briefing_for(persona: Persona, content: Content) -> Briefing:
-    """The rep's pre-call briefing: who, where, how long, and what to study for this title."""
-    props = content.value_props_for(persona.title_key)
-    notes = [n for n in content.case_notes() if persona.title_key in n.meta.titles]
-    return Briefing(persona_id=persona.id, name=persona.name, title=persona.title, company=persona.company.name,
-                    industry=persona.company.industry, size=persona.company.size,
-                    time_budget_min=persona.time_budget_min, patience=persona.patience,
-                    background=persona.background, value_propositions=[d.id for d in props],
-                    case_notes=[d.id for d in notes])
 
 
 def act_context(buyer_line: str | None) -> str | None:

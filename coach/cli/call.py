@@ -175,8 +175,7 @@ def practice(
     if hasattr(sys.stdin, "reconfigure"):  # bytes that are not text become U+FFFD: the line is kept, not lost
         sys.stdin.reconfigure(errors="replace")
     from coach.call.practice import model_notice
-    from coach.call.engine import briefing_for
-    from coach.call.study import study_material
+    from coach.call.study import briefing_for, study_material
 
     brief = briefing_for(call.persona, call.content)
     study = study_material(call.persona, call.content, call.store)  # the same material the app's briefing shows

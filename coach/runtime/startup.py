@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 from coach.runtime.assets import seed_tiktoken_cache
 from coach.config import Settings, apply_offline_environment, load_settings
 from coach.errors import ConfigError
 from coach.log import LOGGER_NAME, RedactingFilter
+
+if TYPE_CHECKING:
+    from coach.content.catalog import Content
+    from coach.retrieval.index import KnowledgeIndex
 
 
 def configure_logging(level: str) -> None:
@@ -26,6 +31,19 @@ def configure_logging(level: str) -> None:
         handler._coach = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
         logger.propagate = False
+
+
+def prepare_with_knowledge(**overrides: object) -> tuple[Settings, Content, KnowledgeIndex]:
+    """`prepare`, then the shipped content and a knowledge store filled from it: what the tuning and
+    fitting scripts need before they can play a call."""
+    from coach.content.catalog import load_content
+    from coach.retrieval.index import open_store
+
+    settings = prepare(**overrides)
+    content = load_content()
+    store = open_store(settings)
+    store.ingest(content.knowledge.values())
+    return settings, content, store
 
 
 def prepare(**overrides: object) -> Settings:

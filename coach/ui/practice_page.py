@@ -9,8 +9,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from coach.errors import CoachError, UserInputError
 from coach.call.practice import PracticeCall, model_notice
-from coach.call.engine import briefing_for
-from coach.call.study import study_material
+from coach.call.study import briefing_for, study_material
 from coach.transcript import MAX_TURN_CHARS, clean_rep_text
 from coach.db import Viewer, assignments, get_session, leaderboard, my_sessions, unfinished_session
 from coach.db.inbox import unread_feedback

@@ -71,8 +71,9 @@ try {
     await page.screenshot({ path: `${artifacts}/scorecard-${name}.png` });
     checks.scorecard_opens_at_top = await cameIntoView(page, heading);
     report.checks[name] = checks;
-    report.failed = (report.failed || []).concat(Object.keys(checks).filter((k) => !checks[k]).map((k) => `${name}: ${k}`));
-    if (Object.values(checks).some((v) => !v)) report.ok = false;
+    const failed = Object.keys(checks).filter((k) => !checks[k]).map((k) => `${name}: ${k}`);
+    report.failed = [...(report.failed || []), ...failed];
+    if (failed.length) report.ok = false;
     await page.close();
   }
 } catch (error) {
