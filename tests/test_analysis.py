@@ -106,3 +106,17 @@ def test_a_priority_named_in_its_own_words_is_recognised():
     terms = priority_terms("The SAP S/4HANA go-live is in seven months, and nothing is allowed to put it at risk.")
     assert {"s/4hana", "s/4hana go-live"} <= terms and "months" not in terms
     assert "finance committee" in priority_terms("The board finance committee meets in five weeks.")
+
+
+def test_a_question_whose_own_words_ask_leave_is_read_on_its_own_words():
+    """"Want to hear what they did?" after a customer story asks leave to tell it: the story before it
+    says what it is about, not that the rep asked the buyer anything. Any other question keeps the
+    reading with the sentence it points back at."""
+    from coach.retrieval.signals import topic_reading
+
+    leave = {"permission": 0.9, "history": 0.1}
+    story = {"problem": 0.6, "permission": 0.3}
+    assert topic_reading(leave, story) is leave
+    asks = {"history": 0.8, "permission": 0.2}
+    assert topic_reading(asks, story) is story
+    assert topic_reading(None, story) is story

@@ -243,4 +243,21 @@ def test_the_question_topic_classifier_knows_every_statement_topic():
     from coach.acts.types import QUESTION_TOPICS
     from coach.content.personas import TOPICS
 
-    assert QUESTION_TOPICS == (*TOPICS, "no_content")
+    assert QUESTION_TOPICS == (*TOPICS, "no_content", "permission")
+
+
+def test_a_question_that_asks_leave_to_speak_gets_a_go_ahead_and_no_secret():
+    """"Mind if I share what a similar group did?" asks nothing of theirs: a yes hands over the floor,
+    neither an "I wouldn't know" nor an answer or a secret; read unsurely, it is answered as usual."""
+    from coach.call.answers import facts_worth_revealing
+
+    rules = RULES.model_copy(update={"asks_leave_above": 0.5})
+    question = "Mind if I share what a similar group did?"
+    a = asked(question, act="case_story").model_copy(update={"facts_asked": [0]})
+    leave = measured({question: {"statement:0": 0.6}}, topics={question: {"permission": 0.8, "history": 0.1}})
+    assert choose_reply(a, POOL, leave, set(), rules).kind == "go_ahead"
+    assert facts_worth_revealing(a, [0.9], leave, rules) == []
+    unsure = measured({question: {"statement:0": 0.6}}, topics={question: {"permission": 0.4, "history": 0.5}})
+    assert choose_reply(a, POOL, unsure, set(), rules).kind == "statement"
+    nothing = measured({question: {"statement:0": 0.1}}, topics={question: {"no_content": 0.9}})
+    assert choose_reply(a, POOL, nothing, set(), rules).kind == "no_content"

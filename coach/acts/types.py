@@ -22,9 +22,11 @@ Side = Literal["rep", "buyer", "topic"]  # topic: what a rep's question asks abo
 
 REP_ACTS: tuple[str, ...] = RepAct.__args__  # type: ignore[attr-defined]
 BUYER_ACTS: tuple[str, ...] = BuyerAct.__args__  # type: ignore[attr-defined]
-# the persona statement topics (coach.content.personas.TOPICS), and questions nothing of theirs answers
+# the persona statement topics (coach.content.personas.TOPICS), questions nothing of theirs answers, and
+# questions that ask leave to speak ("Can I tell you what we saw at another group?"): answered with a go-ahead
 QUESTION_TOPICS: tuple[str, ...] = ("situation", "problem", "goal", "priority", "constraint", "opinion", "objection",
-                                    "people", "history", "value", "no_content")
+                                    "people", "history", "value", "no_content", "permission")
+NOT_THEIR_BUSINESS = frozenset({"no_content", "permission"})  # topics no statement or secret of theirs answers
 ACTS: dict[str, tuple[str, ...]] = {"rep": REP_ACTS, "buyer": BUYER_ACTS, "topic": QUESTION_TOPICS}
 
 # Yes/no readings learned for one act's sentences only (a head beside the act model): the field of a

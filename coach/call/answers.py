@@ -15,6 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from coach.acts.types import NOT_THEIR_BUSINESS
 from coach.call.analysis import TurnAnalysis
 from coach.call.reveal import RevealModel, chosen, measurements
 from coach.content.personas import Persona
@@ -38,6 +39,7 @@ class AnswerRules(BaseModel):
     asked_by_weight: float = Field(ge=0, le=1)  # how much "the kind of question it answers" counts vs the text
     topic_weight: float = Field(0.0, ge=0, le=2)  # how much the question's read topic counts (× its probability)
     no_content_above: float = Field(1.0, ge=0, le=1)  # a question read as "nothing of theirs" this surely: no answer
+    asks_leave_above: float = Field(1.0, ge=0, le=1)  # a question read this surely as asking leave to speak: go ahead
     fact_margin: float = Field(0.0, ge=-1, le=1)  # a hidden fact comes out only when the question is this much
     # closer to it than to anything the buyer says openly
     concern_similarity: float = Field(1.0, ge=0, le=1)  # product talk this close to their own concern asks how it fits
@@ -104,17 +106,23 @@ def about_them(a: TurnAnalysis, signals: AnswerSignals, rules: AnswerRules) -> l
     for q in a.questions:
         topics = signals.question_topics.get(q.text)
         if topics:
-            if topics.get("no_content", 0.0) < rules.no_content_above:
+            if topics.get("no_content", 0.0) < rules.no_content_above and not asks_leave(q.text, signals, rules):
                 asked.append(q.text)
         elif q.act not in NOT_ABOUT_THEM:
             asked.append(q.text)
     return asked
 
 
+def asks_leave(question: str, signals: AnswerSignals, rules: AnswerRules) -> bool:
+    """The topic reading is sure the question only asks leave to speak, show or go on ("Mind if I share
+    what a similar group did?"): it wants a go-ahead, not an answer or a secret."""
+    return signals.question_topics.get(question, {}).get("permission", 0.0) >= rules.asks_leave_above
+
+
 def _surely_business(question: str, signals: AnswerSignals, rules: AnswerRules) -> bool:
     """The topic reading is sure the question asks about their business (a misread act aside)."""
     topics = signals.question_topics.get(question, {})
-    return any(p >= rules.surely_business for topic, p in topics.items() if topic != "no_content")
+    return any(p >= rules.surely_business for topic, p in topics.items() if topic not in NOT_THEIR_BUSINESS)
 
 
 def facts_worth_revealing(a: TurnAnalysis, fact_scores: list[float], signals: AnswerSignals, rules: AnswerRules,
@@ -198,8 +206,9 @@ def choose_reply(a: TurnAnalysis, pool: list[Answerable], signals: AnswerSignals
         return Reply("go_ahead")  # "Is thirty minutes still right?" gets a yes, not a secret
     if a.questions:
         asked = about_them(a, signals, rules)
-        if not asked:
-            return Reply("no_content")
+        if not asked:  # asked leave to tell or show something: yes, briefly; otherwise nothing of theirs
+            return Reply("go_ahead") if any(asks_leave(q.text, signals, rules) for q in a.questions) \
+                else Reply("no_content")
         scores = {item.key: max(_score(item, q, signals, rules) for q in asked) for item in pool}
         return best_answer(pool, scores, said, rules) or Reply("no_content")
     if a.time_check and reaction_to(a, likes_features) == "steer_back":

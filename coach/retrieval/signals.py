@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from coach.acts.types import SentenceAct, SentenceReader
+from coach.acts.types import NOT_THEIR_BUSINESS, SentenceAct, SentenceReader
 from coach.call import lexicon
 from coach.call.analysis import priority_terms
 from coach.call.answers import AnswerRules, AnswerSignals, answerables
@@ -80,6 +80,15 @@ def fact_closeness(similarities: np.ndarray) -> float:
         return max(direct, float(examples.max()) if examples.size else 0.0)
     top_two = np.sort(examples, axis=1)[:, -2:].mean(axis=1)
     return max(direct, float(top_two.max()))
+
+
+def topic_reading(own: dict[str, float] | None, in_context: dict[str, float] | None) -> dict[str, float] | None:
+    """What a question asks about: read with the sentence it points back at, unless its own words only ask
+    leave to speak ("…a pump maker with your problem. Want to hear what they did?"): the sentence before
+    says what the story is about, not that the rep asked for anything."""
+    if own and max(own, key=own.__getitem__) == "permission":
+        return own
+    return in_context
 
 
 class Semantics:
@@ -149,7 +158,8 @@ class Semantics:
         cases = self.store.search_many(queries, kind="case_note", k=3)
         said = [lexicon.sentences(text) or [text] for text in texts]  # each turn's sentences, split once
         readings = self._read_acts(said, after)
-        every_question = list(dict.fromkeys(m[q] for m, qs in zip(meant, questions, strict=True) for q in qs))
+        every_question = list(dict.fromkeys(text for m, qs in zip(meant, questions, strict=True) for q in qs
+                                            for text in (m[q], q)))
         topics = {r.text: dict(r.probabilities) for r in self.topics.read(every_question)} \
             if self.topics is not None and every_question else {}
         priority, quoted = self._priority_closeness(said, turns, readings)
@@ -168,7 +178,8 @@ class Semantics:
                 turn_vector=turn,
                 sentence_acts=readings[i],
                 question_vectors=dict(zip(asked, asked_vectors, strict=True)),
-                question_topics={q: topics[meant[i][q]] for q in asked if meant[i][q] in topics},
+                question_topics={q: read for q in asked
+                                 if (read := topic_reading(topics.get(q), topics.get(meant[i][q])))},
                 priority_sentences=quoted[i][0], statement_sentence=quoted[i][1],
             ))
         return out
@@ -225,7 +236,7 @@ class Semantics:
                 total: dict[str, float] = {}
                 for reading in readings:
                     for topic, p in dict(reading.probabilities).items():
-                        if topic != "no_content":  # a secret is always about their business
+                        if topic not in NOT_THEIR_BUSINESS:  # a secret is always about their business
                             total[topic] = total.get(topic, 0.0) + p / len(readings)
                 profiles.append(total)
             self._fact_topics = profiles
