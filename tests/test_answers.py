@@ -202,6 +202,9 @@ def test_a_question_about_nothing_of_theirs_earns_no_secret_whatever_its_act():
     assert facts_worth_revealing(a, [0.45], beside, rules) == []
     theirs = measured({question: {"statement:0": 0.3}}, topics={question: {"situation": 0.8}})
     assert facts_worth_revealing(a, [0.45], theirs, rules) == [0]
+    likelier_theirs = measured({question: {"statement:0": 0.6}}, topics={question: {"no_content": 0.4, "situation": 0.5}})
+    eager = RULES.model_copy(update={"no_content_above": 0.3})
+    assert choose_reply(a, POOL, likelier_theirs, set(), eager).kind == "statement"  # likelier about their business
 
 
 def test_asked_again_after_the_open_answer_the_secret_comes_out():

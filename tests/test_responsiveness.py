@@ -70,3 +70,19 @@ def test_held_out_and_dev_sets_are_told_apart_by_folder_name():
 
 def test_repeated_lines_are_counted_within_a_call_only():
     assert R.repeated_lines([["A.", "B.", "a."], ["A."]]) == 1
+
+
+def test_a_question_typed_without_its_mark_and_a_request_to_speak_are_answered_as_meant(tmp_path, shipped_store):
+    """"how many people work in AP across the hospitals" asks, mark or not; "Mind if I share what a
+    similar hospital group did?" asks leave, and gets a yes rather than "I wouldn't know"."""
+    store, _ = shipped_store
+    folder = write(tmp_path, """persona: cfo_meridian
+items:
+  - {id: a, rep: "ok so how many people work in accounts payable across the hospitals", kind: question,
+     acceptable: [situation, people], reveals: none}
+  - {id: b, rep: "Mind if I share what a similar hospital group did with its invoices?", kind: question,
+     acceptable: [go_ahead], reveals: none}
+""")
+    by_id = {r.id: r for r in R.run_items(R.load_items(folder), load_content(), store)}
+    assert by_id["a"].fitting, by_id["a"]
+    assert by_id["b"].drew_on == "go_ahead" and by_id["b"].revealed is None, by_id["b"]

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from coach.acts import model as linear
 from coach.acts.bank import Example, bank_files, fingerprint, load_split, user_bank_file
+from coach.acts.question_mark import QuestionMarkSettings, punctuate, training_pairs
 from coach.acts.types import ACTS, ATTRIBUTES, BUYER_ACTS, SentenceAct, Side
 from coach.errors import CoachError
 from coach.retrieval.embeddings import MiniLMEmbedder
@@ -42,6 +43,8 @@ class SideSettings(BaseModel):
     # how sure a reading must be to count in a reply that also agrees a next step ("Set it up with my
     # assistant. Thursday or Friday." agrees; the first sentence alone reads like a hand-off)
     beside_agreement: dict[str, float] = {}
+    # rep side: a sentence typed without its end mark is read as a question when this model is sure
+    question_mark: QuestionMarkSettings | None = None
 
     def family_of(self, act: str) -> list[str]:
         """`act` and the acts whose probabilities add to it."""
@@ -145,7 +148,8 @@ class ActReader:
         """Where the model built from the current banks and settings is kept."""
         files = [*bank_files(self.side, "train", self.bank_dir), *self._team_files()]
         context = self.context_reader().cache_file().name if self.uses_context else ""
-        key = fingerprint(files, self.embedder.model_id, self.settings.model.model_dump_json(),
+        marks = self.settings.question_mark.model_dump_json() if self.settings.question_mark else ""
+        key = fingerprint(files, self.embedder.model_id, self.settings.model.model_dump_json(), marks,
                           str(linear.WORD_FEATURES), linear.FEATURIZER, context, ",".join(ATTRIBUTES))
         return self.cache_dir / f"{self.side}-{key}.npz"
 
@@ -195,6 +199,11 @@ class ActReader:
             if len({getattr(examples[i], name) for i in labelled}) == 2:
                 built[name] = linear.fit(x[labelled], ["yes" if getattr(examples[i], name) else "no" for i in labelled],
                                          self.settings.model)
+        if self.settings.question_mark is not None:  # learned from the same sentences, end marks stripped
+            unmarked, asked = training_pairs(texts)
+            model = self.settings.question_mark.model
+            built["question_mark"] = linear.fit(linear.features(self.embedder.embed(unmarked), unmarked, model),
+                                                asked, model)
         self.build_seconds = time.perf_counter() - started
         log.info("built the %s act model from %d sentences in %.1f s", self.side, len(examples), self.build_seconds)
         return built
@@ -242,6 +251,19 @@ class ActReader:
                          context[rows] if context is not None else None, settings.context_weight,
                          [words[r] for r in rows] if words is not None else None)[:, model.classes.index("yes")]
         return {row: round(float(p), 4) for row, p in zip(rows, yes, strict=True)}
+
+    def asks(self, sentences: Sequence[str]) -> list[float]:
+        """How likely each sentence, typed without an end mark, asks something (0 without the model)."""
+        model, settings = self.models().get("question_mark"), self.settings.question_mark
+        if model is None or settings is None or not sentences:
+            return [0.0] * len(sentences)
+        read = model.read(self.embedder.embed(list(sentences)), sentences, settings.model.word_weight)
+        return read[:, model.classes.index("asks")].tolist()
+
+    def punctuated(self, text: str) -> str:
+        """The rep's text with the question marks it was typed without (`coach.acts.question_mark`)."""
+        settings = self.settings.question_mark
+        return punctuate(text, self.asks, settings.above) if settings is not None else text
 
     def read_turns(self, turns: Sequence[Sequence[str]], after: Sequence[str | None] | None = None
                    ) -> list[list[SentenceAct]]:

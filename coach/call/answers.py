@@ -100,13 +100,16 @@ def said_goodbye(a: TurnAnalysis) -> bool:
 
 def about_them(a: TurnAnalysis, signals: AnswerSignals, rules: AnswerRules) -> list[str]:
     """The turn's questions about their business. The topic reading, trained for exactly this, decides
-    when there is one ("What would stop you taking a next step?" is an objection however the act reads);
-    without it, the question's act."""
+    when there is one ("What would stop you taking a next step?" is an objection however the act reads):
+    not when it reads the question surely and most likely as nothing of theirs, nor as only asking leave
+    to speak; without it, the question's act."""
     asked = []
     for q in a.questions:
         topics = signals.question_topics.get(q.text)
         if topics:
-            if topics.get("no_content", 0.0) < rules.no_content_above and not asks_leave(q.text, signals, rules):
+            nothing = topics.get("no_content", 0.0)  # "nothing of theirs" must be surely and most likely so
+            if (nothing < rules.no_content_above or nothing < max(topics.values())) \
+                    and not asks_leave(q.text, signals, rules):
                 asked.append(q.text)
         elif q.act not in NOT_ABOUT_THEM:
             asked.append(q.text)

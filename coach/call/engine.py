@@ -191,7 +191,8 @@ class Call:
         before it (None for the first line after their opening). Lines said after a hand-off are
         analysed as they come."""
         after = [act_context(b) for b in before] if before is not None else None
-        self._speaker.semantics.prefetch(heard_lines(rep_lines, self.analysis_rules), after)
+        semantics = self._speaker.semantics
+        semantics.prefetch([semantics.punctuated(line) for line in heard_lines(rep_lines, self.analysis_rules)], after)
 
     def play(self, lines: Sequence[str], *, heard: Sequence[str | None] | None = None) -> Played:
         """Speak each line until the call ends (opening it first if nobody has spoken yet).
@@ -293,13 +294,14 @@ class Call:
         it was only their opening: `after_opening`)."""
         text, notice = heard_text(rep_text, self.analysis_rules)
         speaker = self._speaker
+        meant = speaker.semantics.punctuated(text)  # a question typed without its mark is still a question
         previous = previous if previous is not None else self._meant
-        signals = speaker.semantics.signals(text, None if after_opening else act_context(previous))
+        signals = speaker.semantics.signals(meant, None if after_opening else act_context(previous))
         if previous and signals.question_vectors:  # closest to any one thing the buyer said, not to the blend
             said = shared_embedder().embed(lexicon.sentences(previous) or [previous])
             signals = replace(signals, follow_up={q: round(float(np.max(said @ v)), 4)
                                                   for q, v in signals.question_vectors.items()})
-        analysis = analyse_turn(text, signals, self.analysis_rules, speaker.figures | self._heard, speaker.acronyms,
+        analysis = analyse_turn(meant, signals, self.analysis_rules, speaker.figures | self._heard, speaker.acronyms,
                                 derivable=speaker.own_figures | self._heard)
         return text, notice, analysis, signals
 

@@ -127,6 +127,12 @@ class Semantics:
         lowered = f" {' '.join(re.findall(r'[a-z0-9][a-z0-9/&-]*', text.lower()))} "
         return [p for p, terms in self._priority_terms.items() if any(f" {term} " in lowered for term in terms)]
 
+    def punctuated(self, text: str) -> str:
+        """The rep's text as meant: with the question marks a question was typed without (the shipped
+        act reader learns when one is missing; a reader without that model leaves the text as typed)."""
+        punctuate = getattr(self.acts, "punctuated", None)
+        return punctuate(text) if punctuate is not None else text
+
     def signals(self, text: str, after: str | None = None) -> SemanticSignals:
         """One embedding of the turn (plus one per question) against everything we know; `after` is
         what the buyer had just said (None on the first turn after their opening), which the act
