@@ -329,5 +329,6 @@ def test_a_next_step_with_no_when_or_length_is_not_a_concrete_one(content, shipp
     assert next_step(vague, "Maybe. Let's see.") == "no"
     assert next_step(vague, "Fine. Thursday at ten, you, me and the controller.") == "yes"
     assert next_step("Could we take forty-five minutes next week with you and your controller?", "Maybe.") == "yes"
+    assert next_step("would you be up for 30 min next tue with you and your controller?", "Maybe.") == "yes"  # as typed
     # a push to buy is not a step with them, however dated
     assert next_step("Sign the order form by Friday and you and your controller get 40% off list.", "No.") == "no"
