@@ -45,25 +45,25 @@ def training_pairs(texts: Sequence[str]) -> tuple[list[str], list[str]]:
     return [sentence for sentence, _ in pairs], ["asks" if asked else "tells" for _, asked in pairs]
 
 
+def _unmarked(text: str) -> dict[int, str]:
+    """Line number -> its last sentence, for each line that stops on a word, not a mark: the only places
+    a mark can be missing (a sentence before another one ended on its mark, or it would not be separate)."""
+    return {i: _LAST_SENTENCE.split(line.strip())[-1] for i, line in enumerate(text.splitlines())
+            if line.strip() and _UNMARKED_END.search(line.strip())}
+
+
 def unmarked_endings(text: str) -> list[str]:
-    """Each line's last sentence when the line stops without punctuation: the only places a mark
-    can be missing (a sentence before another one ended on its mark, or it would not be separate)."""
-    return [_LAST_SENTENCE.split(line.strip())[-1] for line in text.splitlines()
-            if line.strip() and _UNMARKED_END.search(line.strip())]
+    """The line endings that may be missing their mark, in order."""
+    return list(_unmarked(text).values())
 
 
 def punctuate(text: str, asks: Callable[[list[str]], Sequence[float]], above: float) -> str:
     """The text with "?" after each unmarked line ending that `asks` (the learned model) is sure
     asks something; everything else exactly as typed."""
-    endings = unmarked_endings(text)
+    endings = _unmarked(text)
     if not endings:
         return text
-    sure = {ending for ending, p in zip(endings, asks(endings), strict=True) if p >= above}
+    sure = {i for i, p in zip(endings, asks(list(endings.values())), strict=True) if p >= above}
     if not sure:
         return text
-    lines = []
-    for line in text.splitlines():
-        bare = line.rstrip()
-        ending = _LAST_SENTENCE.split(bare.strip())[-1] if bare.strip() else ""
-        lines.append(f"{bare}?" if ending in sure and _UNMARKED_END.search(bare) else line)
-    return "\n".join(lines)
+    return "\n".join(f"{line.rstrip()}?" if i in sure else line for i, line in enumerate(text.splitlines()))
