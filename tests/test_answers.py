@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from coach.call.analysis import CaseReference, Question, TurnAnalysis
-from coach.call.answers import AnswerRules, AnswerSignals, Answerable, answerables, choose_reply, said_goodbye
+from coach.call.answers import (AnswerRules, AnswerSignals, Answerable, answerables, choose_reply, reaction_to,
+                                said_goodbye)
 from coach.call.composed_voice import LineContext, candidate_lines, compose
 from coach.content.personas import Persona
 from tests.helpers import neutral_turn
@@ -141,7 +142,22 @@ def test_a_persona_without_statements_answers_from_its_goals_and_problems():
 
 def test_a_delegate_who_likes_features_asks_how_they_fit():
     reply = choose_reply(turn(feature_pitch=True), POOL, measured(), set(), RULES, likes_features=True)
-    assert reply.kind == "fit_question"
+    assert reply.kind == "how_it_fits"
+
+
+def test_a_capability_is_asked_how_it_works_here_not_about_a_customer_nobody_mentioned():
+    """A customer story's questions ("what did it cost them?") presuppose a customer; a capability
+    gets the persona's own how-it-fits lines, else their probe lines, never the story questions."""
+    persona = _persona(probe=["So what does it do for margin?"], fit_question=["What did it cost them?"])
+    say = dict(seed=0, turn_index=1, used=set(), fallback="probe")
+    assert compose(persona, "how_it_fits", LineContext(), **say) == "So what does it do for margin?"
+    own = _persona(fit_question=["What did it cost them?"], how_it_fits=["How would that work at our nine sites?"])
+    assert compose(own, "how_it_fits", LineContext(), **say) == "How would that work at our nine sites?"
+
+
+def test_a_value_statement_read_as_such_gets_interest_even_without_the_titles_words():
+    acts = [("Taking hand-keying off your team would end the overtime.", "value", 0.99)]
+    assert reaction_to(turn().model_copy(update={"acts": acts})) == "interest"
 
 
 def test_a_hidden_fact_comes_out_only_when_the_question_is_closer_to_it_than_to_what_they_say_openly():
@@ -171,7 +187,7 @@ def test_a_secret_on_another_topic_does_not_answer_the_question_asked():
     assert facts_worth_revealing(a, [0.5], signals, rules, pool=pool, fact_topics=about_value) == [0]
 
 
-@pytest.mark.parametrize(("closeness", "kind"), [(0.55, "fit_question"), (0.2, "steer_back")])
+@pytest.mark.parametrize(("closeness", "kind"), [(0.55, "how_it_fits"), (0.2, "steer_back")])
 def test_product_talk_aimed_at_their_concern_gets_asked_how_it_fits(closeness, kind):
     rules = RULES.model_copy(update={"concern_similarity": 0.4})
     signals = measured(turn={"statement:2": closeness, "statement:1": 0.1})

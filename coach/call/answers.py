@@ -20,7 +20,7 @@ from coach.call.analysis import TurnAnalysis
 from coach.call.reveal import RevealModel, chosen, measurements
 from coach.content.personas import Persona
 
-ReplyKind = Literal["statement", "reveal", "no_content", "fit_question", "doubt", "interest", "steer_back",
+ReplyKind = Literal["statement", "reveal", "no_content", "fit_question", "how_it_fits", "doubt", "interest", "steer_back",
                     "goodbye", "go_ahead", "move"]
 
 # questions that ask nothing about their business: nothing in the persona answers them
@@ -218,23 +218,23 @@ def choose_reply(a: TurnAnalysis, pool: list[Answerable], signals: AnswerSignals
         return Reply("go_ahead")  # "I'll keep it to twenty minutes." and nothing else
     kind = reaction_to(a, likes_features)
     if kind == "steer_back" and (a.feature_pitch or a.feature_pitch_maybe) and _on_their_concern(pool, signals, rules):
-        kind = "fit_question"  # a capability aimed at what they said hurts: how would it fit here, and for how much?
+        kind = "how_it_fits"  # a capability aimed at what they said hurts: how would it work here, for how much?
     return _interest(pool, signals, said, rules) if kind == "interest" else Reply(kind)
 
 
 def reaction_to(a: TurnAnalysis, likes_features: bool = False) -> ReplyKind:
     """How the buyer reacts to a turn with no question: a customer story gets a question about fit or
-    numbers, a claim nothing backs doubt, value in their terms (or an answer to their concern)
-    interest, product talk a steer back (a delegate, who likes features, asks how it fits)."""
+    numbers, a claim nothing backs doubt, value in their terms (or an answer to their concern) interest,
+    product talk a steer back (a delegate, who likes features, asks how it would work here)."""
     acts = [act for _, act, _ in a.acts]
     if a.case_notes or a.invented_proof or "case_story" in acts:
         return "fit_question"
     if a.unbacked_talk:
         return "doubt"
-    if a.value_for_title or "objection_handling" in acts:
+    if a.value_for_title or "objection_handling" in acts or "value" in acts:
         return "interest"
     if (a.feature_pitch or a.feature_pitch_maybe) and likes_features:
-        return "fit_question"
+        return "how_it_fits"
     return "steer_back"
 
 

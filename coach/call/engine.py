@@ -259,7 +259,8 @@ class Call:
         group = "answer" if reply.kind in ("statement", "reveal") else decision.move if reply.kind == "move" \
             else reply.kind
         say = dict(seed=self.seed, turn_index=index, used=self._used)
-        line = compose(speaker.persona, group, context, fallback=decision.move, **say)
+        fallback = "probe" if group == "how_it_fits" else decision.move  # "what does it mean for us?" fits a capability
+        line = compose(speaker.persona, group, context, fallback=fallback, **say)
         if decision.move == "warn" and reply.kind not in ("move", "no_content", "goodbye"):
             line = f"{line} {compose(speaker.persona, 'warn', replace(context, statement=''), **say)}"
         if not speaker.greeted:  # the delegate's first words: who they are, in their own voice

@@ -18,7 +18,7 @@ from coach.content.files import ProblemList, add_validation_errors, line_of, loa
 ID_PATTERN = r"^[a-z0-9][a-z0-9_]*$"
 MOVES = ("open", "answer", "probe", "warn", "delegate", "disengage", "advance")
 # how the buyer frames a reply inside a move: nothing on the topic asked; a reaction to a statement; a goodbye
-REACTIONS = ("no_content", "fit_question", "doubt", "interest", "steer_back", "goodbye", "go_ahead")
+REACTIONS = ("no_content", "fit_question", "how_it_fits", "doubt", "interest", "steer_back", "goodbye", "go_ahead")
 LINE_GROUPS = (*MOVES, *REACTIONS)
 PLACEHOLDERS = frozenset({"delegate_name", "delegate_title", "delegate_handles", "priority", "goal", "problem",
                           "fact", "statement", "minutes_left", "company"})
@@ -79,7 +79,8 @@ class VoiceLines(_Strict):
     disengage: list[str] = []
     advance: list[str] = []
     no_content: list[str] = []    # nothing on the topic asked: say so, steer back to what matters
-    fit_question: list[str] = []  # to a customer story or capability: how does it fit us, what numbers
+    fit_question: list[str] = []  # to a customer story: how does it fit us, what numbers
+    how_it_fits: list[str] = []   # to a capability: how would it work here, what would it take (no "they")
     doubt: list[str] = []         # to a claim or guarantee
     interest: list[str] = []      # to value in their terms; `{statement}` adds their side
     steer_back: list[str] = []    # to talk beside the point

@@ -95,12 +95,13 @@ def load_items(directory: Path) -> list[tuple[str, Item]]:
 
 def drew_on(move: str, kind: str, topic: str | None) -> str | None:
     """What a reply counts as, in the set's vocabulary: the topic of a statement or fact answered,
-    or the reaction made (a probe asks what it means for them, so it asks about fit)."""
+    or the reaction made (a probe asks what it means for them, and asking how a capability would work
+    here asks about its fit, so both count as a question about fit)."""
     if kind in ("statement", "reveal"):
         return topic
     if kind == "move":
         return {"probe": "fit_question", "warn": "steer_back"}.get(move)
-    return kind
+    return "fit_question" if kind == "how_it_fits" else kind
 
 
 def run_items(items: list[tuple[str, Item]], content: Content, store: KnowledgeIndex,
