@@ -161,7 +161,9 @@ def fact_measurements(a: TurnAnalysis, fact_scores: list[float], signals: Answer
     def pull(question: str, topic: str | None) -> float:
         return rules.fact_topic_weight * signals.question_topics.get(question, {}).get(topic or "", 0.0)
 
-    open_now = [(q, k, v) for q in asked for k, v in signals.question_scores.get(q, {}).items() if k not in said]
+    # a request said without "?" ("Walk me through the close.") is measured on the turn, as its answer is
+    open_now = [(q, k, v) for q in asked for k, v in signals.question_scores.get(q, signals.turn_scores).items()
+                if k not in said]
     said_openly = max((v + pull(q, topic_of.get(k)) for q, k, v in open_now), default=0.0)
     said_openly_raw = max((v for _, _, v in open_now), default=0.0)
 
