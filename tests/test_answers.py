@@ -280,3 +280,14 @@ def test_a_question_that_asks_leave_to_speak_gets_a_go_ahead_and_no_secret():
     assert choose_reply(a, POOL, unsure, set(), rules).kind == "statement"
     nothing = measured({question: {"statement:0": 0.1}}, topics={question: {"no_content": 0.9}})
     assert choose_reply(a, POOL, nothing, set(), rules).kind == "no_content"
+
+
+def test_a_request_without_a_question_mark_weighs_a_secret_against_what_the_whole_turn_draws_openly():
+    """A request ("Walk me through the close.") has no closeness of its own: the secret is measured against
+    the statements closest to the whole turn, as its answer is, not against nothing."""
+    from coach.call.answers import fact_measurements
+
+    request = asked("Walk me through the close.")
+    signals = measured(turn={"statement:2": 0.6})
+    [(margin_over_open, raw_margin, *_)] = fact_measurements(request, [0.5], signals, RULES)
+    assert margin_over_open == pytest.approx(-0.1) and raw_margin == pytest.approx(-0.1)

@@ -28,6 +28,7 @@ def test_replies_are_read_in_the_sets_vocabulary():
     assert R.drew_on("probe", "move", None) == "fit_question"
     assert R.drew_on("warn", "move", None) == "steer_back"
     assert R.drew_on("answer", "doubt", None) == "doubt"
+    assert R.drew_on("probe", "how_it_fits", None) == "fit_question"  # asking how a capability fits us
 
 
 def test_the_buyer_is_measured_on_real_items(tmp_path, shipped_store):
@@ -86,3 +87,20 @@ items:
     by_id = {r.id: r for r in R.run_items(R.load_items(folder), load_content(), store)}
     assert by_id["a"].fitting, by_id["a"]
     assert by_id["b"].drew_on == "go_ahead" and by_id["b"].revealed is None, by_id["b"]
+
+
+def test_discovery_said_as_a_request_is_answered_and_a_capability_is_asked_how_it_fits(tmp_path, shipped_store):
+    """"Walk me through how an invoice gets paid today." asks, with no "?"; a capability aimed at their
+    concern gets asked how it would work here, in the buyer's own words, with no customer presupposed."""
+    store, _ = shipped_store
+    folder = write(tmp_path, """persona: cfo_tidewater
+items:
+  - {id: a, rep: "Walk me through how an invoice gets approved and paid today.", kind: question,
+     acceptable: [situation, problem, people], reveals: none}
+  - {id: b, rep: "Our approval app lets branch managers approve invoices from their phone in one tap.",
+     kind: statement, acceptable: [fit_question, steer_back], reveals: none}
+""")
+    by_id = {r.id: r for r in R.run_items(R.load_items(folder), load_content(), store)}
+    assert by_id["a"].fitting and by_id["a"].revealed is None, by_id["a"]
+    b = by_id["b"]
+    assert b.fitting and " them" not in b.line and "they " not in b.line.lower(), b
