@@ -291,3 +291,17 @@ def test_a_request_without_a_question_mark_weighs_a_secret_against_what_the_whol
     signals = measured(turn={"statement:2": 0.6})
     [(margin_over_open, raw_margin, *_)] = fact_measurements(request, [0.5], signals, RULES)
     assert margin_over_open == pytest.approx(-0.1) and raw_margin == pytest.approx(-0.1)
+
+
+@pytest.mark.parametrize("move", ["answer", "probe", "warn"])
+def test_a_go_ahead_or_a_goodbye_never_borrows_the_moves_question(move):
+    """"I've got a few questions, if that's ok" while the buyer probes still gets a yes, not "Where is this
+    going?"; a goodbye gets no question whatever the move."""
+    from coach.call.composed_voice import default_lines, fallback_for
+
+    persona = _persona(probe=["Where is this going?"], warn=["Where is this going, fast?"], answer=["Where to?"])
+    for group in ("go_ahead", "goodbye"):
+        line = compose(persona, group, LineContext(), seed=0, turn_index=1, used=set(),
+                       fallback=fallback_for(group, move))
+        assert line in default_lines()[group] and "?" not in line
+    assert fallback_for("how_it_fits", move) == "probe" and fallback_for("doubt", move) == move

@@ -73,6 +73,14 @@ def _fillable(line: str, context: LineContext) -> bool:
 
 # the groups whose lines carry what must be said: an answer the fact or statement, interest their side
 CARRIES = {"answer": ("fact", "statement"), "interest": ("statement",)}
+# which move's lines a reaction the persona has no lines for may borrow: a capability gets their probe ("what
+# does that mean for us?"); a yes to go ahead, or a goodbye, never borrows a move's line ("Where is this going?")
+BORROWS = {"how_it_fits": "probe", "go_ahead": None, "goodbye": None}
+
+
+def fallback_for(group: str, move: str) -> str | None:
+    """The move whose lines stand in for a reaction the persona has none for (None: the defaults only)."""
+    return BORROWS.get(group, move)
 
 
 def candidate_lines(persona: Persona, group: str, context: LineContext, fallback: str | None = None) -> list[str]:

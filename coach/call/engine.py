@@ -29,7 +29,7 @@ from coach.retrieval.embeddings import shared_embedder
 from coach.retrieval.index import KnowledgeIndex
 from coach.call.rules import AnalysisRules, load_analysis_rules
 from coach.transcript import CallTurn, Transcript, heard_lines, heard_text
-from coach.call.composed_voice import LineContext, compose, context_for
+from coach.call.composed_voice import LineContext, compose, context_for, fallback_for
 from coach.call.answers import (Answerable, AnswerSignals, Reply, answerables, choose_reply,
                                 fact_measurements, facts_worth_revealing)
 
@@ -259,8 +259,7 @@ class Call:
         group = "answer" if reply.kind in ("statement", "reveal") else decision.move if reply.kind == "move" \
             else reply.kind
         say = dict(seed=self.seed, turn_index=index, used=self._used)
-        fallback = "probe" if group == "how_it_fits" else decision.move  # "what does it mean for us?" fits a capability
-        line = compose(speaker.persona, group, context, fallback=fallback, **say)
+        line = compose(speaker.persona, group, context, fallback=fallback_for(group, decision.move), **say)
         if decision.move == "warn" and reply.kind not in ("move", "no_content", "goodbye"):
             line = f"{line} {compose(speaker.persona, 'warn', replace(context, statement=''), **say)}"
         if not speaker.greeted:  # the delegate's first words: who they are, in their own voice
