@@ -119,3 +119,14 @@ def test_a_short_question_that_points_back_is_read_with_the_sentence_before_it()
     assert lexicon.in_context(people)["How often do they agree with the CRM number?"] == people
     first = "Is that right? We heard the close takes eleven days."  # nothing before it to point at
     assert lexicon.in_context(first) == {"Is that right?": "Is that right?"}
+
+
+def test_a_turn_that_opens_by_pointing_back_is_read_with_what_the_buyer_just_said():
+    buyer = "Every rep knows the deal desk will approve it in the last week."
+    asked = "Does that match what you see on your floor?"
+    assert lexicon.in_context(asked, after=buyer) == {asked: f"{buyer} {asked}"}
+    plain = "How many approvals a quarter go past 20 points?"  # points at nothing: read on its own
+    assert lexicon.in_context(plain, after=buyer) == {plain: plain}
+    assert lexicon.in_context(f"Got it. {asked}", after=buyer)[asked] == f"{buyer} Got it. {asked}"
+    story = "A distributor we know lost its best reps over discount rules."
+    assert lexicon.in_context(f"{story} {asked}", after=buyer)[asked] == f"{story} {asked}"  # the turn's own

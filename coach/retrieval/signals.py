@@ -153,7 +153,9 @@ class Semantics:
         if not texts:
             return []
         questions = [lexicon.questions(text) for text in texts]
-        meant = [lexicon.in_context(text) for text in texts]  # a question that points back, with what it points at
+        after = list(after) if after is not None else [None] * len(texts)
+        # a question that points back, with what it points at (in the turn, or what the buyer just said)
+        meant = [lexicon.in_context(text, after=said_before) for text, said_before in zip(texts, after, strict=True)]
         as_meant = [[m[q] for q in qs] for m, qs in zip(meant, questions, strict=True)]
         vectors = self.embedder.embed(turn_texts(texts, as_meant))
         turns, question_vectors = vectors[:len(texts)], vectors[len(texts):]
