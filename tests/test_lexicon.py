@@ -125,6 +125,7 @@ def test_a_turn_that_opens_by_pointing_back_is_read_with_what_the_buyer_just_sai
     buyer = "Every rep knows the deal desk will approve it in the last week."
     asked = "Does that match what you see on your floor?"
     assert lexicon.in_context(asked, after=buyer) == {asked: f"{buyer} {asked}"}
+    assert lexicon.in_context("How come?", after=buyer) == {"How come?": f"{buyer} How come?"}
     plain = "How many approvals a quarter go past 20 points?"  # points at nothing: read on its own
     assert lexicon.in_context(plain, after=buyer) == {plain: plain}
     assert lexicon.in_context(f"Got it. {asked}", after=buyer)[asked] == f"{buyer} Got it. {asked}"

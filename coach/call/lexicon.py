@@ -147,8 +147,8 @@ POINTING_BACK = frozenset({"it", "its", "that", "those", "these", "them", "they"
 
 def in_context(text: str, max_words: int = 10, after: str | None = None) -> dict[str, str]:
     """Each question of the turn as it is meant: a question that points back in its first words ("Has that
-    happened to you, and how did it go?") or a short one that points back at all ("Is it on your radar
-    too?") carries the sentence said just before it, which holds what it asks about: in the turn, or, when
+    happened to you, and how did it go?"), a short one that points back at all ("Is it on your radar
+    too?") or one of three words or fewer ("How come?", "Since when?") carries the sentence said just before it, which holds what it asks about: in the turn, or, when
     nothing but a word or two ("Got it.") comes before it, the buyer's last sentence (`after`) too."""
     said = sentences(text)
     out = {}
@@ -159,8 +159,8 @@ def in_context(text: str, max_words: int = 10, after: str | None = None) -> dict
         before = said[i - 1] if i else ""
         if after and all(len(words(s)) <= 3 for s in said[:i]):  # "Got it. Does that happen every quarter?"
             before = " ".join([after, *said[:i]])
-        points_back = bool(set(lowered[:4]) & POINTING_BACK) or \
-            (len(lowered) <= max_words and bool(set(lowered) & POINTING_BACK))
+        points_back = bool(set(lowered[:4]) & POINTING_BACK) or len(lowered) <= 3 or \
+            (len(lowered) <= max_words and bool(set(lowered) & POINTING_BACK))  # "How come?" "Why?" point back too
         out[sentence] = f"{before} {sentence}" if points_back and before and not before.endswith("?") else sentence
     return out
 
