@@ -20,8 +20,8 @@ from coach.call.analysis import TurnAnalysis
 from coach.call.reveal import RevealModel, chosen, measurements
 from coach.content.personas import Persona
 
-ReplyKind = Literal["statement", "reveal", "no_content", "fit_question", "how_it_fits", "doubt", "interest", "steer_back",
-                    "goodbye", "go_ahead", "move"]
+ReplyKind = Literal["statement", "reveal", "no_content", "fit_question", "how_it_fits", "doubt", "interest",
+                    "steer_back", "goodbye", "go_ahead", "move"]
 
 # questions that ask nothing about their business: nothing in the persona answers them
 NOT_ABOUT_THEM = frozenset({"small_talk", "off_topic", "greeting", "closing", "manipulation", "rude"})

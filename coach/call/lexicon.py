@@ -148,19 +148,19 @@ POINTING_BACK = frozenset({"it", "its", "that", "those", "these", "them", "they"
 def in_context(text: str, max_words: int = 10, after: str | None = None) -> dict[str, str]:
     """Each question of the turn as it is meant: a question that points back in its first words ("Has that
     happened to you, and how did it go?"), a short one that points back at all ("Is it on your radar
-    too?") or one of three words or fewer ("How come?", "Since when?") carries the sentence said just before it, which holds what it asks about: in the turn, or, when
-    nothing but a word or two ("Got it.") comes before it, the buyer's last sentence (`after`) too."""
+    too?") or one of three words or fewer ("How come?", "Since when?") carries what was said just before
+    it, which holds what it asks about: the sentence before it in the turn, or, when nothing but a word or
+    two ("Got it.") comes before it, the buyer's last sentence (`after`) too."""
     said = sentences(text)
     out = {}
     for i, sentence in enumerate(said):
         if not sentence.endswith("?"):
             continue
         lowered = [w.lower() for w in words(sentence)]
-        before = said[i - 1] if i else ""
-        if after and all(len(words(s)) <= 3 for s in said[:i]):  # "Got it. Does that happen every quarter?"
-            before = " ".join([after, *said[:i]])
+        opens_turn = all(len(words(s)) <= 3 for s in said[:i])  # "Got it. Does that happen every quarter?"
+        before = " ".join([after, *said[:i]]) if after and opens_turn else said[i - 1] if i else ""
         points_back = bool(set(lowered[:4]) & POINTING_BACK) or len(lowered) <= 3 or \
-            (len(lowered) <= max_words and bool(set(lowered) & POINTING_BACK))  # "How come?" "Why?" point back too
+            (len(lowered) <= max_words and bool(set(lowered) & POINTING_BACK))
         out[sentence] = f"{before} {sentence}" if points_back and before and not before.endswith("?") else sentence
     return out
 
